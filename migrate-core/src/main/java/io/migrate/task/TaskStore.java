@@ -1,0 +1,171 @@
+package io.migrate.task;
+
+import io.migrate.error.ErrorCode;
+import io.migrate.result.TaskResult;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * The durable home of every task, shared by the manager and all backends. The default is
+ * {@link DirectoryTaskStore} on a shared directory (the task root).
+ *
+ * <p>Contract every implementation keeps (see {@code docs/task-root.md}):
+ * <ul>
+ *   <li>a task is in exactly one {@link TaskState} (and, per node, one node) at a time;</li>
+ *   <li>every transition is one atomic compare-and-swap (a rename): when the source has already
+ *       moved, the call returns {@link MoveOutcome#LOST_RACE} and changes nothing;</li>
+ *   <li>after any ambiguous error the implementation looks at source and destination to learn
+ *       what happened (NFS may report {@code ENOENT} for a rename that succeeded);</li>
+ *   <li>listing is streaming and does not open task files.</li>
+ * </ul>
+ *
+ * <p>Thread-safety: all methods may be called concurrently, from any number of threads and
+ * processes. I/O failures surface as {@link io.migrate.error.MigrateException} with
+ * {@link ErrorCode#TASK_STORE_IO}.
+ */
+public interface TaskStore {
+
+    /**
+     * Validates the task and makes it durable in {@code pending/}: written to a temporary file,
+     * flushed to disk, renamed. Returns only once the task survives a crash.
+     *
+     * @param task the task
+     * @return where it now is
+     * @throws InvalidTaskException if the task breaks a rule ({@link TaskValidator})
+     */
+    TaskRef submit(MigrationTask task);
+
+    /**
+     * Lists tasks in a state, sorted by file name (so by eligibility time). For per-node states
+     * this lists every node's directory.
+     *
+     * @param state the state
+     * @return a lazily filled stream; close it (try-with-resources)
+     */
+    Stream<TaskRef> list(TaskState state);
+
+    /**
+     * Lists one node's tasks in a per-node state, sorted by file name.
+     *
+     * @param state {@link TaskState#INBOX} or {@link TaskState#RUNNING}
+     * @param node the node
+     * @return a lazily filled stream; close it
+     */
+    Stream<TaskRef> list(TaskState state, String node);
+
+    /**
+     * Counts the tasks in a directory without opening them.
+     *
+     * @param state the state
+     * @param node the node for per-node states, else null
+     * @return the number of task files
+     */
+    long count(TaskState state, String node);
+
+    /** @return every node that has a directory on the task root */
+    Set<String> nodes();
+
+    /**
+     * Creates a node's directories if absent. Idempotent.
+     *
+     * @param node the node id
+     */
+    void registerNode(String node);
+
+    /**
+     * Reads a task file.
+     *
+     * @param ref where it was listed
+     * @return the task, or empty if it has moved since
+     * @throws InvalidTaskException if the file is malformed; the caller moves it to failed
+     */
+    Optional<StoredTask> read(TaskRef ref);
+
+    /**
+     * Moves a task: the ownership compare-and-swap.
+     *
+     * @param ref where the task is believed to be
+     * @param to the target state
+     * @param toNode the node for per-node targets, else null
+     * @return {@link MoveOutcome#LOST_RACE} if it was no longer at {@code ref}
+     */
+    MoveOutcome move(TaskRef ref, TaskState to, String toNode);
+
+    /**
+     * Moves a task and records why in its history. The event is appended after the move, so a
+     * lost race records nothing.
+     *
+     * @param ref where the task is believed to be
+     * @param to the target state
+     * @param toNode the node for per-node targets, else null
+     * @param event what to record
+     * @return the outcome
+     */
+    MoveOutcome move(TaskRef ref, TaskState to, String toNode, TaskEvent event);
+
+    /**
+     * Renews the lease of a running task (its file's modification time).
+     *
+     * @param running a ref in {@link TaskState#RUNNING}
+     * @return false if the file is gone: this node no longer owns the task
+     */
+    boolean touchLease(TaskRef running);
+
+    /**
+     * @param running a ref in {@link TaskState#RUNNING}
+     * @return the last lease renewal, or empty if the file is gone
+     */
+    Optional<Instant> leaseRenewedAt(TaskRef running);
+
+    /**
+     * Commits a finished attempt: appends the result to the running file and renames it to
+     * {@code done/}. If the running file has moved (this node was presumed dead), returns
+     * {@link MoveOutcome#LOST_RACE}; any result bytes that reached the moved file carry a run id
+     * that does not match its name and are never read as its result.
+     *
+     * @param running a ref in {@link TaskState#RUNNING}
+     * @param result the result
+     * @return the outcome
+     */
+    MoveOutcome complete(TaskRef running, TaskResult result);
+
+    /**
+     * Moves a task to {@code failed/} and records the reason (as a {@link TaskEvent.Type#FAILED}
+     * event and, when given, a result).
+     *
+     * @param ref where the task is believed to be
+     * @param code why
+     * @param message detail
+     * @param result a result to keep with it, or null
+     * @return the outcome
+     */
+    MoveOutcome fail(TaskRef ref, ErrorCode code, String message, TaskResult result);
+
+    /**
+     * Finds a task by id, looking in every state.
+     *
+     * @param taskId the id
+     * @return where it is, or empty when unknown (or removed after the retention period)
+     */
+    Optional<TaskRef> find(String taskId);
+
+    /**
+     * Deletes archived tasks older than the retention.
+     *
+     * @param retention how long archived tasks are kept
+     * @return how many were removed
+     */
+    int purgeArchive(Duration retention);
+
+    /**
+     * Deletes temporary files in {@code incoming/} older than the timeout (left by a submitter
+     * that crashed mid-write); never touches younger ones.
+     *
+     * @param olderThan minimum age
+     * @return how many were removed
+     */
+    int cleanStaleIncoming(Duration olderThan);
+}

@@ -1,0 +1,77 @@
+package io.migrate.transport;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One connection to one destination endpoint, owned by one mover thread at a time (not
+ * thread-safe). Every method throws {@link TransportException} classified as RETRY, FAILOVER or
+ * PERMANENT; a session that threw FAILOVER is closed by the mover and not reused.
+ */
+public interface TransportSession extends AutoCloseable {
+
+    /** @return the endpoint this session talks to */
+    String endpointId();
+
+    /**
+     * Starts an upload to a temporary location unique to {@code attemptToken}.
+     *
+     * @param targetKey the final key
+     * @param attemptToken unique per attempt (part of the temporary name)
+     * @param size the file's size
+     * @param rangeSize the range size the mover will use (from {@link TransportCapabilities#rangeSizeFor})
+     * @param metadata fingerprint metadata to store with the object
+     * @return the upload, usable from any session of the same transport
+     */
+    Upload open(String targetKey, String attemptToken, long size, long rangeSize, Map<String, String> metadata);
+
+    /**
+     * Writes one range. Writing the same range again replaces it (retries are idempotent).
+     *
+     * @param upload the upload
+     * @param offset where the range starts; a multiple of {@link Upload#rangeSize()}
+     * @param data the bytes, from position to limit; not retained after return
+     * @param crc32c the CRC32C of those bytes, verified by the destination where it can
+     * @return the receipt
+     */
+    RangeReceipt write(Upload upload, long offset, ByteBuffer data, int crc32c);
+
+    /**
+     * Completes the upload at its temporary location and verifies it.
+     *
+     * @param upload the upload
+     * @param ranges every range's receipt, in offset order
+     * @param crc32c the whole-file CRC32C
+     * @throws TransportException with {@code CHECKSUM_MISMATCH} if the destination reports
+     *     different content
+     */
+    void complete(Upload upload, List<RangeReceipt> ranges, int crc32c);
+
+    /**
+     * Moves the completed temporary object to its final key, creating missing parents, with
+     * the given metadata. Idempotent: committing again after an ambiguous failure is safe.
+     *
+     * @param upload the completed upload
+     * @param metadata final metadata (fingerprint and checksum)
+     */
+    void commit(Upload upload, Map<String, String> metadata);
+
+    /**
+     * Abandons the upload and deletes whatever it wrote, best effort.
+     *
+     * @param upload the upload
+     */
+    void abort(Upload upload);
+
+    /**
+     * @param key a final key
+     * @return what is stored there, or empty if nothing
+     */
+    Optional<TargetStat> stat(String key);
+
+    /** Closes the connection. Idempotent. */
+    @Override
+    void close();
+}
