@@ -180,91 +180,136 @@ public final class DispatchConfig {
         private Builder() {
         }
 
-        /** @param v dispatcher period, positive @return this */
+        /**
+         * @param v dispatcher period, positive
+         * @return this
+         */
         public Builder dispatchTick(Duration v) {
             this.dispatchTick = v;
             return this;
         }
 
-        /** @param v reclaimer period, positive @return this */
+        /**
+         * @param v reclaimer period, positive
+         * @return this
+         */
         public Builder reclaimTick(Duration v) {
             this.reclaimTick = v;
             return this;
         }
 
-        /** @param v k, in [1, 1000] @return this */
+        /**
+         * @param v k, in [1, 1000]
+         * @return this
+         */
         public Builder affinityGroupSize(int v) {
             this.affinityGroupSize = v;
             return this;
         }
 
-        /** @param v backlog threshold per node, in [1, 1000000] @return this */
+        /**
+         * @param v backlog threshold per node, in [1, 1000000]
+         * @return this
+         */
         public Builder backlogThreshold(int v) {
             this.backlogThreshold = v;
             return this;
         }
 
-        /** @param v inbox cap per node, in [1, 1000000] @return this */
+        /**
+         * @param v inbox cap per node, in [1, 1000000]
+         * @return this
+         */
         public Builder inboxCap(int v) {
             this.inboxCap = v;
             return this;
         }
 
-        /** @param v n, rebalanced tasks per tick, in [0, 1000000] (0 disables rebalancing) @return this */
+        /**
+         * @param v n, rebalanced tasks per tick, in [0, 1000000] (0 disables rebalancing)
+         * @return this
+         */
         public Builder reclaimPerTick(int v) {
             this.reclaimPerTick = v;
             return this;
         }
 
-        /** @param v m, rebalanced tasks per target per tick, in [1, 1000000] @return this */
+        /**
+         * @param v m, rebalanced tasks per target per tick, in [1, 1000000]
+         * @return this
+         */
         public Builder assignPerTarget(int v) {
             this.assignPerTarget = v;
             return this;
         }
 
-        /** @param v no-return window after a rebalance, positive @return this */
+        /**
+         * @param v no-return window after a rebalance, positive
+         * @return this
+         */
         public Builder rebalanceCooldown(Duration v) {
             this.rebalanceCooldown = v;
             return this;
         }
 
-        /** @param v lease age that makes a running task stalled, positive @return this */
+        /**
+         * @param v lease age that makes a running task stalled, positive
+         * @return this
+         */
         public Builder taskTimeout(Duration v) {
             this.taskTimeout = v;
             return this;
         }
 
-        /** @param v the membership's death-detection window, positive @return this */
+        /**
+         * @param v the membership's death-detection window, positive
+         * @return this
+         */
         public Builder nodeLease(Duration v) {
             this.nodeLease = v;
             return this;
         }
 
-        /** @param v reclaimer wait after gaining leadership, zero or positive; default lease + longest tick @return this */
+        /**
+         * @param v reclaimer wait after gaining leadership, zero or positive; default lease + longest tick
+         * @return this
+         */
         public Builder reclaimGrace(Duration v) {
             this.reclaimGrace = v;
             return this;
         }
 
-        /** @param v reclaims and rebalances allowed per task, in [1, 1000000] @return this */
+        /**
+         * @param v reclaims and rebalances allowed per task, in [1, 1000000]
+         * @return this
+         */
         public Builder maxReassignments(int v) {
             this.maxReassignments = v;
             return this;
         }
 
-        /** @param v attempts allowed per task, in [1, 1000] @return this */
+        /**
+         * @param v attempts allowed per task, in [1, 1000]
+         * @return this
+         */
         public Builder maxAttempts(int v) {
             this.maxAttempts = v;
             return this;
         }
 
-        /** @param v age of stale incoming temp files, positive @return this */
+        /**
+         * @param v age of stale incoming temp files, positive
+         * @return this
+         */
         public Builder incomingTimeout(Duration v) {
             this.incomingTimeout = v;
             return this;
         }
 
-        /** @param v wait before re-taking an epoch after being fenced, zero or positive @return this */
+        /**
+         * @param v wait before re-taking an epoch after being fenced, zero or positive
+         * @return this
+         */
         public Builder fencedBackoff(Duration v) {
             this.fencedBackoff = v;
             return this;

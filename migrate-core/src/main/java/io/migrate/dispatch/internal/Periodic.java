@@ -1,6 +1,5 @@
-package io.migrate.dispatch;
+package io.migrate.dispatch.internal;
 
-import io.migrate.dispatch.internal.NamedThreads;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -11,11 +10,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs a tick body periodically on one thread (owned, or the host's scheduler) and on demand
+ * Internal: runs a tick body periodically on one thread (owned, or the host's scheduler) and on demand
  * ({@link #trigger()}, coalesced). A failing tick is logged and the schedule goes on.
  * Ticks never overlap when the scheduler is the owned single thread.
  */
-final class Periodic implements AutoCloseable {
+public final class Periodic implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Periodic.class);
 
     private final String role;
@@ -28,7 +27,13 @@ final class Periodic implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile ScheduledFuture<?> schedule;
 
-    Periodic(String role, Duration period, Runnable body, ScheduledExecutorService hostExecutor) {
+    /**
+     * @param role thread role ({@code migrate-<role>-N}) and log label
+     * @param period delay between the end of one run and the start of the next
+     * @param body the tick
+     * @param hostExecutor the host's scheduler, or null to own one thread
+     */
+    public Periodic(String role, Duration period, Runnable body, ScheduledExecutorService hostExecutor) {
         this.role = role;
         this.period = period;
         this.body = body;
@@ -36,7 +41,8 @@ final class Periodic implements AutoCloseable {
         this.executor = owned ? Executors.newSingleThreadScheduledExecutor(NamedThreads.factory(role)) : hostExecutor;
     }
 
-    void start() {
+    /** Schedules the first run now and then every period. Idempotent. */
+    public void start() {
         if (closed.get() || !started.compareAndSet(false, true)) {
             return;
         }
@@ -44,7 +50,7 @@ final class Periodic implements AutoCloseable {
     }
 
     /** Runs the body soon on the tick thread; several triggers before it runs count once. */
-    void trigger() {
+    public void trigger() {
         if (closed.get() || !started.get() || !triggered.compareAndSet(false, true)) {
             return;
         }
@@ -69,6 +75,7 @@ final class Periodic implements AutoCloseable {
         }
     }
 
+    /** Stops the schedule and, if owned, the thread (waits up to 10 s). Idempotent. */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
