@@ -1,6 +1,6 @@
 package io.migrate.worker;
 
-import io.migrate.dispatch.internal.NamedThreads;
+import io.migrate.ha.internal.NamedThreadFactory;
 import io.migrate.dispatch.internal.Periodic;
 import io.migrate.error.ErrorCode;
 import io.migrate.error.MigrateException;
@@ -108,7 +108,7 @@ public final class Worker implements AutoCloseable {
         this.clock = b.clock == null ? Clock.systemUTC() : b.clock;
         this.nanoTicker = b.nanoTicker == null ? System::nanoTime : b.nanoTicker;
         if (b.executionExecutor == null) {
-            this.ownedExecutions = Executors.newFixedThreadPool(config.concurrency(), NamedThreads.factory("worker-exec"));
+            this.ownedExecutions = Executors.newFixedThreadPool(config.concurrency(), new NamedThreadFactory("worker-exec"));
             this.executions = ownedExecutions;
         } else {
             this.ownedExecutions = null;

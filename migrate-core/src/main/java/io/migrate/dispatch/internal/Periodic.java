@@ -1,5 +1,7 @@
 package io.migrate.dispatch.internal;
 
+import io.migrate.ha.internal.NamedThreadFactory;
+
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -38,7 +40,7 @@ public final class Periodic implements AutoCloseable {
         this.period = period;
         this.body = body;
         this.owned = hostExecutor == null;
-        this.executor = owned ? Executors.newSingleThreadScheduledExecutor(NamedThreads.factory(role)) : hostExecutor;
+        this.executor = owned ? Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory(role)) : hostExecutor;
     }
 
     /** Schedules the first run now and then every period. Idempotent. */
