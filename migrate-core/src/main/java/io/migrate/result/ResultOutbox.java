@@ -11,14 +11,17 @@ import io.migrate.task.TaskRef;
 import io.migrate.task.TaskState;
 import io.migrate.task.TaskStore;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
-import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -57,6 +60,11 @@ import org.slf4j.MDC;
  * {@code initialBackoff * 2^(n-1)}, capped at {@code maxBackoff}, where n counts consecutive
  * failed passes. The failed task itself is skipped for its own backoff, so one result the
  * publisher keeps refusing delays the others by at most one pause per retry of it.
+ *
+ * <h2>Order</h2>
+ * A pass walks {@code done/} oldest first. After losing a race to another outbox it continues
+ * from a random place in the rest of its list, so that the outboxes of several nodes spread
+ * over the backlog rather than publishing every task twice in lockstep.
  *
  * <h2>Threads</h2>
  * {@link #start()} creates one thread, {@code migrate-outbox-N}, which owns the pass loop, the
@@ -235,7 +243,7 @@ public final class ResultOutbox implements AutoCloseable {
             int n = store.purgeArchive(archiveRetention);
             purged.addAndGet(n);
             if (n > 0) {
-                LOG.info("Purged {} archived tasks older than {}", n, archiveRetention);
+                LOG.debug("Purged {} archived tasks older than {}", n, archiveRetention);
             }
         } catch (RuntimeException e) {
             LOG.warn("Purging the archive failed, will retry in {}: {}", purgeInterval, e.toString());
@@ -248,38 +256,40 @@ public final class ResultOutbox implements AutoCloseable {
     }
 
     private Pass drainPass() {
-        int archived = 0;
-        boolean complete = true;
-        Set<String> seen = new HashSet<>();
+        List<TaskRef> refs;
         try (Stream<TaskRef> done = store.list(TaskState.DONE)) {
-            Iterator<TaskRef> it = done.iterator();
-            while (it.hasNext()) {
-                if (closing.getCount() == 0 || Thread.currentThread().isInterrupted()) {
-                    complete = false;
-                    break;
-                }
-                TaskRef ref = it.next();
-                seen.add(ref.taskId());
-                Failures f = failuresByTask.get(ref.taskId());
-                if (f != null && System.nanoTime() - f.notBefore < 0) {
-                    continue;
-                }
-                Step step = drainTask(ref);
-                if (step == Step.ARCHIVED) {
-                    archived++;
-                } else if (step == Step.PUBLISH_FAILED) {
-                    return new Pass(archived, true);
-                }
+            refs = new ArrayList<>(done.toList());
+        }
+        int archived = 0;
+        for (int i = 0; i < refs.size(); i++) {
+            if (closing.getCount() == 0 || Thread.currentThread().isInterrupted()) {
+                return new Pass(archived, false);
+            }
+            TaskRef ref = refs.get(i);
+            Failures f = failuresByTask.get(ref.taskId());
+            if (f != null && System.nanoTime() - f.notBefore < 0) {
+                continue;
+            }
+            Step step = drainTask(ref);
+            if (step == Step.ARCHIVED) {
+                archived++;
+            } else if (step == Step.PUBLISH_FAILED) {
+                return new Pass(archived, true);
+            } else if (step == Step.LOST_RACE && refs.size() - i > 2) {
+                // Another outbox drains the same list. Walking it in lockstep would publish
+                // nearly every task twice: continue from a random place in the rest instead.
+                List<TaskRef> rest = refs.subList(i + 1, refs.size());
+                Collections.rotate(rest, -ThreadLocalRandom.current().nextInt(rest.size()));
             }
         }
-        if (complete) {
-            // Forget backoff of tasks that left done/ some other way (another node archived them).
-            failuresByTask.keySet().retainAll(seen);
-        }
+        // Forget backoff of tasks that left done/ some other way (another node archived them).
+        Set<String> listed = new HashSet<>();
+        refs.forEach(r -> listed.add(r.taskId()));
+        failuresByTask.keySet().retainAll(listed);
         return new Pass(archived, false);
     }
 
-    private enum Step { ARCHIVED, GONE, PUBLISH_FAILED, REJECTED }
+    private enum Step { ARCHIVED, LOST_RACE, PUBLISH_FAILED, REJECTED }
 
     private Step drainTask(TaskRef ref) {
         MDC.put("task", ref.taskId());
@@ -293,7 +303,7 @@ public final class ResultOutbox implements AutoCloseable {
             if (read.isEmpty()) {
                 lostRaces.incrementAndGet();
                 LOG.debug("Task {} left done/ before it was read (another outbox drained it)", ref.taskId());
-                return Step.GONE;
+                return Step.LOST_RACE;
             }
             StoredTask stored = read.get();
             Optional<TaskResult> result = stored.result();
@@ -326,7 +336,7 @@ public final class ResultOutbox implements AutoCloseable {
             lostRaces.incrementAndGet();
             LOG.info("Published result {} but another outbox archived the task first (duplicate publication)",
                     result.get().resultId());
-            return Step.GONE;
+            return Step.LOST_RACE;
         } finally {
             MDC.remove("task");
         }
