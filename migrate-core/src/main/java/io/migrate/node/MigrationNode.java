@@ -1,0 +1,466 @@
+package io.migrate.node;
+
+import io.migrate.dispatch.DispatchConfig;
+import io.migrate.dispatch.LeaderGate;
+import io.migrate.dispatch.Notifier;
+import io.migrate.dispatch.TaskDispatcher;
+import io.migrate.dispatch.TaskReclaimer;
+import io.migrate.error.ConfigurationException;
+import io.migrate.error.Require;
+import io.migrate.ha.spi.LeaderElection;
+import io.migrate.ha.spi.Membership;
+import io.migrate.move.MoveListener;
+import io.migrate.move.MoverConfig;
+import io.migrate.move.MoverTaskExecutor;
+import io.migrate.move.ParallelFileMover;
+import io.migrate.result.LoggingResultPublisher;
+import io.migrate.result.ResultOutbox;
+import io.migrate.result.ResultPublisher;
+import io.migrate.task.DirectoryTaskStore;
+import io.migrate.task.TaskStatusView;
+import io.migrate.task.TaskSubmitter;
+import io.migrate.transport.Transport;
+import io.migrate.worker.Worker;
+import io.migrate.worker.WorkerConfig;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One migrate node as a host embeds it: the manager side (submitting, and while leading,
+ * dispatching and reclaiming), the backend side (worker, mover, result outbox), or both, on one
+ * shared task root.
+ *
+ * <pre>{@code
+ * try (MigrationNode node = MigrationNode.builder()
+ *         .nodeId("backend-1")
+ *         .taskRoot(Path.of("/mnt/nas/.migrate"))
+ *         .roles(NodeRole.BACKEND)
+ *         .highAvailability(election, membership)
+ *         .transport(s3Transport)
+ *         .publisher(kafkaPublisher)
+ *         .build()) {
+ *     node.start();
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>Ownership: the node takes ownership of the election, membership, transport and publisher
+ * it is given and closes them in {@link #close()}. Thread-safety: every method may be called
+ * from any thread; {@link #start()} and {@link #close()} are idempotent; {@code close()} stops
+ * the leader side first (no move after leadership is given up), then the worker (executions
+ * cancelled, bounded wait), then the outbox, then releases the transport, publisher and HA.
+ */
+public final class MigrationNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MigrationNode.class);
+
+    private final String nodeId;
+    private final Set<NodeRole> roles;
+    private final DirectoryTaskStore store;
+    private final TaskSubmitter submitter;
+    private final TaskStatusView status;
+    private final LeaderElection election;
+    private final Membership membership;
+    private final LeaderGate gate;
+    private final TaskDispatcher dispatcher;
+    private final TaskReclaimer reclaimer;
+    private final ParallelFileMover mover;
+    private final Worker worker;
+    private final ResultOutbox outbox;
+    private final Transport transport;
+    private final ResultPublisher publisher;
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private MigrationNode(Builder b) {
+        this.nodeId = b.nodeId;
+        this.roles = Set.copyOf(b.roles);
+        this.election = b.election;
+        this.membership = b.membership;
+        this.transport = b.transport;
+        this.publisher = b.publisher;
+        this.store = DirectoryTaskStore.builder().root(b.taskRoot).clock(b.clock).build();
+        this.submitter = TaskSubmitter.builder().store(store).clock(b.clock)
+                .staleIncomingAfter(b.dispatchConfig.incomingTimeout()).build();
+        this.status = TaskStatusView.of(store, b.clock);
+        if (roles.contains(NodeRole.MANAGER)) {
+            gate = new LeaderGate(election, b.taskRoot, b.dispatchConfig, System::nanoTime);
+            dispatcher = TaskDispatcher.builder().store(store).membership(membership).gate(gate)
+                    .notifier(b.notifier).config(b.dispatchConfig).clock(b.clock).build();
+            reclaimer = TaskReclaimer.builder().store(store).membership(membership).gate(gate)
+                    .config(b.dispatchConfig).clock(b.clock).build();
+        } else {
+            gate = null;
+            dispatcher = null;
+            reclaimer = null;
+        }
+        if (roles.contains(NodeRole.BACKEND)) {
+            mover = ParallelFileMover.builder(transport).config(b.moverConfig).listener(b.moveListener).build();
+            worker = Worker.builder().node(nodeId).store(store).taskExecutor(new MoverTaskExecutor(mover))
+                    .membership(membership).config(b.workerConfig).clock(b.clock).build();
+            outbox = ResultOutbox.builder().store(store).publisher(publisher).node(nodeId)
+                    .pollInterval(b.outboxPollInterval).archiveRetention(b.archiveRetention).build();
+        } else {
+            mover = null;
+            worker = null;
+            outbox = null;
+        }
+    }
+
+    /** @return a builder; node id, task root and, for backends, a transport are required */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Starts every part the roles call for: HA first, then the backend side (so this node is
+     * alive before it may be assigned work), then the leader side.
+     *
+     * @throws io.migrate.error.MigrateException if the task root or HA backend cannot be used
+     */
+    public void start() {
+        if (closed.get()) {
+            throw new IllegalStateException("node " + nodeId + " is closed");
+        }
+        if (!started.compareAndSet(false, true)) {
+            return;
+        }
+        membership.start();
+        election.start();
+        if (worker != null) {
+            store.registerNode(nodeId);
+            mover.start();
+            worker.start();
+            outbox.start();
+        }
+        if (gate != null) {
+            gate.start();
+            dispatcher.start();
+            reclaimer.start();
+        }
+        LOG.info("node {} started with roles {} on {}", nodeId, roles, store.root());
+    }
+
+    /** @return this node's id */
+    public String nodeId() {
+        return nodeId;
+    }
+
+    /** @return this node's roles (immutable) */
+    public Set<NodeRole> roles() {
+        return roles;
+    }
+
+    /**
+     * @return the submitter for new tasks (any node may submit; tasks are durable in
+     *     {@code pending/} when {@code submit} returns)
+     */
+    public TaskSubmitter submitter() {
+        return submitter;
+    }
+
+    /** @return the status view over the whole task root */
+    public TaskStatusView status() {
+        return status;
+    }
+
+    /** @return the task store on the task root */
+    public DirectoryTaskStore store() {
+        return store;
+    }
+
+    /** @return the leader election this node takes part in */
+    public LeaderElection election() {
+        return election;
+    }
+
+    /** @return the membership this node reports to and observes */
+    public Membership membership() {
+        return membership;
+    }
+
+    /**
+     * Wakes the worker to look at its inbox now: a {@link Notifier} for nodes in the same JVM
+     * calls this. No effect on a node without the backend role.
+     */
+    public void wakeUp() {
+        if (worker != null) {
+            worker.wakeUp();
+        }
+    }
+
+    /** @return a snapshot of the counters */
+    public NodeMetrics metrics() {
+        ResultOutbox.Stats out = outbox == null ? null : outbox.stats();
+        return new NodeMetrics(
+                gate != null && gate.isActive(),
+                gate == null ? 0 : gate.epoch(),
+                dispatcher == null ? 0 : dispatcher.dispatched(),
+                reclaimer == null ? 0 : reclaimer.reclaimed(),
+                reclaimer == null ? 0 : reclaimer.rebalanced(),
+                (dispatcher == null ? 0 : dispatcher.lostRaces())
+                        + (reclaimer == null ? 0 : reclaimer.lostRaces())
+                        + (out == null ? 0 : out.lostRaces()),
+                gate == null ? 0 : gate.fencings(),
+                worker == null ? 0 : worker.completed(),
+                worker == null ? 0 : worker.rejected(),
+                worker == null ? 0 : worker.lostOwnership(),
+                mover == null ? 0 : mover.bytesSent(),
+                mover == null ? 0 : mover.filesDone(),
+                mover == null ? 0 : mover.bufferHighWaterBytes(),
+                mover == null ? 0 : mover.bufferCapacityBytes(),
+                out == null ? 0 : out.published(),
+                out == null ? 0 : out.publishFailures());
+    }
+
+    /**
+     * Stops everything in the order described on the class, each part bounded in time. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        Deque<AutoCloseable> order = new ArrayDeque<>();
+        // Leader side first: no move may happen after this node stops claiming to lead.
+        addIfPresent(order, reclaimer);
+        addIfPresent(order, dispatcher);
+        addIfPresent(order, gate);
+        addIfPresent(order, worker);
+        addIfPresent(order, outbox);
+        addIfPresent(order, mover);
+        addIfPresent(order, transport);
+        addIfPresent(order, publisher);
+        order.add(election);
+        order.add(membership);
+        RuntimeException first = null;
+        for (AutoCloseable c : order) {
+            try {
+                c.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                LOG.warn("node {}: closing {} failed", nodeId, c, e);
+                if (first == null) {
+                    first = e instanceof RuntimeException re ? re : new IllegalStateException(e);
+                }
+            }
+        }
+        LOG.info("node {} closed", nodeId);
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    private static void addIfPresent(Deque<AutoCloseable> order, AutoCloseable c) {
+        if (c != null) {
+            order.add(c);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "MigrationNode[" + nodeId + " " + roles + " " + store.root() + "]";
+    }
+
+    /** Builds a {@link MigrationNode}; {@link #build()} validates. Not thread-safe. */
+    public static final class Builder {
+        private String nodeId;
+        private Path taskRoot;
+        private Set<NodeRole> roles = EnumSet.allOf(NodeRole.class);
+        private LeaderElection election;
+        private Membership membership;
+        private Transport transport;
+        private ResultPublisher publisher;
+        private MoverConfig moverConfig;
+        private MoveListener moveListener = MoveListener.NONE;
+        private WorkerConfig workerConfig = WorkerConfig.defaults();
+        private DispatchConfig dispatchConfig = DispatchConfig.defaults();
+        private Notifier notifier = Notifier.NONE;
+        private Duration outboxPollInterval = Duration.ofSeconds(1);
+        private Duration archiveRetention = Duration.ofDays(7);
+        private Clock clock = Clock.systemUTC();
+
+        private Builder() {
+        }
+
+        /**
+         * @param v this node's id: letters, digits, {@code . _ -}; unique in the cluster (required)
+         * @return this
+         */
+        public Builder nodeId(String v) {
+            this.nodeId = v;
+            return this;
+        }
+
+        /**
+         * @param v the shared task root (required)
+         * @return this
+         */
+        public Builder taskRoot(Path v) {
+            this.taskRoot = v;
+            return this;
+        }
+
+        /**
+         * @param first a role
+         * @param more more roles
+         * @return this; default both roles
+         */
+        public Builder roles(NodeRole first, NodeRole... more) {
+            this.roles = EnumSet.of(first, more);
+            return this;
+        }
+
+        /**
+         * @param v the roles (at least one)
+         * @return this
+         */
+        public Builder roles(Set<NodeRole> v) {
+            this.roles = v.isEmpty() ? EnumSet.noneOf(NodeRole.class) : EnumSet.copyOf(v);
+            return this;
+        }
+
+        /**
+         * @param electionValue the leader election (required); see {@code io.migrate.ha.HighAvailability}
+         * @param membershipValue the membership (required)
+         * @return this
+         */
+        public Builder highAvailability(LeaderElection electionValue, Membership membershipValue) {
+            this.election = electionValue;
+            this.membership = membershipValue;
+            return this;
+        }
+
+        /**
+         * @param v where files go (required for backends)
+         * @return this
+         */
+        public Builder transport(Transport v) {
+            this.transport = v;
+            return this;
+        }
+
+        /**
+         * @param v where results go; default {@link LoggingResultPublisher}
+         * @return this
+         */
+        public Builder publisher(ResultPublisher v) {
+            this.publisher = v;
+            return this;
+        }
+
+        /**
+         * @param v mover settings; the default allows no source root, so set at least one
+         * @return this
+         */
+        public Builder moverConfig(MoverConfig v) {
+            this.moverConfig = v;
+            return this;
+        }
+
+        /**
+         * @param v told of the mover's progress (called on mover threads; return quickly)
+         * @return this
+         */
+        public Builder moveListener(MoveListener v) {
+            this.moveListener = v;
+            return this;
+        }
+
+        /**
+         * @param v worker settings; default {@link WorkerConfig#defaults()}
+         * @return this
+         */
+        public Builder workerConfig(WorkerConfig v) {
+            this.workerConfig = v;
+            return this;
+        }
+
+        /**
+         * @param v dispatcher and reclaimer settings; default {@link DispatchConfig#defaults()}
+         * @return this
+         */
+        public Builder dispatchConfig(DispatchConfig v) {
+            this.dispatchConfig = v;
+            return this;
+        }
+
+        /**
+         * @param v tells nodes of new inbox tasks; default none (nodes poll)
+         * @return this
+         */
+        public Builder notifier(Notifier v) {
+            this.notifier = v;
+            return this;
+        }
+
+        /**
+         * @param v how often the outbox looks at {@code done/} when idle; default 1 s
+         * @return this
+         */
+        public Builder outboxPollInterval(Duration v) {
+            this.outboxPollInterval = v;
+            return this;
+        }
+
+        /**
+         * @param v how long published tasks stay in {@code archive/}; default 7 days
+         * @return this
+         */
+        public Builder archiveRetention(Duration v) {
+            this.archiveRetention = v;
+            return this;
+        }
+
+        /**
+         * @param v wall clock; default UTC system clock
+         * @return this
+         */
+        public Builder clock(Clock v) {
+            this.clock = v;
+            return this;
+        }
+
+        /**
+         * @return the node, not started
+         * @throws ConfigurationException naming the missing or invalid setting
+         */
+        public MigrationNode build() {
+            Require.nonBlank("node.id", nodeId);
+            if (!nodeId.matches("[A-Za-z0-9._-]{1,64}")) {
+                throw new ConfigurationException("node.id",
+                        "must be 1-64 letters, digits, '.', '_' or '-', was '" + nodeId + "'");
+            }
+            Require.nonNull("task.root", taskRoot);
+            if (roles.isEmpty()) {
+                throw new ConfigurationException("node.roles", "needs at least one of " + EnumSet.allOf(NodeRole.class));
+            }
+            Require.nonNull("ha (election)", election);
+            Require.nonNull("ha (membership)", membership);
+            if (roles.contains(NodeRole.BACKEND)) {
+                Require.nonNull("transport", transport);
+                Require.nonNull("mover", moverConfig);
+            }
+            if (publisher == null) {
+                publisher = new LoggingResultPublisher();
+            }
+            Objects.requireNonNull(moveListener, "moveListener");
+            Require.nonNull("dispatch", dispatchConfig);
+            Require.nonNull("worker", workerConfig);
+            Require.positive("outbox.pollInterval", outboxPollInterval);
+            Require.positive("outbox.archiveRetention", archiveRetention);
+            Require.nonNull("clock", clock);
+            Require.nonNull("notifier", notifier);
+            return new MigrationNode(this);
+        }
+    }
+}

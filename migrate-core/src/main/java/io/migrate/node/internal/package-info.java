@@ -1,0 +1,2 @@
+/** Built-in providers of the node's configuration loader. Not API. */
+package io.migrate.node.internal;
