@@ -1,0 +1,380 @@
+package io.migrate.move;
+
+import io.migrate.error.ErrorCode;
+import io.migrate.error.MigrateException;
+import io.migrate.move.internal.BufferPool;
+import io.migrate.move.internal.Crc32c;
+import io.migrate.move.internal.SourceFile;
+import io.migrate.result.FileOutcome;
+import io.migrate.transport.Disposition;
+import io.migrate.transport.RangeReceipt;
+import io.migrate.transport.TargetStat;
+import io.migrate.transport.TransportException;
+import io.migrate.transport.TransportSession;
+import io.migrate.transport.Upload;
+import io.migrate.transport.WriteMode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The loop of one mover thread. Owns one transport session at a time (to its preferred
+ * endpoint, or another healthy one after a failover); nothing else touches it.
+ */
+final class MoverThread implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(MoverThread.class);
+
+    private final ParallelFileMover mover;
+    private final int index;
+    /** This thread's session; only this thread reads or writes it. */
+    private TransportSession session;
+
+    MoverThread(ParallelFileMover mover, int index) {
+        this.mover = mover;
+        this.index = index;
+    }
+
+    /** A unit of work; ranges of started files sort before files not yet started. */
+    abstract static class Job implements Comparable<Job> {
+        final FileWork work;
+        final int priority;
+        final int range;
+
+        Job(FileWork work, int priority, int range) {
+            this.work = work;
+            this.priority = priority;
+            this.range = range;
+        }
+
+        abstract void run(MoverThread t);
+
+        @Override
+        public int compareTo(Job o) {
+            int c = Integer.compare(priority, o.priority);
+            if (c == 0) {
+                c = Long.compare(work.seq, o.work.seq);
+            }
+            return c != 0 ? c : Integer.compare(range, o.range);
+        }
+    }
+
+    static Job prepareJob(FileWork work) {
+        return new Job(work, 1, 0) {
+            @Override
+            void run(MoverThread t) {
+                t.prepare(work);
+            }
+        };
+    }
+
+    static Job rangeJobFor(FileWork work, int range) {
+        return new Job(work, 0, range) {
+            @Override
+            void run(MoverThread t) {
+                t.rangeJob(work, range);
+            }
+        };
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (true) {
+                Job job = mover.queue.poll(100, TimeUnit.MILLISECONDS);
+                if (job == null) {
+                    if (mover.closing()) {
+                        return;
+                    }
+                    continue;
+                }
+                MDC.put("task", job.work.mdcTask);
+                MDC.put("node", job.work.mdcNode);
+                try {
+                    job.run(this);
+                } catch (RuntimeException | Error e) {
+                    log.error("mover thread: unexpected failure on {}", job.work.targetKey, e);
+                } finally {
+                    MDC.remove("task");
+                    MDC.remove("node");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // close() gave up waiting: exit
+        } finally {
+            dropSession();
+        }
+    }
+
+    // ---- the steps of one file ------------------------------------------------------------
+
+    private void prepare(FileWork w) {
+        if (w.cancelled()) {
+            w.finish(FileOutcome.FAILED, ErrorCode.CANCELLED, "task cancelled", null);
+            return;
+        }
+        try {
+            w.channel = SourceFile.open(w.source);
+            w.before = SourceFile.fingerprint(w.source);
+            Optional<TargetStat> existing = call(w, "stat", true, s -> s.stat(w.targetKey));
+            if (existing.isPresent() && identical(existing.get(), w.before)) {
+                log.debug("{} already at target with the same fingerprint, skipped", w.targetKey);
+                w.finish(FileOutcome.SKIPPED_IDENTICAL, null, null,
+                        existing.get().metadata().get(MetadataKeys.CHECKSUM));
+                return;
+            }
+            long size = w.before.size();
+            w.rangeSize = mover.capabilities.rangeSizeFor(size, mover.config.rangeSize());
+            w.rangeCount = (int) Math.max(1, (size + w.rangeSize - 1) / w.rangeSize);
+            if (w.rangeCount > mover.capabilities.maxRanges()) {
+                throw new MigrateException(ErrorCode.INVALID_REQUEST, "file of " + size + " bytes needs "
+                        + w.rangeCount + " ranges, the transport allows " + mover.capabilities.maxRanges());
+            }
+            w.receipts = new RangeReceipt[w.rangeCount];
+            w.crcs = new int[w.rangeCount];
+            w.counted = new AtomicIntegerArray(w.rangeCount);
+            String token = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+            Map<String, String> meta = w.before.metadata();
+            w.upload = call(w, "open", true, s -> s.open(w.targetKey, token, size, w.rangeSize, meta));
+            boolean split = size > mover.config.splitThreshold() && w.rangeCount > 1
+                    && mover.capabilities.writeMode() != WriteMode.APPEND_ONLY;
+            if (split) {
+                w.pending.set(w.rangeCount);
+                for (int r = 0; r < w.rangeCount; r++) {
+                    mover.queue.add(rangeJobFor(w, r));
+                }
+                return; // the thread ending the last range finalizes
+            }
+            // small files, and append-only transports: range after range on this thread
+            for (int r = 0; r < w.rangeCount && !w.stopping(); r++) {
+                writeRange(w, r);
+            }
+        } catch (MigrateException e) {
+            w.fail(e);
+        } catch (InterruptedException e) {
+            w.fail(new MigrateException(ErrorCode.CANCELLED, "mover thread interrupted", e));
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            w.fail(new MigrateException(ErrorCode.INTERNAL, "unexpected: " + e, e));
+        }
+        finalizeOrAbort(w);
+    }
+
+    private void rangeJob(FileWork w, int r) {
+        try {
+            if (!w.stopping()) {
+                writeRange(w, r);
+            }
+        } catch (MigrateException e) {
+            w.fail(e);
+        } catch (InterruptedException e) {
+            w.fail(new MigrateException(ErrorCode.CANCELLED, "mover thread interrupted", e));
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            w.fail(new MigrateException(ErrorCode.INTERNAL, "unexpected: " + e, e));
+        } finally {
+            if (w.pending.decrementAndGet() == 0) {
+                finalizeOrAbort(w);
+            }
+        }
+    }
+
+    /** Reads one range into a pooled direct buffer, checksums it and writes it. */
+    private void writeRange(FileWork w, int r) throws InterruptedException {
+        long offset = r * w.rangeSize;
+        int length = (int) Math.min(w.rangeSize, w.before.size() - offset);
+        try (BufferPool.Lease lease = mover.pool.acquire(length, w::stopping)) {
+            ByteBuffer buf = lease.buffer();
+            buf.clear().limit(length);
+            try {
+                while (buf.hasRemaining()) {
+                    if (w.channel.read(buf, offset + buf.position()) < 0) {
+                        throw new MigrateException(ErrorCode.SOURCE_CHANGED,
+                                "source shrank below " + w.before.size() + " bytes while copied");
+                    }
+                }
+            } catch (IOException e) {
+                throw new MigrateException(ErrorCode.SOURCE_UNREADABLE, "cannot read source: " + e, e);
+            }
+            buf.flip();
+            int crc = Crc32c.of(buf);
+            Upload upload = w.upload;
+            RangeReceipt receipt = call(w, "write", true, s -> s.write(upload, offset, buf.duplicate(), crc));
+            w.receipts[r] = receipt;
+            w.crcs[r] = crc;
+            w.countRange(r, length);
+        }
+    }
+
+    /** Runs once per file, after its last range: verify, complete, commit — or abort. */
+    private void finalizeOrAbort(FileWork w) {
+        if (w.failure() == null && w.cancelled()) {
+            w.fail(new MigrateException(ErrorCode.CANCELLED, "task cancelled"));
+        }
+        if (w.failure() == null) {
+            try {
+                int crc = w.crcs[0];
+                for (int r = 1; r < w.rangeCount; r++) {
+                    crc = Crc32c.combine(crc, w.crcs[r], w.receipts[r].length());
+                }
+                SourceFile.Fingerprint after = SourceFile.fingerprint(w.source);
+                if (!after.equals(w.before)) {
+                    throw new MigrateException(ErrorCode.SOURCE_CHANGED,
+                            "source changed while copied: before " + w.before + ", after " + after);
+                }
+                int fileCrc = crc;
+                Upload upload = w.upload;
+                call(w, "complete", true, s -> {
+                    s.complete(upload, Arrays.asList(w.receipts), fileCrc);
+                    return null;
+                });
+                Map<String, String> meta = new LinkedHashMap<>(w.before.metadata());
+                meta.put(MetadataKeys.CHECKSUM, Crc32c.format(fileCrc));
+                call(w, "commit", false, s -> {
+                    s.commit(upload, meta);
+                    return null;
+                });
+                log.debug("{} committed, {} bytes, {}", w.targetKey, w.before.size(), Crc32c.format(fileCrc));
+                w.finish(FileOutcome.COPIED, null, null, Crc32c.format(fileCrc));
+                return;
+            } catch (MigrateException e) {
+                w.fail(e);
+            } catch (InterruptedException e) {
+                w.fail(new MigrateException(ErrorCode.CANCELLED, "mover thread interrupted", e));
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                w.fail(new MigrateException(ErrorCode.INTERNAL, "unexpected: " + e, e));
+            }
+        }
+        abort(w);
+        MigrateException f = w.failure();
+        log.debug("{} failed: {}", w.targetKey, f.getMessage());
+        w.finish(FileOutcome.FAILED, f.code(), f.getMessage(), null);
+    }
+
+    private void abort(FileWork w) {
+        Upload upload = w.upload;
+        if (upload == null) {
+            return;
+        }
+        boolean interrupted = Thread.interrupted(); // an abort must run even on an interrupted thread
+        try {
+            call(w, "abort", false, s -> {
+                s.abort(upload);
+                return null;
+            });
+        } catch (MigrateException | InterruptedException e) {
+            log.warn("could not abort upload of {} ({}): {}", w.targetKey, upload.tempKey(), e.toString());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static boolean identical(TargetStat stat, SourceFile.Fingerprint fp) {
+        if (stat.size() != fp.size()) {
+            return false;
+        }
+        String stored = stat.metadata().get(MetadataKeys.FINGERPRINT);
+        if (stored != null) {
+            return stored.equals(fp.stored());
+        }
+        // a destination without metadata support: size and mtime (see PosixTransport)
+        String mtime = stat.metadata().get(MetadataKeys.MTIME_NANOS);
+        return mtime != null && mtime.equals(Long.toString(fp.mtimeNanos()));
+    }
+
+    // ---- transport calls with retry, backoff and failover ---------------------------------
+
+    /**
+     * Calls the transport: RETRY backs off and tries again on the same endpoint, FAILOVER takes
+     * the endpoint out and tries another at once, PERMANENT ends; at most {@code maxRetries}
+     * retries.
+     *
+     * @param cancellable whether cancellation ends the call (not for commit and abort, which
+     *     must run to leave nothing half-done)
+     */
+    private <T> T call(FileWork w, String what, boolean cancellable, Function<TransportSession, T> op)
+            throws InterruptedException {
+        int retries = 0;
+        while (true) {
+            if (cancellable && w.cancelled()) {
+                throw new MigrateException(ErrorCode.CANCELLED, "task cancelled");
+            }
+            String endpoint = null;
+            try {
+                TransportSession s = session(cancellable ? w : null);
+                endpoint = s.endpointId();
+                return op.apply(s);
+            } catch (TransportException e) {
+                if (e.disposition() == Disposition.PERMANENT || retries >= mover.config.maxRetries()) {
+                    throw e;
+                }
+                retries++;
+                w.attempts.incrementAndGet();
+                if (e.disposition() == Disposition.FAILOVER) {
+                    if (endpoint != null) {
+                        mover.endpoints.markDown(endpoint, e);
+                    }
+                    dropSession();
+                    log.debug("{} {} on {}: failing over ({}/{}): {}", what, w.targetKey, endpoint, retries,
+                            mover.config.maxRetries(), e.getMessage());
+                } else {
+                    log.debug("{} {} on {}: retry {}/{}: {}", what, w.targetKey, endpoint, retries,
+                            mover.config.maxRetries(), e.getMessage());
+                    backoff(retries, cancellable ? w : null);
+                }
+            }
+        }
+    }
+
+    /** Sleeps {@code initial × 2^(n-1)} capped, with jitter in [½, 1] of it; wakes on cancellation. */
+    private void backoff(int retry, FileWork w) throws InterruptedException {
+        long base = mover.config.initialBackoff().toNanos();
+        long max = mover.config.maxBackoff().toNanos();
+        long delay = retry >= 40 ? max : Math.min(max, base << (retry - 1));
+        delay = delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
+        long end = System.nanoTime() + delay;
+        long left;
+        while ((left = end - System.nanoTime()) > 0) {
+            if (w != null && w.cancelled()) {
+                throw new MigrateException(ErrorCode.CANCELLED, "task cancelled");
+            }
+            TimeUnit.NANOSECONDS.sleep(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)));
+        }
+    }
+
+    /** This thread's session, on its preferred endpoint when that one is healthy. */
+    private TransportSession session(FileWork cancelledBy) throws InterruptedException {
+        String endpoint = mover.endpoints.choose(index, mover.config.endpointWait(),
+                cancelledBy == null ? () -> false : cancelledBy::cancelled);
+        if (session != null && session.endpointId().equals(endpoint)) {
+            return session;
+        }
+        dropSession();
+        session = mover.transport.openSession(endpoint);
+        return session;
+    }
+
+    private void dropSession() {
+        if (session != null) {
+            try {
+                session.close();
+            } catch (RuntimeException e) {
+                log.debug("closing session to {} failed: {}", session.endpointId(), e.toString());
+            }
+            session = null;
+        }
+    }
+}

@@ -1,0 +1,367 @@
+package io.migrate.move;
+
+import io.migrate.error.ErrorCode;
+import io.migrate.error.MigrateException;
+import io.migrate.error.Require;
+import io.migrate.move.internal.BufferPool;
+import io.migrate.move.internal.Endpoints;
+import io.migrate.move.internal.SourceFile;
+import io.migrate.result.FileOutcome;
+import io.migrate.result.FileResult;
+import io.migrate.result.TaskResult;
+import io.migrate.task.FileEntry;
+import io.migrate.task.MigrationTask;
+import io.migrate.transport.Transport;
+import io.migrate.transport.TransportCapabilities;
+import io.migrate.worker.ExecutionContext;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.PriorityBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Moves the files of tasks to a {@link Transport}: many files at once and, above
+ * {@link MoverConfig#splitThreshold()}, one file in ranges at once.
+ *
+ * <p>Guarantees:
+ * <ul>
+ *   <li>Memory for file data never exceeds {@link MoverConfig#maxInFlightBytes()}: ranges are
+ *       read with positional {@code FileChannel} reads into a bounded pool of direct buffers
+ *       and handed to the transport without heap copies ({@link #bufferHighWaterBytes()}).</li>
+ *   <li>Every range is checksummed (CRC32C) as it passes; the range checksums are combined
+ *       into the file's checksum without reading the file again.</li>
+ *   <li>Nothing outside the task's source root is opened; the source root itself must lie in
+ *       an allowed root ({@code SOURCE_OUTSIDE_ROOT}).</li>
+ *   <li>The source fingerprint (size, mtime, inode, ctime, device) is taken before and
+ *       checked after reading; a change fails the file with {@code SOURCE_CHANGED} and
+ *       nothing is committed.</li>
+ *   <li>Data goes to a temporary location unique per attempt and is committed by the
+ *       transport's rename; a file whose target already holds the same fingerprint is
+ *       {@link FileOutcome#SKIPPED_IDENTICAL}.</li>
+ *   <li>The same source file for the same target in concurrent tasks is moved once and each
+ *       task gets the result.</li>
+ *   <li>Transport errors are retried with exponential backoff and jitter (RETRY), moved to
+ *       another healthy endpoint (FAILOVER) or fail the file with their code (PERMANENT); one
+ *       file's failure never fails the task's other files.</li>
+ *   <li>Cancellation ({@link ExecutionContext#isCancelled()} or interrupting the caller)
+ *       stops within {@link MoverConfig#cancelTimeout()} and aborts open uploads.</li>
+ * </ul>
+ *
+ * <p>Threads: {@link MoverConfig#threads()} mover threads {@code migrate-mover-N}, each holding
+ * one transport session at a time, spread over the endpoints; one heartbeat thread. All are
+ * started by {@link #start()} and stopped by {@link #close()}. {@link #move} is thread-safe and
+ * may be called by several tasks at once.
+ */
+public final class ParallelFileMover implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ParallelFileMover.class);
+    private static final AtomicInteger THREAD_IDS = new AtomicInteger();
+
+    final Transport transport;
+    final MoverConfig config;
+    final TransportCapabilities capabilities;
+    final BufferPool pool;
+    final Endpoints endpoints;
+    private final MoveListener listener;
+
+    /** Jobs for the mover threads: ranges of started files before new files, then FIFO. */
+    final PriorityBlockingQueue<MoverThread.Job> queue = new PriorityBlockingQueue<>();
+    /** The per-node in-flight map: source real path + target key → the work moving it. */
+    private final ConcurrentHashMap<String, FileWork> inflight = new ConcurrentHashMap<>();
+    private final List<Thread> threads = new ArrayList<>();
+    final AtomicLong seq = new AtomicLong();
+    private final AtomicLong bytesSent = new AtomicLong();
+    private final AtomicLong filesDone = new AtomicLong();
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private ParallelFileMover(Builder b) {
+        this.transport = b.transport;
+        this.config = b.config;
+        this.listener = b.listener;
+        this.capabilities = transport.capabilities();
+        long slot = Math.max(config.rangeSize(), capabilities.rangeSizeFor(0, config.rangeSize()));
+        if (slot > config.maxInFlightBytes()) {
+            throw new io.migrate.error.ConfigurationException("mover.maxInFlightBytes",
+                    "must hold at least one range of " + slot + " bytes (the transport's minimum), was "
+                            + config.maxInFlightBytes());
+        }
+        this.pool = new BufferPool(config.maxInFlightBytes(), (int) Math.min(Integer.MAX_VALUE - 8, slot));
+        this.endpoints = new Endpoints(transport, config.healthCheckInterval(),
+                "migrate-mover-heartbeat-" + THREAD_IDS.incrementAndGet());
+    }
+
+    /**
+     * @param transport the destination; owned by the caller (not closed by {@link #close()})
+     * @return a builder
+     */
+    public static Builder builder(Transport transport) {
+        return new Builder(transport);
+    }
+
+    /**
+     * Starts the mover threads and the endpoint heartbeat. Idempotent.
+     *
+     * @throws MigrateException {@code CANCELLED} if already closed
+     */
+    public void start() {
+        if (closed.get()) {
+            throw new MigrateException(ErrorCode.CANCELLED, "mover is closed");
+        }
+        if (!started.compareAndSet(false, true)) {
+            return;
+        }
+        endpoints.start();
+        synchronized (threads) {
+            for (int i = 0; i < config.threads(); i++) {
+                Thread t = new Thread(new MoverThread(this, i), "migrate-mover-" + THREAD_IDS.incrementAndGet());
+                t.setDaemon(true);
+                threads.add(t);
+                t.start();
+            }
+        }
+        log.info("mover started: {} threads over endpoints {}, {}", config.threads(), endpoints.ids(), config);
+    }
+
+    /**
+     * Moves a task's files and returns when every file has a result.
+     *
+     * @param task the task (validated)
+     * @param context node, run id, cancellation and progress
+     * @return one result per file, in the task's order; per-file failures are results
+     * @throws InterruptedException if the calling thread is interrupted; the task's uploads are
+     *     aborted first (bounded by {@link MoverConfig#cancelTimeout()})
+     * @throws MigrateException {@code CANCELLED} when the context reports cancellation or the
+     *     mover is closed meanwhile
+     */
+    public TaskResult move(MigrationTask task, ExecutionContext context) throws InterruptedException {
+        if (!started.get() || closed.get()) {
+            throw new MigrateException(ErrorCode.CANCELLED, "mover is not running");
+        }
+        TaskRun run = new TaskRun(task, context, listener, this);
+        try (MDC.MDCCloseable t = MDC.putCloseable("task", task.id());
+                MDC.MDCCloseable n = MDC.putCloseable("node", context.node())) {
+            log.info("moving task {} attempt {}: {} files", task.id(), task.attempt(), task.files().size());
+            submit(run);
+            try {
+                while (!run.remaining().await(50, TimeUnit.MILLISECONDS)) {
+                    if (context.isCancelled() || closed.get()) {
+                        stop(run);
+                        throw new MigrateException(ErrorCode.CANCELLED, "task " + task.id() + " cancelled");
+                    }
+                }
+            } catch (InterruptedException e) {
+                stop(run);
+                throw e;
+            }
+            if (closed.get() && run.results().stream().anyMatch(r -> r.code() == ErrorCode.CANCELLED)) {
+                throw new MigrateException(ErrorCode.CANCELLED, "mover closed while task " + task.id() + " ran");
+            }
+            List<FileResult> files = run.results();
+            TaskResult result = new TaskResult(task.id(), task.attempt(), context.runId(), context.node(),
+                    run.startedAt, Instant.now(), TaskResult.outcomeOf(files), null, null, files, null);
+            log.info("task {} attempt {} moved: {} ({} bytes)", task.id(), task.attempt(), result.outcome(),
+                    result.bytes());
+            return result;
+        }
+    }
+
+    /** Checks every file at the source and hands the good ones to the mover threads. */
+    private void submit(TaskRun run) {
+        MigrationTask task = run.task;
+        Path root;
+        try {
+            root = SourceFile.resolveRoot(task.sourceRoot(), config.allowedSourceRoots());
+        } catch (MigrateException e) {
+            log.info("task {}: source root refused: {}", task.id(), e.getMessage());
+            for (int i = 0; i < task.files().size(); i++) {
+                run.fail(i, task.files().get(i), e.code(), e.getMessage());
+            }
+            return;
+        }
+        List<FileEntry> files = task.files();
+        for (int i = 0; i < files.size(); i++) {
+            FileEntry entry = files.get(i);
+            Path real;
+            try {
+                real = SourceFile.resolve(root, entry.sourcePath());
+                run.setTotal(i, SourceFile.fingerprint(real).size());
+            } catch (MigrateException e) {
+                log.debug("file {} refused: {}", entry.sourcePath(), e.getMessage());
+                run.fail(i, entry, e.code(), e.getMessage());
+                continue;
+            }
+            FileWork.Owner owner = new FileWork.Owner(run, i, entry);
+            String key = real + "\u0000" + entry.targetKey();
+            FileWork[] created = new FileWork[1];
+            FileWork work = inflight.compute(key, (k, existing) -> {
+                if (existing != null && existing.addOwner(owner)) {
+                    return existing;
+                }
+                created[0] = new FileWork(k, real, entry.targetKey(), seq.incrementAndGet(), owner, this);
+                return created[0];
+            });
+            run.works.add(work);
+            if (created[0] != null) {
+                queue.add(MoverThread.prepareJob(work));
+            } else {
+                log.debug("file {} already in flight for another task, joining it", entry.sourcePath());
+            }
+        }
+    }
+
+    /**
+     * Cancels a run: its own works stop and abort their uploads; works shared with tasks still
+     * running go on, and this run stops waiting for them. Waits at most the cancel timeout.
+     */
+    private void stop(TaskRun run) {
+        run.cancel();
+        log.info("task {}: cancelling", run.task.id());
+        long deadline = System.nanoTime() + config.cancelTimeout().toNanos();
+        for (FileWork w : run.works) {
+            if (!w.onlyWaitedOnBy(run)) {
+                for (FileWork.Owner o : w.owners()) {
+                    if (o.run() == run) {
+                        run.fail(o.index(), o.entry(), ErrorCode.CANCELLED, "task cancelled");
+                    }
+                }
+            }
+        }
+        boolean interrupted = false;
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                log.warn("task {}: files still stopping after {}", run.task.id(), config.cancelTimeout());
+                break;
+            }
+            try {
+                if (run.remaining().await(left, TimeUnit.NANOSECONDS)) {
+                    break;
+                }
+            } catch (InterruptedException e) {
+                interrupted = true; // finish the bounded wait, then restore the flag
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    void workFinished(FileWork work, FileOutcome outcome) {
+        inflight.remove(work.key, work);
+        filesDone.incrementAndGet();
+    }
+
+    void addBytesSent(long n) {
+        bytesSent.addAndGet(n);
+    }
+
+    boolean closing() {
+        return closed.get();
+    }
+
+    /** @return the endpoints currently in rotation (the heartbeat's view), in transport order */
+    public List<String> healthyEndpoints() {
+        return endpoints.ids().stream().filter(endpoints::healthy).toList();
+    }
+
+    /** @return the buffer memory cap in bytes */
+    public long bufferCapacityBytes() {
+        return pool.capacityBytes();
+    }
+
+    /** @return the most buffer memory ever in use at once, in bytes; never above the cap */
+    public long bufferHighWaterBytes() {
+        return pool.highWaterBytes();
+    }
+
+    /** @return bytes sent since start, each range counted once */
+    public long bytesSent() {
+        return bytesSent.get();
+    }
+
+    /** @return files finished since start (any outcome; a file shared by tasks counts once) */
+    public long filesDone() {
+        return filesDone.get();
+    }
+
+    /**
+     * Stops the mover threads (in-flight files end as {@code CANCELLED}, their uploads aborted)
+     * and the heartbeat; waits at most the cancel timeout. Does not close the transport.
+     * Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        endpoints.close();
+        List<Thread> ts;
+        synchronized (threads) {
+            ts = List.copyOf(threads);
+        }
+        long deadline = System.nanoTime() + config.cancelTimeout().toNanos();
+        boolean interrupted = false;
+        for (Thread t : ts) {
+            try {
+                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+            if (t.isAlive()) {
+                t.interrupt();
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        log.info("mover closed");
+    }
+
+    /** Builds a {@link ParallelFileMover}. Not thread-safe. */
+    public static final class Builder {
+        private final Transport transport;
+        private MoverConfig config;
+        private MoveListener listener = MoveListener.NONE;
+
+        private Builder(Transport transport) {
+            this.transport = Require.nonNull("mover.transport", transport);
+        }
+
+        /**
+         * @param config the settings (required: it names the allowed source roots)
+         * @return this
+         */
+        public Builder config(MoverConfig config) {
+            this.config = config;
+            return this;
+        }
+
+        /**
+         * @param listener progress listener; default none
+         * @return this
+         */
+        public Builder listener(MoveListener listener) {
+            this.listener = Require.nonNull("mover.listener", listener);
+            return this;
+        }
+
+        /**
+         * @return the mover, not yet started
+         * @throws io.migrate.error.ConfigurationException without a config, or when the
+         *     transport's minimum range does not fit the buffer cap
+         */
+        public ParallelFileMover build() {
+            Require.nonNull("mover.config", config);
+            return new ParallelFileMover(this);
+        }
+    }
+}

@@ -1,0 +1,330 @@
+package io.migrate.transport.posix;
+
+import io.migrate.error.ErrorCode;
+import io.migrate.move.MetadataKeys;
+import io.migrate.transport.Disposition;
+import io.migrate.transport.RangeReceipt;
+import io.migrate.transport.TargetStat;
+import io.migrate.transport.TransportException;
+import io.migrate.transport.TransportSession;
+import io.migrate.transport.Upload;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A session on one POSIX endpoint. Holds no open files between calls, so any number of
+ * sessions can write ranges of the same upload and a dropped session leaks nothing.
+ * Not thread-safe (one mover thread).
+ */
+final class PosixSession implements TransportSession {
+    private static final Logger log = LoggerFactory.getLogger(PosixSession.class);
+    private static final String TEMP_SUFFIX = ".migrate-tmp";
+    /** Longest name component most filesystems accept, in bytes. */
+    private static final int NAME_MAX = 255;
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 16).asReadOnlyBuffer();
+
+    private final PosixTransport.Endpoint ep;
+    private final boolean fsync;
+
+    PosixSession(PosixTransport.Endpoint ep, boolean fsync) {
+        this.ep = ep;
+        this.fsync = fsync;
+    }
+
+    @Override
+    public String endpointId() {
+        return ep.id;
+    }
+
+    @Override
+    public Upload open(String targetKey, String attemptToken, long size, long rangeSize, Map<String, String> metadata) {
+        Path rel = relative(targetKey);
+        String tempName = tempName(rel.getFileName().toString(), attemptToken);
+        Path relTemp = rel.getParent() == null ? Path.of(tempName) : rel.getParent().resolve(tempName);
+        Path temp = ep.root.resolve(relTemp);
+        try {
+            Files.createDirectories(temp.getParent());
+            try {
+                Files.createFile(temp);
+            } catch (FileAlreadyExistsException again) {
+                // a retried open of the same attempt: reuse the file
+            }
+            try (RandomAccessFile raf = new RandomAccessFile(temp.toFile(), "rw")) {
+                raf.setLength(size); // sparse: ranges of zeros need not be written
+            }
+        } catch (IOException e) {
+            throw PosixErrors.classify(e, ep, "open " + targetKey);
+        }
+        return new Upload(targetKey, relTemp.toString(), null, size, rangeSize, metadata);
+    }
+
+    @Override
+    public RangeReceipt write(Upload upload, long offset, ByteBuffer data, int crc32c) {
+        ByteBuffer buf = data.duplicate();
+        long length = buf.remaining();
+        if (offset < 0 || offset + length > upload.size()) {
+            throw new TransportException(Disposition.PERMANENT, ErrorCode.INVALID_REQUEST,
+                    "range " + offset + "+" + length + " outside file of " + upload.size() + " bytes", null);
+        }
+        if (!allZeros(buf)) {
+            Path temp = ep.root.resolve(upload.tempKey());
+            // WRITE without CREATE: a write after abort fails instead of resurrecting the file.
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                long pos = offset;
+                while (buf.hasRemaining()) {
+                    pos += ch.write(buf, pos);
+                }
+            } catch (IOException e) {
+                throw PosixErrors.classify(e, ep, "write " + upload.targetKey() + " @" + offset);
+            }
+        }
+        return new RangeReceipt(offset, length, crc32c, null);
+    }
+
+    @Override
+    public void complete(Upload upload, List<RangeReceipt> ranges, int crc32c) {
+        Path temp = ep.root.resolve(upload.tempKey());
+        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+            long size = ch.size();
+            if (size != upload.size()) {
+                throw new TransportException(Disposition.PERMANENT, ErrorCode.CHECKSUM_MISMATCH,
+                        "temporary file of " + upload.targetKey() + " has " + size + " bytes, expected " + upload.size(),
+                        null);
+            }
+            if (fsync) {
+                ch.force(true);
+            }
+        } catch (IOException e) {
+            throw PosixErrors.classify(e, ep, "complete " + upload.targetKey());
+        }
+    }
+
+    @Override
+    public void commit(Upload upload, Map<String, String> metadata) {
+        Path temp = ep.root.resolve(upload.tempKey());
+        Path target = ep.root.resolve(relative(upload.targetKey()));
+        try {
+            if (!Files.exists(temp, LinkOption.NOFOLLOW_LINKS)) {
+                if (alreadyCommitted(target, upload, metadata)) {
+                    return; // an earlier commit went through although it reported an error
+                }
+                throw new TransportException(Disposition.PERMANENT, ErrorCode.TRANSPORT_FAILED,
+                        "temporary file of " + upload.targetKey() + " vanished before commit", null);
+            }
+            applyMetadata(temp, metadata);
+            Files.createDirectories(target.getParent());
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            if (fsync) {
+                fsyncDirectory(target.getParent());
+            }
+        } catch (IOException e) {
+            throw PosixErrors.classify(e, ep, "commit " + upload.targetKey());
+        }
+    }
+
+    @Override
+    public void abort(Upload upload) {
+        Path temp = ep.root.resolve(upload.tempKey());
+        try {
+            Files.deleteIfExists(temp);
+        } catch (IOException e) {
+            log.debug("endpoint {}: could not delete {}: {}", ep.id, temp, e.toString());
+        }
+    }
+
+    @Override
+    public Optional<TargetStat> stat(String key) {
+        Path target = ep.root.resolve(relative(key));
+        BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw PosixErrors.classify(e, ep, "stat " + key);
+        }
+        if (!attrs.isRegularFile()) {
+            return Optional.empty();
+        }
+        Map<String, String> meta = new HashMap<>();
+        if (ep.xattrs.get()) {
+            try {
+                UserDefinedFileAttributeView view =
+                        Files.getFileAttributeView(target, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+                if (view == null) {
+                    ep.xattrs.set(false);
+                } else {
+                    for (String name : view.list()) {
+                        if (name.startsWith("migrate-")) {
+                            ByteBuffer b = ByteBuffer.allocate(view.size(name));
+                            view.read(name, b);
+                            b.flip();
+                            meta.put(name, StandardCharsets.UTF_8.decode(b).toString());
+                        }
+                    }
+                }
+            } catch (IOException | UnsupportedOperationException e) {
+                if (!unsupported(e)) {
+                    throw PosixErrors.classify((IOException) e, ep, "stat " + key);
+                }
+                ep.xattrs.set(false);
+            }
+        }
+        if (!ep.xattrs.get()) {
+            // Fallback without extended attributes: size and mtime are all we can compare.
+            meta.put(MetadataKeys.MTIME_NANOS, Long.toString(attrs.lastModifiedTime().to(TimeUnit.NANOSECONDS)));
+        }
+        return Optional.of(new TargetStat(attrs.size(), meta));
+    }
+
+    @Override
+    public void close() {
+        // nothing held between calls
+    }
+
+    private boolean alreadyCommitted(Path target, Upload upload, Map<String, String> metadata) {
+        Optional<TargetStat> st = stat(upload.targetKey());
+        if (st.isEmpty() || st.get().size() != upload.size()) {
+            return false;
+        }
+        String want = metadata.get(MetadataKeys.FINGERPRINT);
+        String have = st.get().metadata().get(MetadataKeys.FINGERPRINT);
+        if (want != null && have != null) {
+            return want.equals(have);
+        }
+        String mtime = metadata.get(MetadataKeys.MTIME_NANOS);
+        return mtime != null && mtime.equals(st.get().metadata().get(MetadataKeys.MTIME_NANOS));
+    }
+
+    private void applyMetadata(Path temp, Map<String, String> metadata) throws IOException {
+        if (ep.xattrs.get()) {
+            try {
+                UserDefinedFileAttributeView view =
+                        Files.getFileAttributeView(temp, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+                if (view == null) {
+                    ep.xattrs.set(false);
+                } else {
+                    for (Map.Entry<String, String> e : metadata.entrySet()) {
+                        view.write(e.getKey(), StandardCharsets.UTF_8.encode(e.getValue()));
+                    }
+                }
+            } catch (IOException | UnsupportedOperationException e) {
+                if (!unsupported(e)) {
+                    throw e instanceof IOException io ? io : new IOException(e);
+                }
+                log.info("endpoint {}: no user extended attributes at {}; target files are recognised by size and"
+                        + " mtime only", ep.id, ep.root);
+                ep.xattrs.set(false);
+            }
+        }
+        String mode = metadata.get(MetadataKeys.MODE);
+        if (mode != null) {
+            try {
+                Files.setPosixFilePermissions(temp, permissions(Integer.parseInt(mode, 8)));
+            } catch (UnsupportedOperationException | NumberFormatException e) {
+                log.debug("endpoint {}: mode {} not applied: {}", ep.id, mode, e.toString());
+            }
+        }
+        String mtime = metadata.get(MetadataKeys.MTIME_NANOS);
+        if (mtime != null) {
+            try {
+                Files.setLastModifiedTime(temp, FileTime.from(Long.parseLong(mtime), TimeUnit.NANOSECONDS));
+            } catch (NumberFormatException e) {
+                log.debug("endpoint {}: bad mtime {}", ep.id, mtime);
+            }
+        }
+    }
+
+    private static boolean unsupported(Exception e) {
+        return e instanceof UnsupportedOperationException
+                || (e instanceof FileSystemException && String.valueOf(e.getMessage()).contains("not supported"));
+    }
+
+    private static Set<PosixFilePermission> permissions(int mode) {
+        Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
+        for (PosixFilePermission p : PosixFilePermission.values()) {
+            if ((mode & (1 << (8 - p.ordinal()))) != 0) {
+                set.add(p);
+            }
+        }
+        return set;
+    }
+
+    private static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    private static boolean allZeros(ByteBuffer buf) {
+        ByteBuffer b = buf.duplicate();
+        while (b.hasRemaining()) {
+            int n = Math.min(b.remaining(), ZEROS.capacity());
+            ByteBuffer slice = b.slice().limit(n);
+            if (slice.mismatch(ZEROS.duplicate().limit(n)) != -1) {
+                return false;
+            }
+            b.position(b.position() + n);
+        }
+        return true;
+    }
+
+    /** Validates a target key and returns it as a relative path below the endpoint root. */
+    private Path relative(String key) {
+        if (key == null || key.isEmpty() || key.startsWith("/") || key.indexOf('\0') >= 0) {
+            throw invalidKey(key);
+        }
+        for (String seg : key.split("/", -1)) {
+            if (seg.isEmpty() || seg.equals(".") || seg.equals("..")) {
+                throw invalidKey(key);
+            }
+        }
+        Path rel = Path.of(key);
+        if (!ep.root.resolve(rel).normalize().startsWith(ep.root)) {
+            throw invalidKey(key);
+        }
+        return rel;
+    }
+
+    private static TransportException invalidKey(String key) {
+        return new TransportException(Disposition.PERMANENT, ErrorCode.INVALID_TARGET_KEY,
+                "not a valid relative target path: " + key, null);
+    }
+
+    /** {@code .<name>.<token>.migrate-tmp}, with the name shortened (and hashed) when too long. */
+    static String tempName(String name, String token) {
+        String full = "." + name + "." + token + TEMP_SUFFIX;
+        if (full.getBytes(StandardCharsets.UTF_8).length <= NAME_MAX) {
+            return full;
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(name.getBytes(StandardCharsets.UTF_8));
+        String shortName = String.format("%08x", (int) crc.getValue());
+        return "." + shortName + "." + token + TEMP_SUFFIX;
+    }
+}

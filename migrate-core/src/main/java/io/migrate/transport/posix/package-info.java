@@ -1,0 +1,2 @@
+/** The POSIX directory transport: positional writes, fsync, atomic rename commit. */
+package io.migrate.transport.posix;
