@@ -169,6 +169,10 @@ public final class S3Session implements TransportSession {
         if (offset < 0 || offset + len > upload.size()) {
             throw invalid("range [" + offset + ", " + (offset + len) + ") outside the file of " + upload.size());
         }
+        if (len == 0) {
+            // Only an empty file has an empty range; complete() stores it with one PutObject.
+            return new RangeReceipt(offset, 0, crc32c, null);
+        }
         return switch (config.writeMode()) {
             case MULTIPART -> writePart(upload, offset, data, crc32c);
             case OFFSET_WRITE -> writeShaped(upload, offset, data, crc32c, config.offsetWriteShape());
