@@ -268,6 +268,11 @@ public final class ParallelFileMover implements AutoCloseable {
         return closed.get();
     }
 
+    /** @return the endpoints currently in rotation (the heartbeat's view), in transport order */
+    public List<String> healthyEndpoints() {
+        return endpoints.ids().stream().filter(endpoints::healthy).toList();
+    }
+
     /** @return the buffer memory cap in bytes */
     public long bufferCapacityBytes() {
         return pool.capacityBytes();

@@ -2,6 +2,8 @@ package io.migrate.move;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
+import static org.awaitility.Awaitility.await;
 
 import io.migrate.error.ErrorCode;
 import io.migrate.error.MigrateException;
@@ -17,8 +19,11 @@ import io.migrate.testing.RandomFiles;
 import io.migrate.testing.TestExecutionContext;
 import io.migrate.transport.Disposition;
 import io.migrate.transport.Transport;
+import io.migrate.transport.TransportCapabilities;
+import io.migrate.transport.WriteMode;
 import io.migrate.transport.posix.PosixTransport;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -28,16 +33,18 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** The mover against real files through the POSIX transport, with faults injected around it. */
 class ParallelFileMoverTest {
     private static final long MIB = 1 << 20;
+    private static final Duration DEADLINE = Duration.ofSeconds(30);
 
     @TempDir
     Path tmp;
@@ -63,14 +70,23 @@ class ParallelFileMoverTest {
     private MoverConfig.Builder config() {
         return MoverConfig.builder().allowSourceRoot(src).threads(4).rangeSize(1 * MIB).maxInFlightBytes(8 * MIB)
                 .splitThreshold(2 * MIB).backoff(Duration.ofMillis(5), Duration.ofMillis(50))
-                .healthCheckInterval(Duration.ofMillis(100)).endpointWait(Duration.ofSeconds(10));
+                .healthCheckInterval(Duration.ofMillis(100)).endpointWait(Duration.ofSeconds(10))
+                .cancelTimeout(Duration.ofSeconds(20));
     }
 
     private ParallelFileMover mover(Transport t, MoverConfig c) {
-        ParallelFileMover m = ParallelFileMover.builder(t).config(c).build();
+        return mover(t, c, MoveListener.NONE);
+    }
+
+    private ParallelFileMover mover(Transport t, MoverConfig c, MoveListener listener) {
+        ParallelFileMover m = ParallelFileMover.builder(t).config(c).listener(listener).build();
         toClose.add(m);
         m.start();
         return m;
+    }
+
+    private FaultInjectingTransport faulty() {
+        return new FaultInjectingTransport(PosixTransport.of(dst));
     }
 
     private MigrationTask task(String... names) {
@@ -81,29 +97,495 @@ class ParallelFileMoverTest {
         return b.build();
     }
 
+    private static TestExecutionContext ctx() {
+        return new TestExecutionContext("n1");
+    }
+
+    private boolean copied(String name) {
+        return RandomFiles.sameContent(src.resolve(name), dst.resolve("out/" + name));
+    }
+
+    private static FileResult file(TaskResult r, String name) {
+        return r.files().stream().filter(f -> f.sourcePath().equals(name)).findFirst().orElseThrow();
+    }
+
+    private static int crcOf(Path p) throws IOException {
+        return Crc32c.of(ByteBuffer.wrap(Files.readAllBytes(p)));
+    }
+
     @Test
-    void copiesSmallAndSplitFilesByteForByte() throws Exception {
+    void copiesSmallAndSplitFilesByteForByteWithChecksumsAndExactProgress() throws Exception {
         files.write(src.resolve("a.bin"), 1000);
         files.write(src.resolve("empty"), 0);
         files.write(src.resolve("exact.bin"), 3 * MIB);
         files.write(src.resolve("odd.bin"), 5 * MIB + 17);
-        ParallelFileMover m = mover(PosixTransport.of(dst), config().build());
-        TestExecutionContext ctx = new TestExecutionContext("n1");
+        List<MoveProgress> seen = new CopyOnWriteArrayList<>();
+        List<FileResult> done = new CopyOnWriteArrayList<>();
+        ParallelFileMover m = mover(PosixTransport.of(dst), config().build(), new MoveListener() {
+            @Override
+            public void onProgress(MoveProgress p) {
+                seen.add(p);
+            }
+
+            @Override
+            public void onFileDone(String taskId, FileResult result) {
+                done.add(result);
+            }
+        });
+        TestExecutionContext ctx = ctx();
 
         TaskResult r = m.move(task("a.bin", "empty", "exact.bin", "odd.bin"), ctx);
 
         assertThat(r.outcome()).as(r.toString()).isEqualTo(TaskOutcome.SUCCEEDED);
+        assertThat(r.runId()).isEqualTo(ctx.runId());
         for (String n : List.of("a.bin", "empty", "exact.bin", "odd.bin")) {
-            assertThat(RandomFiles.sameContent(src.resolve(n), dst.resolve("out/" + n))).as(n).isTrue();
+            assertThat(copied(n)).as(n).isTrue();
+            assertThat(file(r, n).checksum()).as(n).isEqualTo(Crc32c.format(crcOf(src.resolve(n))));
+            assertThat(file(r, n).outcome()).isEqualTo(FileOutcome.COPIED);
         }
-        FileResult odd = r.files().get(3);
-        assertThat(odd.checksum()).isEqualTo(Crc32c.format(crcOf(src.resolve("odd.bin"))));
-        assertThat(ctx.lastBytes()).isEqualTo(1000 + 8 * MIB + 17);
-        assertThat(ctx.maxBytes()).isEqualTo(ctx.lastBytes());
+        long total = 1000 + 8 * MIB + 17;
+        assertThat(ctx.lastBytes()).isEqualTo(total);
+        assertThat(ctx.maxBytes()).isEqualTo(total);
+        assertThat(ctx.lastFiles()).isEqualTo(4);
+        assertThat(seen).allSatisfy(p -> assertThat(p.taskBytesDone()).isLessThanOrEqualTo(p.taskBytesTotal()));
+        assertThat(done).hasSize(4);
+        assertThat(m.bytesSent()).isEqualTo(total);
         assertThat(RandomFiles.tempFilesUnder(dst)).isEmpty();
     }
 
-    static int crcOf(Path p) throws IOException {
-        return Crc32c.of(ByteBuffer.wrap(Files.readAllBytes(p)));
+    @Test
+    void trickyNamesAndSparseFilesArriveIntact() throws Exception {
+        for (String n : RandomFiles.TRICKY_NAMES) {
+            files.write(src.resolve(n), files.random().nextInt(3000));
+        }
+        files.writeSparse(src.resolve("sparse.img"), 7 * MIB + 3, 3);
+        List<String> names = new ArrayList<>(RandomFiles.TRICKY_NAMES);
+        names.add("sparse.img");
+        ParallelFileMover m = mover(PosixTransport.of(dst), config().build());
+
+        TaskResult r = m.move(task(names.toArray(String[]::new)), ctx());
+
+        assertThat(r.outcome()).as(r.toString()).isEqualTo(TaskOutcome.SUCCEEDED);
+        for (String n : names) {
+            assertThat(copied(n)).as(n).isTrue();
+        }
+    }
+
+    @Test
+    void aSecondRunSkipsFilesAlreadyCommittedWithTheSameFingerprintButCopiesChangedOnes() throws Exception {
+        files.write(src.resolve("same.bin"), 5000);
+        files.write(src.resolve("changed.bin"), 5000);
+        FaultInjectingTransport t = faulty();
+        ParallelFileMover m = mover(t, config().build());
+        TaskResult first = m.move(task("same.bin", "changed.bin"), ctx());
+        assertThat(first.outcome()).isEqualTo(TaskOutcome.SUCCEEDED);
+        files.write(src.resolve("changed.bin"), 5000);
+
+        TaskResult second = m.move(task("same.bin", "changed.bin"), ctx());
+
+        assertThat(file(second, "same.bin").outcome()).isEqualTo(FileOutcome.SKIPPED_IDENTICAL);
+        assertThat(file(second, "same.bin").checksum()).isEqualTo(file(first, "same.bin").checksum());
+        assertThat(file(second, "changed.bin").outcome()).isEqualTo(FileOutcome.COPIED);
+        assertThat(copied("changed.bin")).isTrue();
+        assertThat(t.writes("out/same.bin")).hasSize(1);
+    }
+
+    @Test
+    void retryableErrorsHealAndRetriedBytesAreCountedOnce() throws Exception {
+        files.write(src.resolve("small.bin"), 4000);
+        files.write(src.resolve("big.bin"), 6 * MIB + 5);
+        FaultInjectingTransport t = faulty();
+        t.on(Op.WRITE).key("out/small.bin").times(3).fail(Disposition.RETRY, ErrorCode.TRANSPORT_FAILED);
+        t.on(Op.WRITE).key("out/big.bin").calls(2, 4).fail(Disposition.RETRY, ErrorCode.TRANSPORT_FAILED);
+        t.on(Op.COMMIT).key("out/big.bin").nth(1).fail(Disposition.RETRY, ErrorCode.TRANSPORT_FAILED);
+        ParallelFileMover m = mover(t, config().build());
+        TestExecutionContext ctx = ctx();
+
+        TaskResult r = m.move(task("small.bin", "big.bin"), ctx);
+
+        assertThat(r.outcome()).as(r.toString()).isEqualTo(TaskOutcome.SUCCEEDED);
+        assertThat(file(r, "small.bin").attempts()).isEqualTo(4);
+        assertThat(file(r, "big.bin").attempts()).isEqualTo(6);
+        assertThat(copied("small.bin")).isTrue();
+        assertThat(copied("big.bin")).isTrue();
+        assertThat(ctx.maxBytes()).isEqualTo(4000 + 6 * MIB + 5);
+    }
+
+    @Test
+    void retriesRunOutIntoTheErrorsCodeAndLeaveNoTempFile() throws Exception {
+        files.write(src.resolve("doomed.bin"), 3 * MIB);
+        files.write(src.resolve("fine.bin"), 100);
+        FaultInjectingTransport t = faulty();
+        t.on(Op.WRITE).key("out/doomed.bin").always().fail(Disposition.RETRY, ErrorCode.TRANSPORT_FAILED);
+        ParallelFileMover m = mover(t, config().maxRetries(2).build());
+
+        TaskResult r = m.move(task("doomed.bin", "fine.bin"), ctx());
+
+        assertThat(r.outcome()).isEqualTo(TaskOutcome.PARTIALLY_FAILED);
+        assertThat(file(r, "doomed.bin").code()).isEqualTo(ErrorCode.TRANSPORT_FAILED);
+        assertThat(file(r, "doomed.bin").attempts()).isGreaterThanOrEqualTo(3);
+        assertThat(dst.resolve("out/doomed.bin")).doesNotExist();
+        assertThat(RandomFiles.tempFilesUnder(dst)).isEmpty();
+        assertThat(copied("fine.bin")).isTrue();
+    }
+
+    @Test
+    void aPermanentErrorFailsOnlyThatFileWithItsCode() throws Exception {
+        files.write(src.resolve("a.bin"), 2000);
+        files.write(src.resolve("quota.bin"), 2000);
+        files.write(src.resolve("denied-big.bin"), 4 * MIB);
+        files.write(src.resolve("c.bin"), 3 * MIB);
+        FaultInjectingTransport t = faulty();
+        t.on(Op.OPEN).key("out/quota.bin").always().fail(Disposition.PERMANENT, ErrorCode.QUOTA_EXCEEDED);
+        t.on(Op.WRITE).key("out/denied-big.bin").nth(2).fail(Disposition.PERMANENT, ErrorCode.ACCESS_DENIED);
+        ParallelFileMover m = mover(t, config().build());
+
+        TaskResult r = m.move(task("a.bin", "quota.bin", "denied-big.bin", "c.bin"), ctx());
+
+        assertThat(r.outcome()).isEqualTo(TaskOutcome.PARTIALLY_FAILED);
+        assertThat(file(r, "quota.bin").code()).isEqualTo(ErrorCode.QUOTA_EXCEEDED);
+        assertThat(file(r, "quota.bin").attempts()).isEqualTo(1);
+        assertThat(file(r, "denied-big.bin").code()).isEqualTo(ErrorCode.ACCESS_DENIED);
+        assertThat(dst.resolve("out/quota.bin")).doesNotExist();
+        assertThat(dst.resolve("out/denied-big.bin")).doesNotExist();
+        assertThat(copied("a.bin")).isTrue();
+        assertThat(copied("c.bin")).isTrue();
+        assertThat(RandomFiles.tempFilesUnder(dst)).isEmpty();
+    }
+
+    @Test
+    void failoverMovesWorkToAnotherEndpointAndTheHeartbeatBringsTheFirstBack() throws Exception {
+        Path mountB = Files.createSymbolicLink(tmp.resolve("dst-b"), dst); // a second mount of dst
+        FaultInjectingTransport t = new FaultInjectingTransport(
+                PosixTransport.builder().endpoint("a", dst).endpoint("b", mountB).build());
+        for (int i = 0; i < 6; i++) {
+            files.write(src.resolve("f" + i), 3 * MIB + i);
+        }
+        // a's writes fail over a few times while it stays healthy for the heartbeat
+        t.on(Op.WRITE).endpoint("a").times(3).fail(Disposition.FAILOVER, ErrorCode.TRANSPORT_FAILED);
+        ParallelFileMover m = mover(t, config().build());
+
+        TaskResult r = m.move(task("f0", "f1", "f2"), ctx());
+
+        assertThat(r.outcome()).as(r.toString()).isEqualTo(TaskOutcome.SUCCEEDED);
+        assertThat(r.files()).allSatisfy(f -> assertThat(copied(f.sourcePath())).isTrue());
+        // every injected failover cost exactly one more attempt, and none failed a file
+        assertThat(t.injected()).isPositive();
+        assertThat(r.files().stream().mapToInt(FileResult::attempts).sum()).isEqualTo(3 + t.injected());
+        await().atMost(DEADLINE).until(() -> m.healthyEndpoints().equals(List.of("a", "b")));
+
+        // a goes away entirely: everything goes through b
+        t.endpointDown("a", true);
+        await().atMost(DEADLINE).until(() -> m.healthyEndpoints().equals(List.of("b")));
+        int writesOnB = t.calls(Op.WRITE, "b");
+        TaskResult r2 = m.move(task("f3", "f4"), ctx());
+        assertThat(r2.outcome()).isEqualTo(TaskOutcome.SUCCEEDED);
+        assertThat(t.calls(Op.WRITE, "b") - writesOnB).isGreaterThanOrEqualTo(2 * 4);
+
+        // a comes back and the heartbeat returns it to rotation; its threads use it again
+        t.endpointDown("a", false);
+        await().atMost(DEADLINE).until(() -> m.healthyEndpoints().equals(List.of("a", "b")));
+        int writesOnA = t.calls(Op.WRITE, "a");
+        TaskResult r3 = m.move(task("f5"), ctx());
+        assertThat(r3.outcome()).isEqualTo(TaskOutcome.SUCCEEDED);
+        assertThat(t.calls(Op.WRITE, "a")).isGreaterThan(writesOnA);
+        assertThat(RandomFiles.tempFilesUnder(dst)).isEmpty();
+    }
+
+    @Test
+    void noHealthyEndpointFailsTheFilesWithEndpointsUnavailable() throws Exception {
+        files.write(src.resolve("x.bin"), 100);
+        FaultInjectingTransport t = faulty();
+        t.endpointDown("posix-0", true);
+        ParallelFileMover m = mover(t, config().endpointWait(Duration.ofMillis(300)).build());
+
+        TaskResult r = m.move(task("x.bin"), ctx());
+
+        assertThat(file(r, "x.bin").code()).isEqualTo(ErrorCode.ENDPOINTS_UNAVAILABLE);
+        assertThat(ErrorCode.ENDPOINTS_UNAVAILABLE.retryable()).isTrue();
+    }
+
+    @Test
+    void aSourceModifiedDuringTheCopyFailsWithSourceChangedAndCommitsNothing() throws Exception {
+        Path big = files.write(src.resolve("busy.bin"), 5 * MIB);
+        Path shrinking = files.write(src.resolve("shrinking.bin"), 5 * MIB);
+        files.write(src.resolve("calm.bin"), 3000);
+        FaultInjectingTransport t = faulty();
+        t.on(Op.WRITE).key("out/busy.bin").nth(2).run(() -> overwriteFirstByte(big));
+        t.on(Op.WRITE).key("out/shrinking.bin").nth(1).run(() -> truncate(shrinking, MIB + 1));
+        ParallelFileMover m = mover(t, config().build());
+        TestExecutionContext ctx = ctx();
+
+        TaskResult r = m.move(task("busy.bin", "shrinking.bin", "calm.bin"), ctx);
+
+        assertThat(file(r, "busy.bin").code()).isEqualTo(ErrorCode.SOURCE_CHANGED);
+        assertThat(file(r, "shrinking.bin").code()).isEqualTo(ErrorCode.SOURCE_CHANGED);
+        assertThat(ErrorCode.SOURCE_CHANGED.retryable()).isTrue();
+        assertThat(dst.resolve("out/busy.bin")).doesNotExist();
+        assertThat(dst.resolve("out/shrinking.bin")).doesNotExist();
+        assertThat(copied("calm.bin")).isTrue();
+        assertThat(RandomFiles.tempFilesUnder(dst)).isEmpty();
+        assertThat(ctx.maxBytes()).isLessThanOrEqualTo(10 * MIB + 3000);
+    }
+
+    private static void overwriteFirstByte(Path p) {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[] {42}), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void truncate(Path p, long size) {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
+            ch.truncate(size);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void cancellationStopsWithinTheBoundAndLeavesNoTempFiles() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            files.write(src.resolve("big" + i), 6 * MIB);
+        }
+        for (int i = 0; i < 10; i++) {
+            files.write(src.resolve("small" + i), 1000);
+        }
+        FaultInjectingTransport t = faulty();
+        t.on(Op.WRITE).always().delay(Duration.ofMillis(150)); // slow destination
+        ParallelFileMover m = mover(t, config().build());
+        TestExecutionContext ctx = ctx();
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            names.add("big" + i);
+        }
+        for (int i = 0; i < 10; i++) {
+            names.add("small" + i);
+        }
+        CompletableFuture<TaskResult> run = CompletableFuture.supplyAsync(() -> {
+            try {
+                return m.move(task(names.toArray(String[]::new)), ctx);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        await().atMost(DEADLINE).until(() -> t.calls(Op.WRITE) >= 4);
+
+        ctx.cancel();
+
+        await().atMost(Duration.ofSeconds(10)).until(run::isDone);
+        assertThatThrownBy(run::get).isInstanceOf(ExecutionException.class).cause()
+                .isInstanceOf(MigrateException.class)
+                .satisfies(e -> assertThat(((MigrateException) e).code()).isEqualTo(ErrorCode.CANCELLED));
+        assertThat(RandomFiles.tempFilesUnder(dst)).isEmpty();
+        for (int i = 0; i < 3; i++) {
+            assertThat(dst.resolve("out/big" + i)).doesNotExist();
+        }
+        assertThat(t.calls(Op.ABORT)).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void interruptingTheCallerAbortsTheTasksUploads() throws Exception {
+        files.write(src.resolve("big"), 8 * MIB);
+        FaultInjectingTransport t = faulty();
+        t.on(Op.WRITE).always().delay(Duration.ofMillis(150));
+        ParallelFileMover m = mover(t, config().build());
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        Thread caller = new Thread(() -> {
+            try {
+                m.move(task("big"), ctx());
+            } catch (Throwable e) {
+                thrown.set(e);
+            }
+        }, "test-caller");
+        caller.start();
+        await().atMost(DEADLINE).until(() -> t.calls(Op.WRITE) >= 2);
+
+        caller.interrupt();
+
+        caller.join(Duration.ofSeconds(10).toMillis());
+        assertThat(caller.isAlive()).isFalse();
+        assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
+        assertThat(RandomFiles.tempFilesUnder(dst)).isEmpty();
+        assertThat(dst.resolve("out/big")).doesNotExist();
+    }
+
+    @Test
+    void closingTheMoverCancelsRunningTasks() throws Exception {
+        files.write(src.resolve("big"), 8 * MIB);
+        FaultInjectingTransport t = faulty();
+        t.on(Op.WRITE).always().delay(Duration.ofMillis(150));
+        ParallelFileMover m = mover(t, config().build());
+        CompletableFuture<TaskResult> run = CompletableFuture.supplyAsync(() -> {
+            try {
+                return m.move(task("big"), ctx());
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        await().atMost(DEADLINE).until(() -> t.calls(Op.WRITE) >= 2);
+
+        m.close();
+        m.close(); // idempotent
+
+        await().atMost(Duration.ofSeconds(10)).until(run::isDone);
+        assertThatThrownBy(run::get).cause().isInstanceOf(MigrateException.class);
+        assertThat(RandomFiles.tempFilesUnder(dst)).isEmpty();
+        assertThatThrownBy(() -> m.move(task("big"), ctx())).isInstanceOf(MigrateException.class);
+    }
+
+    @Test
+    void sourcesOutsideTheRootAreRefusedAndNeverCopied() throws Exception {
+        Path outside = Files.createDirectories(tmp.resolve("outside"));
+        Path secret = Files.writeString(outside.resolve("secret.txt"), "secret");
+        Files.createSymbolicLink(src.resolve("link.txt"), secret);
+        Files.createSymbolicLink(src.resolve("dirlink"), outside);
+        Files.writeString(src.resolve("inside.txt"), "fine");
+        Files.createSymbolicLink(src.resolve("inside-link.txt"), src.resolve("inside.txt"));
+        Files.createDirectories(src.resolve("adir"));
+        ParallelFileMover m = mover(PosixTransport.of(dst), config().build());
+
+        TaskResult r = m.move(task("link.txt", "dirlink/secret.txt", "../outside/secret.txt", "inside.txt",
+                "inside-link.txt", "adir", "missing.txt"), ctx());
+
+        assertThat(file(r, "link.txt").code()).isEqualTo(ErrorCode.SOURCE_OUTSIDE_ROOT);
+        assertThat(file(r, "dirlink/secret.txt").code()).isEqualTo(ErrorCode.SOURCE_OUTSIDE_ROOT);
+        assertThat(file(r, "../outside/secret.txt").code()).isEqualTo(ErrorCode.SOURCE_OUTSIDE_ROOT);
+        assertThat(file(r, "adir").code()).isEqualTo(ErrorCode.SOURCE_NOT_REGULAR_FILE);
+        assertThat(file(r, "missing.txt").code()).isEqualTo(ErrorCode.SOURCE_NOT_FOUND);
+        assertThat(file(r, "inside.txt").outcome()).isEqualTo(FileOutcome.COPIED);
+        assertThat(file(r, "inside-link.txt").outcome()).isEqualTo(FileOutcome.COPIED);
+        assertThat(Files.readString(dst.resolve("out/inside-link.txt"))).isEqualTo("fine");
+        assertThat(dst.resolve("out/link.txt")).doesNotExist();
+        assertThat(dst.resolve("out/dirlink/secret.txt")).doesNotExist();
+    }
+
+    @Test
+    void aSourceRootOutsideTheAllowedRootsFailsEveryFile() throws Exception {
+        Path other = Files.createDirectories(tmp.resolve("other"));
+        Files.writeString(other.resolve("f"), "x");
+        Path sneaky = Files.createSymbolicLink(src.resolve("sneaky-root"), other);
+        ParallelFileMover m = mover(PosixTransport.of(dst), config().build());
+
+        for (Path root : List.of(other, sneaky)) {
+            MigrationTask t = MigrationTask.builder().sourceRoot(root.toString()).addFile("f", "f").build();
+            TaskResult r = m.move(t, ctx());
+            assertThat(r.outcome()).isEqualTo(TaskOutcome.FAILED);
+            assertThat(r.files().get(0).code()).as(root.toString()).isEqualTo(ErrorCode.SOURCE_OUTSIDE_ROOT);
+        }
+        assertThat(dst.resolve("f")).doesNotExist();
+    }
+
+    @Test
+    void anUnreadableSourceIsReportedAsSuch() throws Exception {
+        assumeThat(System.getProperty("user.name")).as("root reads everything").isNotEqualTo("root");
+        Path f = Files.writeString(src.resolve("locked"), "x");
+        Files.setPosixFilePermissions(f, java.util.Set.of());
+        ParallelFileMover m = mover(PosixTransport.of(dst), config().build());
+        assertThat(m.move(task("locked"), ctx()).files().get(0).code()).isEqualTo(ErrorCode.SOURCE_UNREADABLE);
+    }
+
+    @Test
+    void theSameFileInTwoConcurrentTasksIsMovedOnceAndBothGetTheResult() throws Exception {
+        files.write(src.resolve("shared.bin"), 3000);
+        files.write(src.resolve("own.bin"), 3000);
+        FaultInjectingTransport t = faulty();
+        t.on(Op.WRITE).key("out/shared.bin").nth(1).delay(Duration.ofMillis(700));
+        ParallelFileMover m = mover(t, config().build());
+        CompletableFuture<TaskResult> first = CompletableFuture.supplyAsync(() -> {
+            try {
+                return m.move(task("shared.bin"), ctx());
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        await().atMost(DEADLINE).until(() -> t.calls(Op.WRITE) >= 1);
+
+        TaskResult second = m.move(task("own.bin", "shared.bin"), ctx());
+
+        TaskResult one = first.get();
+        assertThat(one.outcome()).isEqualTo(TaskOutcome.SUCCEEDED);
+        assertThat(second.outcome()).isEqualTo(TaskOutcome.SUCCEEDED);
+        assertThat(file(second, "shared.bin").outcome()).isEqualTo(FileOutcome.COPIED);
+        assertThat(file(second, "shared.bin").checksum()).isEqualTo(file(one, "shared.bin").checksum());
+        assertThat(t.writes("out/shared.bin")).hasSize(1);
+        assertThat(t.calls(Op.OPEN)).isEqualTo(2);
+        assertThat(copied("shared.bin")).isTrue();
+    }
+
+    @Test
+    void bufferMemoryNeverExceedsTheCapWhileMovingTenTimesAsMuch() throws Exception {
+        long cap = 8 * MIB;
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            files.write(src.resolve("large" + i), 24 * MIB + i * 4099);
+            names.add("large" + i);
+        }
+        for (int i = 0; i < 12; i++) {
+            files.write(src.resolve("small" + i), MIB - i);
+            names.add("small" + i);
+        }
+        ParallelFileMover m = mover(PosixTransport.builder().endpoint("p", dst).fsync(false).build(),
+                config().maxInFlightBytes(cap).threads(8).build());
+        long total = 0;
+        for (String n : names) {
+            total += Files.size(src.resolve(n));
+        }
+        assertThat(total).isGreaterThanOrEqualTo(10 * cap);
+
+        TaskResult r = m.move(task(names.toArray(String[]::new)), ctx());
+
+        assertThat(r.outcome()).isEqualTo(TaskOutcome.SUCCEEDED);
+        assertThat(r.files()).allSatisfy(f -> assertThat(copied(f.sourcePath())).as(f.sourcePath()).isTrue());
+        assertThat(m.bufferCapacityBytes()).isEqualTo(cap);
+        assertThat(m.bufferHighWaterBytes()).isPositive().isLessThanOrEqualTo(cap);
+    }
+
+    @Test
+    void appendOnlyTransportsGetEachFilesRangesInOrder() throws Exception {
+        files.write(src.resolve("app.bin"), 5 * MIB + 1);
+        FaultInjectingTransport t = faulty().withCapabilities(
+                new TransportCapabilities(WriteMode.APPEND_ONLY, 1, Long.MAX_VALUE, Integer.MAX_VALUE, false));
+        ParallelFileMover m = mover(t, config().build());
+
+        TaskResult r = m.move(task("app.bin"), ctx());
+
+        assertThat(r.outcome()).isEqualTo(TaskOutcome.SUCCEEDED);
+        List<long[]> writes = t.writes("out/app.bin");
+        long expected = 0;
+        for (long[] w : writes) {
+            assertThat(w[0]).isEqualTo(expected);
+            expected += w[1];
+        }
+        assertThat(expected).isEqualTo(5 * MIB + 1);
+        assertThat(copied("app.bin")).isTrue();
+    }
+
+    @Test
+    void alignedPartTransportsGetPartsOfTheSizeTheyAsk() throws Exception {
+        files.write(src.resolve("parts.bin"), 10 * MIB + 3);
+        FaultInjectingTransport t = faulty().withCapabilities(
+                new TransportCapabilities(WriteMode.ALIGNED_PARTS, 3 * MIB, 5L << 30, 10_000, false));
+        ParallelFileMover m = mover(t, config().build());
+
+        TaskResult r = m.move(task("parts.bin"), ctx());
+
+        assertThat(r.outcome()).isEqualTo(TaskOutcome.SUCCEEDED);
+        assertThat(t.writes("out/parts.bin")).hasSize(4).allSatisfy(w -> {
+            assertThat(w[0] % (3 * MIB)).isZero();
+            assertThat(w[1]).isEqualTo(w[0] == 9 * MIB ? MIB + 3 : 3 * MIB);
+        });
+        assertThat(copied("parts.bin")).isTrue();
+        assertThat(m.bufferHighWaterBytes()).isLessThanOrEqualTo(8 * MIB);
+    }
+
+    @Test
+    void theExecutorPlugsTheMoverIntoTheWorker() throws Exception {
+        files.write(src.resolve("w.bin"), 10);
+        ParallelFileMover m = mover(PosixTransport.of(dst), config().build());
+        TaskResult r = new MoverTaskExecutor(m).execute(task("w.bin"), ctx());
+        assertThat(r.outcome()).isEqualTo(TaskOutcome.SUCCEEDED);
+        assertThat(copied("w.bin")).isTrue();
     }
 }

@@ -62,6 +62,8 @@ public final class FaultInjectingTransport implements Transport {
     private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
     private final Set<String> down = ConcurrentHashMap.newKeySet();
     private final AtomicInteger injected = new AtomicInteger();
+    private final Map<String, List<long[]>> writes = new ConcurrentHashMap<>();
+    private volatile TransportCapabilities capabilities;
 
     /** @param delegate the transport that does the real work */
     public FaultInjectingTransport(Transport delegate) {
@@ -118,6 +120,27 @@ public final class FaultInjectingTransport implements Transport {
         return c == null ? 0 : c.get();
     }
 
+    /**
+     * Makes the transport report other capabilities (to exercise the mover's APPEND_ONLY and
+     * ALIGNED_PARTS planning against a transport that accepts anything).
+     *
+     * @param caps the capabilities to report
+     * @return this
+     */
+    public FaultInjectingTransport withCapabilities(TransportCapabilities caps) {
+        this.capabilities = caps;
+        return this;
+    }
+
+    /**
+     * @param targetKey a target key
+     * @return {@code {offset, length}} of every write call for it that reached the delegate, in
+     *     call order
+     */
+    public List<long[]> writes(String targetKey) {
+        return List.copyOf(writes.getOrDefault(targetKey, List.of()));
+    }
+
     /** @return how many faults (errors, delays, actions) were injected so far */
     public int injected() {
         return injected.get();
@@ -127,6 +150,7 @@ public final class FaultInjectingTransport implements Transport {
     public final class Rule {
         private final Op op;
         private String endpoint;
+        private String key;
         private int from = 1;
         private int count = Integer.MAX_VALUE;
         private final AtomicInteger matched = new AtomicInteger();
@@ -145,6 +169,16 @@ public final class FaultInjectingTransport implements Transport {
          */
         public Rule endpoint(String endpointId) {
             this.endpoint = endpointId;
+            return this;
+        }
+
+        /**
+         * @param targetKey only calls about this target key (all calls but health checks and
+         *     session opening carry one)
+         * @return this
+         */
+        public Rule key(String targetKey) {
+            this.key = targetKey;
             return this;
         }
 
@@ -219,8 +253,9 @@ public final class FaultInjectingTransport implements Transport {
             return FaultInjectingTransport.this;
         }
 
-        private void apply(Op called, String ep) {
-            if (called != op || (endpoint != null && !endpoint.equals(ep))) {
+        private void apply(Op called, String ep, String targetKey) {
+            if (called != op || (endpoint != null && !endpoint.equals(ep))
+                    || (key != null && !key.equals(targetKey))) {
                 return;
             }
             int n = matched.incrementAndGet();
@@ -246,6 +281,10 @@ public final class FaultInjectingTransport implements Transport {
     }
 
     private void intercept(Op op, String ep) {
+        intercept(op, ep, null);
+    }
+
+    private void intercept(Op op, String ep, String targetKey) {
         counts.computeIfAbsent(op.name() + "@" + ep, k -> new AtomicInteger()).incrementAndGet();
         if (down.contains(ep)) {
             injected.incrementAndGet();
@@ -253,13 +292,14 @@ public final class FaultInjectingTransport implements Transport {
                     "injected: endpoint " + ep + " is down", null);
         }
         for (Rule r : rules) {
-            r.apply(op, ep);
+            r.apply(op, ep, targetKey);
         }
     }
 
     @Override
     public TransportCapabilities capabilities() {
-        return delegate.capabilities();
+        TransportCapabilities c = capabilities;
+        return c != null ? c : delegate.capabilities();
     }
 
     @Override
@@ -299,37 +339,40 @@ public final class FaultInjectingTransport implements Transport {
         @Override
         public Upload open(String targetKey, String attemptToken, long size, long rangeSize,
                 Map<String, String> metadata) {
-            intercept(Op.OPEN, s.endpointId());
+            intercept(Op.OPEN, s.endpointId(), targetKey);
             return s.open(targetKey, attemptToken, size, rangeSize, metadata);
         }
 
         @Override
         public RangeReceipt write(Upload upload, long offset, ByteBuffer data, int crc32c) {
-            intercept(Op.WRITE, s.endpointId());
-            return s.write(upload, offset, data, crc32c);
+            intercept(Op.WRITE, s.endpointId(), upload.targetKey());
+            long length = data.remaining();
+            RangeReceipt r = s.write(upload, offset, data, crc32c);
+            writes.computeIfAbsent(upload.targetKey(), k -> new CopyOnWriteArrayList<>()).add(new long[] {offset, length});
+            return r;
         }
 
         @Override
         public void complete(Upload upload, List<RangeReceipt> ranges, int crc32c) {
-            intercept(Op.COMPLETE, s.endpointId());
+            intercept(Op.COMPLETE, s.endpointId(), upload.targetKey());
             s.complete(upload, ranges, crc32c);
         }
 
         @Override
         public void commit(Upload upload, Map<String, String> metadata) {
-            intercept(Op.COMMIT, s.endpointId());
+            intercept(Op.COMMIT, s.endpointId(), upload.targetKey());
             s.commit(upload, metadata);
         }
 
         @Override
         public void abort(Upload upload) {
-            intercept(Op.ABORT, s.endpointId());
+            intercept(Op.ABORT, s.endpointId(), upload.targetKey());
             s.abort(upload);
         }
 
         @Override
         public Optional<TargetStat> stat(String key) {
-            intercept(Op.STAT, s.endpointId());
+            intercept(Op.STAT, s.endpointId(), key);
             return s.stat(key);
         }
 

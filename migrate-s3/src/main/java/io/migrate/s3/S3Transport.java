@@ -1,0 +1,236 @@
+package io.migrate.s3;
+
+import io.migrate.error.ErrorCode;
+import io.migrate.s3.internal.Endpoint;
+import io.migrate.s3.internal.S3ErrorClassifier;
+import io.migrate.s3.internal.S3Session;
+import io.migrate.s3.internal.SessionHandle;
+import io.migrate.s3.internal.SessionPool;
+import io.migrate.s3.internal.StaleUploadSweeper;
+import io.migrate.transport.Disposition;
+import io.migrate.transport.Transport;
+import io.migrate.transport.TransportCapabilities;
+import io.migrate.transport.TransportException;
+import io.migrate.transport.TransportSession;
+import io.migrate.transport.WriteMode;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link Transport} to an S3-compatible store on the AWS SDK for Java v2: one
+ * {@code S3Client} per endpoint (Apache HTTP client, one connection per pinned mover thread), a
+ * Commons Pool2 keyed pool of sessions per endpoint, and three write modes ({@link S3WriteMode}).
+ * Uploads go to a temporary key under {@link S3TransportConfig#tempPrefix()} unique per attempt;
+ * commit copies to the final key with the final metadata and deletes the temporary object.
+ * Errors are classified as {@code docs/s3.md} describes.
+ *
+ * <p>Thread-safe. Sessions are not: one per mover thread. {@link #close()} stops the sweeper
+ * thread ({@code migrate-s3-sweeper-N}) and closes the pool and every client.
+ */
+public final class S3Transport implements Transport {
+    private static final Logger LOG = LoggerFactory.getLogger(S3Transport.class);
+    private static final java.util.concurrent.atomic.AtomicInteger SWEEPER_IDS =
+            new java.util.concurrent.atomic.AtomicInteger();
+
+    private final S3TransportConfig config;
+    private final Map<String, Endpoint> endpoints;
+    private final List<String> endpointIds;
+    private final S3ErrorClassifier classifier;
+    private final SessionPool pool;
+    private final TransportCapabilities capabilities;
+    private final ScheduledExecutorService sweeper;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private S3Transport(S3TransportConfig config) {
+        this.config = config;
+        this.classifier = new S3ErrorClassifier(config.quotaErrorCodes());
+        Map<String, Endpoint> eps = new LinkedHashMap<>();
+        try {
+            for (URI uri : config.endpoints()) {
+                Endpoint e = Endpoint.create(uri, config);
+                eps.put(e.id(), e);
+            }
+        } catch (RuntimeException e) {
+            eps.values().forEach(Endpoint::close);
+            throw e;
+        }
+        this.endpoints = Collections.unmodifiableMap(eps);
+        this.endpointIds = List.copyOf(eps.keySet());
+        Set<String> knownMarkers = ConcurrentHashMap.newKeySet();
+        this.pool = new SessionPool(endpoints, config, classifier, knownMarkers);
+        this.capabilities = capabilitiesOf(config);
+        if (config.staleUploadSweepInterval().isZero()) {
+            this.sweeper = null;
+        } else {
+            this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "migrate-s3-sweeper-" + SWEEPER_IDS.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+            long period = config.staleUploadSweepInterval().toMillis();
+            sweeper.scheduleWithFixedDelay(this::sweepInBackground, period, period, TimeUnit.MILLISECONDS);
+        }
+        LOG.info("S3 transport started: {}", config);
+    }
+
+    /**
+     * Creates the transport; no request is sent until a session is used or
+     * {@link #checkHealth(String)} is called.
+     *
+     * @param config the configuration
+     * @return the transport, owned by the caller (close it)
+     */
+    public static S3Transport create(S3TransportConfig config) {
+        return new S3Transport(java.util.Objects.requireNonNull(config, "config"));
+    }
+
+    static TransportCapabilities capabilitiesOf(S3TransportConfig c) {
+        boolean verifies = c.readBackVerification();
+        return switch (c.writeMode()) {
+            case MULTIPART -> new TransportCapabilities(WriteMode.ALIGNED_PARTS, S3TransportConfig.MIN_PART_SIZE,
+                    S3TransportConfig.MAX_PART_SIZE, S3TransportConfig.MAX_PARTS, verifies);
+            case OFFSET_WRITE -> new TransportCapabilities(WriteMode.RANDOM_OFFSET, 1,
+                    S3TransportConfig.MAX_PART_SIZE, Integer.MAX_VALUE, verifies);
+            case APPEND -> new TransportCapabilities(WriteMode.APPEND_ONLY, 1, S3TransportConfig.MAX_PART_SIZE,
+                    c.appendDialect().isS3Express() ? S3TransportConfig.MAX_PARTS : Integer.MAX_VALUE, verifies);
+        };
+    }
+
+    /** @return the configuration */
+    public S3TransportConfig config() {
+        return config;
+    }
+
+    @Override
+    public TransportCapabilities capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public List<String> endpoints() {
+        return endpointIds;
+    }
+
+    /**
+     * Borrows a session pinned to {@code endpointId} from the pool; closing the session gives it
+     * back (or destroys it after a FAILOVER answer).
+     *
+     * @throws TransportException FAILOVER if the endpoint's sessions fail validation, RETRY if
+     *     every session of the endpoint is in use past the borrow timeout, PERMANENT
+     *     {@code INVALID_CONFIGURATION} for an unknown endpoint
+     */
+    @Override
+    public TransportSession openSession(String endpointId) {
+        ensureOpen();
+        if (!endpoints.containsKey(endpointId)) {
+            throw new TransportException(Disposition.PERMANENT, ErrorCode.INVALID_CONFIGURATION,
+                    "unknown endpoint " + endpointId + ", known: " + endpointIds, null);
+        }
+        return new SessionHandle(pool, pool.borrow(endpointId));
+    }
+
+    /**
+     * Runs the configured {@link HealthProbe} (default HeadBucket) on the endpoint.
+     *
+     * @throws TransportException classified like any other request
+     */
+    @Override
+    public void checkHealth(String endpointId) {
+        ensureOpen();
+        Endpoint e = endpoints.get(endpointId);
+        if (e == null) {
+            throw new TransportException(Disposition.PERMANENT, ErrorCode.INVALID_CONFIGURATION,
+                    "unknown endpoint " + endpointId, null);
+        }
+        try {
+            config.healthProbe().probe(e.client(), config.bucket());
+        } catch (RuntimeException ex) {
+            throw classifier.classify("health check of " + endpointId, ex);
+        }
+    }
+
+    /**
+     * Aborts multipart uploads and deletes temporary objects under the temp prefix older than
+     * {@code age}, through the first endpoint that answers. Runs on the caller's thread; the
+     * background sweeper calls it with {@link S3TransportConfig#staleUploadAge()}.
+     *
+     * @param age what is older than this is stale; only attempts that can no longer be running
+     *     must be older (for example the task timeout times the attempts)
+     * @return uploads aborted plus temporary objects deleted
+     * @throws TransportException if no endpoint answered
+     */
+    public int sweepStaleUploads(Duration age) {
+        ensureOpen();
+        Instant cutoff = Instant.now().minus(age);
+        List<RuntimeException> failures = new ArrayList<>();
+        for (Endpoint e : endpoints.values()) {
+            try {
+                int n = StaleUploadSweeper.sweep(e.client(), config.bucket(), config.tempPrefix(), cutoff);
+                if (n > 0) {
+                    LOG.info("swept {} stale uploads and temporary objects under {}", n, config.tempPrefix());
+                }
+                return n;
+            } catch (RuntimeException ex) {
+                failures.add(ex);
+            }
+        }
+        TransportException te = classifier.classify("sweep of " + config.tempPrefix(), failures.get(0));
+        failures.stream().skip(1).forEach(te::addSuppressed);
+        throw te;
+    }
+
+    private void sweepInBackground() {
+        try {
+            sweepStaleUploads(config.staleUploadAge());
+        } catch (RuntimeException e) {
+            LOG.warn("stale upload sweep failed, next in {}: {}", config.staleUploadSweepInterval(), e.getMessage());
+        }
+    }
+
+    /** @return sessions currently borrowed (for tests and metrics) */
+    public int activeSessions() {
+        return pool.active();
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new TransportException(Disposition.PERMANENT, ErrorCode.CANCELLED, "S3 transport is closed", null);
+        }
+    }
+
+    /** Stops the sweeper (waits up to 10 s), closes the session pool and every client. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        if (sweeper != null) {
+            sweeper.shutdownNow();
+            try {
+                if (!sweeper.awaitTermination(10, TimeUnit.SECONDS)) {
+                    LOG.warn("S3 sweeper did not stop within 10 s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        pool.close();
+        endpoints.values().forEach(Endpoint::close);
+        LOG.info("S3 transport closed");
+    }
+
+}

@@ -1,0 +1,46 @@
+package io.migrate.s3.internal;
+
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.zip.CRC32C;
+
+/** Checksum encodings S3 uses in headers. Stateless. */
+public final class Checksums {
+    private Checksums() {
+    }
+
+    /**
+     * @param crc32c a CRC32C value
+     * @return its big-endian 4 bytes in Base64, as {@code x-amz-checksum-crc32c} carries it
+     */
+    public static String crc32cBase64(int crc32c) {
+        byte[] b = {(byte) (crc32c >>> 24), (byte) (crc32c >>> 16), (byte) (crc32c >>> 8), (byte) crc32c};
+        return Base64.getEncoder().encodeToString(b);
+    }
+
+    /**
+     * @param data bytes from position to limit; the buffer's position is not changed
+     * @return their CRC32C
+     */
+    public static int crc32c(ByteBuffer data) {
+        CRC32C c = new CRC32C();
+        c.update(data.duplicate());
+        return (int) c.getValue();
+    }
+
+    /**
+     * @param data bytes from position to limit; the buffer's position is not changed
+     * @return their MD5 in Base64, as {@code Content-MD5} carries it
+     */
+    public static String md5Base64(ByteBuffer data) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("MD5");
+            md.update(data.duplicate());
+            return Base64.getEncoder().encodeToString(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("MD5 is required of every JRE", e);
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package io.migrate.s3;
+
+import static io.migrate.s3.S3TestSupport.BUCKET;
+import static io.migrate.s3.S3TestSupport.MIB;
+import static io.migrate.s3.S3TestSupport.assertSameBytes;
+import static io.migrate.s3.S3TestSupport.client;
+import static io.migrate.s3.S3TestSupport.config;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.migrate.error.ErrorCode;
+import io.migrate.move.MetadataKeys;
+import io.migrate.move.MoverConfig;
+import io.migrate.move.ParallelFileMover;
+import io.migrate.result.FileOutcome;
+import io.migrate.result.FileResult;
+import io.migrate.result.TaskOutcome;
+import io.migrate.result.TaskResult;
+import io.migrate.s3.testing.EmbeddedS3;
+import io.migrate.s3.testing.RecordingS3Server;
+import io.migrate.s3.testing.RecordingS3Server.Response;
+import io.migrate.task.MigrationTask;
+import io.migrate.testing.RandomFiles;
+import io.migrate.testing.TestExecutionContext;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * POSIX → S3 through the real {@link ParallelFileMover} and a real S3 server (S3Proxy 4.1.0
+ * in this JVM): byte-equal round trips from 0 B to 200 MiB in MULTIPART mode, skip of
+ * identical files on a re-run, failover when one of two endpoints stops mid-transfer, and
+ * destination errors (quota, access denied) reported with their codes.
+ */
+class MoverToS3IT {
+    @TempDir
+    Path tmp;
+
+    private static MoverConfig.Builder moverConfig(Path src) {
+        return MoverConfig.builder().allowSourceRoot(src).threads(4).backoff(Duration.ofMillis(20), Duration.ofMillis(200))
+                .healthCheckInterval(Duration.ofMillis(500));
+    }
+
+    @Test
+    void movesFilesFromEmptyTo200MiBByteForByteAndSkipsThemOnARerun() throws Exception {
+        long seed = RandomFiles.seed(getClass());
+        RandomFiles files = new RandomFiles(seed);
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        long range = MoverConfig.DEFAULT_RANGE_SIZE;
+        List<Long> sizes = List.of(0L, 1L, 5 * MIB - 1, range - 1, range, range + 1, 3 * range + 17, 200 * MIB,
+                (long) files.random().nextInt(1 << 20));
+        MigrationTask.Builder task = MigrationTask.builder().sourceRoot(src.toString());
+        for (int i = 0; i < sizes.size(); i++) {
+            String name = RandomFiles.TRICKY_NAMES.get(i % RandomFiles.TRICKY_NAMES.size()) + "-" + i;
+            files.write(src.resolve(name), sizes.get(i));
+            task.addFile(name, "it/" + name);
+        }
+        try (EmbeddedS3 server = EmbeddedS3.startTransient(BUCKET);
+             S3Transport transport = S3Transport.create(config(server.endpoint()).build());
+             ParallelFileMover mover = ParallelFileMover.builder(transport).config(moverConfig(src).build()).build();
+             S3Client s3 = client(server.endpoint())) {
+            mover.start();
+            TaskResult r = mover.move(task.build(), new TestExecutionContext("n1"));
+            assertThat(r.outcome()).as(r.toString()).isEqualTo(TaskOutcome.SUCCEEDED);
+            for (FileResult f : r.files()) {
+                assertThat(f.outcome()).as(f.toString()).isEqualTo(FileOutcome.COPIED);
+                assertSameBytes(s3, f.targetKey(), src.resolve(f.sourcePath()));
+                Map<String, String> meta = s3.headObject(b -> b.bucket(BUCKET).key(f.targetKey())).metadata();
+                assertThat(meta).containsEntry(MetadataKeys.CHECKSUM, f.checksum()).containsKey(MetadataKeys.FINGERPRINT);
+            }
+            assertThat(s3.listObjectsV2(b -> b.bucket(BUCKET).prefix(".migrate-tmp/")).contents()).isEmpty();
+            assertThat(s3.listMultipartUploads(b -> b.bucket(BUCKET)).uploads()).isEmpty();
+
+            TaskResult again = mover.move(task.id(null).build(), new TestExecutionContext("n1"));
+            assertThat(again.files()).extracting(FileResult::outcome).containsOnly(FileOutcome.SKIPPED_IDENTICAL);
+        }
+    }
+
+    @Test
+    void anEndpointStoppedMidTransferFailsOverAndNoFileFails() throws Exception {
+        RandomFiles files = new RandomFiles(RandomFiles.seed(getClass()));
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        MigrationTask.Builder task = MigrationTask.builder().sourceRoot(src.toString());
+        for (int i = 0; i < 6; i++) {
+            files.write(src.resolve("f" + i), 24 * MIB + i);
+            task.addFile("f" + i, "failover/f" + i);
+        }
+        try (EmbeddedS3 a = EmbeddedS3.startTransient(BUCKET);
+             EmbeddedS3 b = EmbeddedS3.startSharing(a);
+             S3Transport transport = S3Transport.create(config(a.endpoint(), b.endpoint()).build());
+             ParallelFileMover mover = ParallelFileMover.builder(transport)
+                     .config(moverConfig(src).rangeSize(5 * MIB).build()).build();
+             S3Client s3 = client(a.endpoint())) {
+            mover.start();
+            TestExecutionContext ctx = new TestExecutionContext("n1");
+            CompletableFuture<TaskResult> run = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return mover.move(task.build(), ctx);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            });
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> ctx.maxBytes() >= 20 * MIB || run.isDone());
+            b.stop();
+            TaskResult r = run.get(120, TimeUnit.SECONDS);
+            assertThat(r.outcome()).as(r.toString()).isEqualTo(TaskOutcome.SUCCEEDED);
+            for (FileResult f : r.files()) {
+                assertThat(f.outcome()).isEqualTo(FileOutcome.COPIED);
+                assertSameBytes(s3, f.targetKey(), src.resolve(f.sourcePath()));
+            }
+            assertThat(s3.listMultipartUploads(x -> x.bucket(BUCKET)).uploads()).isEmpty();
+        }
+    }
+
+    @Test
+    void refusedCredentialsFailTheFilesWithAccessDenied() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        new RandomFiles(1).write(src.resolve("a"), 1000);
+        MigrationTask task = MigrationTask.builder().sourceRoot(src.toString()).addFile("a", "denied/a").build();
+        try (EmbeddedS3 server = EmbeddedS3.startTransient(BUCKET);
+             S3Transport transport = S3Transport.create(config(server.endpoint())
+                     .credentials(EmbeddedS3.ACCESS_KEY, "not-the-secret").build());
+             ParallelFileMover mover = ParallelFileMover.builder(transport).config(moverConfig(src).build()).build()) {
+            mover.start();
+            TaskResult r = mover.move(task, new TestExecutionContext("n1"));
+            assertThat(r.files()).singleElement().satisfies(f -> {
+                assertThat(f.outcome()).isEqualTo(FileOutcome.FAILED);
+                assertThat(f.code()).isEqualTo(ErrorCode.ACCESS_DENIED);
+                assertThat(f.message()).doesNotContain("not-the-secret");
+            });
+        }
+    }
+
+    @Test
+    void aFullDestinationFailsTheFileWithQuotaExceeded() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        new RandomFiles(2).write(src.resolve("big"), 12 * MIB);
+        MigrationTask task = MigrationTask.builder().sourceRoot(src.toString()).addFile("big", "quota/big").build();
+        try (RecordingS3Server fake = RecordingS3Server.start();
+             S3Transport transport = S3Transport.create(config(fake.endpoint()).build());
+             ParallelFileMover mover = ParallelFileMover.builder(transport)
+                     .config(moverConfig(src).rangeSize(5 * MIB).build()).build()) {
+            fake.respondWith(req -> {
+                String q = req.query() == null ? "" : req.query();
+                if (req.method().equals("HEAD") && req.path().equals("/" + BUCKET)) {
+                    return new Response(200, Map.of(), "");
+                }
+                if (req.method().equals("HEAD")) {
+                    return new Response(404, Map.of(), "");
+                }
+                if (req.method().equals("POST") && q.startsWith("uploads")) {
+                    return new Response(200, Map.of(), "<InitiateMultipartUploadResult><Bucket>" + BUCKET
+                            + "</Bucket><Key>k</Key><UploadId>u1</UploadId></InitiateMultipartUploadResult>");
+                }
+                if (q.contains("partNumber")) {
+                    return Response.error(403, "QuotaExceeded", Map.of());
+                }
+                return new Response(204, Map.of(), "");
+            });
+            mover.start();
+            TaskResult r = mover.move(task, new TestExecutionContext("n1"));
+            assertThat(r.files()).singleElement().satisfies(f -> {
+                assertThat(f.outcome()).isEqualTo(FileOutcome.FAILED);
+                assertThat(f.code()).isEqualTo(ErrorCode.QUOTA_EXCEEDED);
+            });
+            assertThat(fake.requests()).as("the upload was aborted")
+                    .anyMatch(q -> q.method().equals("DELETE") && q.query() != null && q.query().contains("uploadId=u1"));
+        }
+    }
+}

@@ -1,0 +1,201 @@
+package io.migrate.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.migrate.error.ErrorCode;
+import io.migrate.s3.internal.Checksums;
+import io.migrate.s3.testing.RecordingS3Server;
+import io.migrate.s3.testing.RecordingS3Server.Request;
+import io.migrate.s3.testing.RecordingS3Server.Response;
+import io.migrate.transport.Disposition;
+import io.migrate.transport.RangeReceipt;
+import io.migrate.transport.TransportException;
+import io.migrate.transport.TransportSession;
+import io.migrate.transport.Upload;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The request shapes of OFFSET_WRITE and APPEND, checked on the wire against a recording HTTP
+ * server: no local S3 server implements these vendor extensions (ECS, OBS, RGW, OSS, S3 Express).
+ */
+class RequestShapesTest {
+    private static final Map<String, String> META = Map.of("migrate-crc32c", "1234abcd");
+    private RecordingS3Server server;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = RecordingS3Server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private S3Transport transport(S3TransportConfig.Builder b) {
+        return S3Transport.create(b.endpoints(List.of(server.endpoint())).bucket("b")
+                .credentials("AK", "SK").sdkRetries(0).staleUploadSweepInterval(java.time.Duration.ZERO).build());
+    }
+
+    private static ByteBuffer bytes(String s) {
+        return ByteBuffer.wrap(s.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static RangeReceipt write(TransportSession s, Upload u, long offset, String data) {
+        ByteBuffer b = bytes(data);
+        return s.write(u, offset, b, Checksums.crc32c(b));
+    }
+
+    private List<Request> puts() {
+        return server.requests().stream().filter(r -> !r.method().equals("HEAD")).toList();
+    }
+
+    @Test
+    void dellEcsWritesRangesWithARangeHeader() {
+        try (S3Transport t = transport(S3TransportConfig.builder().writeMode(S3WriteMode.OFFSET_WRITE)
+                .offsetWriteShape(RequestShape.DELL_ECS));
+             TransportSession s = t.openSession(t.endpoints().get(0))) {
+            Upload u = s.open("dir/f", "a1", 12, 4, META);
+            write(s, u, 8, "wxyz");
+            write(s, u, 0, "abcd");
+            List<Request> rs = puts();
+            assertThat(rs).hasSize(3);
+            Request create = rs.get(0);
+            assertThat(create.method()).isEqualTo("PUT");
+            assertThat(create.path()).isEqualTo("/b/.migrate-tmp/a1/dir/f");
+            assertThat(create.header("Range")).isNull();
+            assertThat(create.header("x-amz-meta-migrate-crc32c")).isEqualTo("1234abcd");
+            assertThat(rs.get(1).method()).isEqualTo("PUT");
+            assertThat(rs.get(1).header("Range")).isEqualTo("bytes=8-11");
+            assertThat(rs.get(1).query()).isNull();
+            assertThat(rs.get(2).header("Range")).isEqualTo("bytes=0-3");
+        }
+    }
+
+    @Test
+    void huaweiObsPfsWritesWithModifyAndPosition() {
+        try (S3Transport t = transport(S3TransportConfig.builder().writeMode(S3WriteMode.OFFSET_WRITE)
+                .offsetWriteShape(RequestShape.HUAWEI_OBS_PFS));
+             TransportSession s = t.openSession(t.endpoints().get(0))) {
+            Upload u = s.open("f", "a1", 8, 4, META);
+            write(s, u, 4, "efgh");
+            Request w = puts().get(1);
+            assertThat(w.method()).isEqualTo("PUT");
+            assertThat(w.query()).isEqualTo("modify&position=4");
+            assertThat(w.header("Range")).isNull();
+        }
+    }
+
+    @Test
+    void aConfiguredShapePlugsInAnotherPlatform() {
+        RequestShape shape = RequestShape.of("POST", Map.of("x-op", "write", "at", "{offset}"),
+                Map.of("X-Write-Range", "{offset}+{length}"));
+        try (S3Transport t = transport(S3TransportConfig.builder().writeMode(S3WriteMode.OFFSET_WRITE)
+                .offsetWriteShape(shape));
+             TransportSession s = t.openSession(t.endpoints().get(0))) {
+            Upload u = s.open("f", "a1", 8, 4, META);
+            write(s, u, 4, "efgh");
+            Request w = puts().get(1);
+            assertThat(w.method()).isEqualTo("POST");
+            assertThat(w.query()).contains("x-op=write").contains("at=4");
+            assertThat(w.header("X-Write-Range")).isEqualTo("4+4");
+        }
+    }
+
+    @Test
+    void cephRgwAppendsInOrderWithPositions() {
+        try (S3Transport t = transport(S3TransportConfig.builder().writeMode(S3WriteMode.APPEND)
+                .appendDialect(AppendDialect.CEPH_RGW));
+             TransportSession s = t.openSession(t.endpoints().get(0))) {
+            Upload u = s.open("f", "a1", 8, 4, META);
+            assertThat(server.requests()).as("open sends nothing: the first append creates the object").isEmpty();
+            write(s, u, 0, "abcd");
+            write(s, u, 4, "efgh");
+            List<Request> rs = puts();
+            assertThat(rs).extracting(Request::method).containsExactly("PUT", "PUT");
+            assertThat(rs).extracting(Request::query).containsExactly("append&position=0", "append&position=4");
+            assertThat(rs.get(0).header("x-amz-meta-migrate-crc32c")).isEqualTo("1234abcd");
+            assertThat(rs.get(1).header("x-amz-meta-migrate-crc32c")).isNull();
+        }
+    }
+
+    @Test
+    void ossAppendsWithPost() {
+        try (S3Transport t = transport(S3TransportConfig.builder().writeMode(S3WriteMode.APPEND)
+                .appendDialect(AppendDialect.ALIBABA_OSS));
+             TransportSession s = t.openSession(t.endpoints().get(0))) {
+            Upload u = s.open("f", "a1", 8, 4, META);
+            write(s, u, 0, "abcd");
+            write(s, u, 4, "efgh");
+            assertThat(puts()).extracting(Request::method).containsExactly("POST", "POST");
+            assertThat(puts()).extracting(Request::query).containsExactly("append&position=0", "append&position=4");
+        }
+    }
+
+    @Test
+    void s3ExpressAppendsWithWriteOffsetBytes() {
+        try (S3Transport t = transport(S3TransportConfig.builder().writeMode(S3WriteMode.APPEND)
+                .appendDialect(AppendDialect.S3_EXPRESS));
+             TransportSession s = t.openSession(t.endpoints().get(0))) {
+            Upload u = s.open("f", "a1", 8, 4, META);
+            write(s, u, 0, "abcd");
+            write(s, u, 4, "efgh");
+            List<Request> rs = puts();
+            assertThat(rs).extracting(Request::method).containsExactly("PUT", "PUT");
+            assertThat(rs.get(0).header("x-amz-write-offset-bytes")).isNull();
+            assertThat(rs.get(1).header("x-amz-write-offset-bytes")).isEqualTo("4");
+            assertThat(rs.get(1).header("x-amz-checksum-crc32c"))
+                    .isEqualTo(Checksums.crc32cBase64(Checksums.crc32c(bytes("efgh"))));
+        }
+    }
+
+    @Test
+    void appendMismatchIsAcceptedWhenTheStoreAlreadyHasTheRange() {
+        server.respondWith(r -> Response.error(409, "PositionNotEqualToLength",
+                Map.of("x-rgw-next-append-position", "8")));
+        try (S3Transport t = transport(S3TransportConfig.builder().writeMode(S3WriteMode.APPEND));
+             TransportSession s = t.openSession(t.endpoints().get(0))) {
+            Upload u = s.open("f", "a1", 8, 4, META);
+            RangeReceipt r = write(s, u, 4, "efgh");
+            assertThat(r.offset()).isEqualTo(4);
+            assertThat(r.length()).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void appendMismatchFailsWhenTheStoreHasAnotherLength() {
+        server.respondWith(r -> Response.error(409, "PositionNotEqualToLength",
+                Map.of("x-rgw-next-append-position", "2")));
+        try (S3Transport t = transport(S3TransportConfig.builder().writeMode(S3WriteMode.APPEND));
+             TransportSession s = t.openSession(t.endpoints().get(0))) {
+            Upload u = s.open("f", "a1", 8, 4, META);
+            assertThatThrownBy(() -> write(s, u, 4, "efgh"))
+                    .isInstanceOfSatisfying(TransportException.class, e -> {
+                        assertThat(e.disposition()).isEqualTo(Disposition.PERMANENT);
+                        assertThat(e.code()).isEqualTo(ErrorCode.TRANSPORT_FAILED);
+                        assertThat(e.getMessage()).contains("has 2 bytes");
+                    });
+        }
+    }
+
+    @Test
+    void s3ExpressInvalidWriteOffsetAsksHeadForTheLength() {
+        server.respondWith(r -> r.method().equals("HEAD")
+                ? new Response(200, Map.of("Content-Length", "8", "ETag", "\"e\""), "")
+                : Response.error(400, "InvalidWriteOffset", Map.of()));
+        try (S3Transport t = transport(S3TransportConfig.builder().writeMode(S3WriteMode.APPEND)
+                .appendDialect(AppendDialect.S3_EXPRESS));
+             TransportSession s = t.openSession(t.endpoints().get(0))) {
+            Upload u = s.open("f", "a1", 8, 4, META);
+            assertThat(write(s, u, 4, "efgh").length()).isEqualTo(4);
+            assertThat(server.requests()).extracting(Request::method).containsExactly("PUT", "HEAD");
+        }
+    }
+}

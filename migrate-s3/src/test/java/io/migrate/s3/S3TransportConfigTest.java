@@ -1,0 +1,79 @@
+package io.migrate.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.migrate.error.ConfigurationException;
+import io.migrate.transport.WriteMode;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class S3TransportConfigTest {
+    private static S3TransportConfig.Builder valid() {
+        return S3TransportConfig.builder().endpoint(URI.create("http://127.0.0.1:9000")).bucket("b")
+                .credentials("AKIDEXAMPLE", "wJalrXUtnFEMI-very-secret");
+    }
+
+    @Test
+    void defaultsFollowTheDesign() {
+        S3TransportConfig c = valid().build();
+        assertThat(c.writeMode()).isEqualTo(S3WriteMode.MULTIPART);
+        assertThat(c.region()).isEqualTo("us-east-1");
+        assertThat(c.tempPrefix()).isEqualTo(".migrate-tmp/");
+        assertThat(c.sdkRetries()).isEqualTo(1);
+        assertThat(c.checksumMode()).isEqualTo(ChecksumMode.CRC32C);
+        assertThat(c.quotaErrorCodes()).containsExactlyInAnyOrderElementsOf(S3TransportConfig.DEFAULT_QUOTA_ERROR_CODES);
+    }
+
+    @Test
+    void toStringNeverShowsCredentials() {
+        String s = valid().build().toString();
+        assertThat(s).doesNotContain("AKIDEXAMPLE").doesNotContain("very-secret").contains("****");
+    }
+
+    @Test
+    void buildNamesTheInvalidSetting() {
+        assertThatThrownBy(() -> S3TransportConfig.builder().bucket("b").build())
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("endpoints");
+        assertThatThrownBy(() -> valid().bucket(" ").build()).hasMessageContaining("bucket");
+        assertThatThrownBy(() -> valid().endpoint(URI.create("ftp://x")).build()).hasMessageContaining("endpoints");
+        assertThatThrownBy(() -> valid().endpoint(URI.create("http://127.0.0.1:9000")).build())
+                .hasMessageContaining("distinct");
+        assertThatThrownBy(() -> valid().sessionsPerEndpoint(0).build()).hasMessageContaining("sessionsPerEndpoint")
+                .hasMessageContaining("[1, 1024]");
+        assertThatThrownBy(() -> valid().sdkRetries(9).build()).hasMessageContaining("sdkRetries");
+        assertThatThrownBy(() -> valid().apiCallAttemptTimeout(Duration.ZERO).build())
+                .hasMessageContaining("apiCallAttemptTimeout");
+        assertThatThrownBy(() -> valid().copyPartSize(1).build()).hasMessageContaining("copyPartSize");
+        assertThatThrownBy(() -> valid().tempPrefix("/abs").build()).hasMessageContaining("tempPrefix");
+        assertThatThrownBy(() -> RequestShape.of("GET", Map.of(), Map.of())).hasMessageContaining("PUT or POST");
+    }
+
+    @Test
+    void tempPrefixGetsATrailingSlash() {
+        assertThat(valid().tempPrefix("tmp").build().tempPrefix()).isEqualTo("tmp/");
+    }
+
+    @Test
+    void capabilitiesFollowTheWriteMode() {
+        assertThat(S3Transport.capabilitiesOf(valid().build()).writeMode()).isEqualTo(WriteMode.ALIGNED_PARTS);
+        assertThat(S3Transport.capabilitiesOf(valid().build()).minRangeSize()).isEqualTo(5L << 20);
+        assertThat(S3Transport.capabilitiesOf(valid().build()).maxRanges()).isEqualTo(10_000);
+        assertThat(S3Transport.capabilitiesOf(valid().writeMode(S3WriteMode.OFFSET_WRITE).build()).writeMode())
+                .isEqualTo(WriteMode.RANDOM_OFFSET);
+        assertThat(S3Transport.capabilitiesOf(valid().writeMode(S3WriteMode.APPEND).build()).writeMode())
+                .isEqualTo(WriteMode.APPEND_ONLY);
+        assertThat(S3Transport.capabilitiesOf(valid().writeMode(S3WriteMode.APPEND)
+                .appendDialect(AppendDialect.S3_EXPRESS).build()).maxRanges()).isEqualTo(10_000);
+        assertThat(S3Transport.capabilitiesOf(valid().readBackVerification(true).build()).reportsChecksum()).isTrue();
+    }
+
+    @Test
+    void requestShapesExpandTheirTemplates() {
+        assertThat(RequestShape.DELL_ECS.headersFor(10, 5)).containsEntry("Range", "bytes=10-14");
+        assertThat(RequestShape.HUAWEI_OBS_PFS.queryFor(8, 2)).containsExactly(
+                Map.entry("modify", ""), Map.entry("position", "8"));
+    }
+}
