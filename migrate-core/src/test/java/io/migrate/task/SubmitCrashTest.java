@@ -41,7 +41,7 @@ class SubmitCrashTest {
         for (int round = 0; round < KILLS; round++) {
             int acksBeforeKill = 1 + random.nextInt(6);
             try (ChildJvm child = ChildJvm.start("submitter-" + round, root.resolve("logs"), SubmitChild.class,
-                    List.of("-Xmx96m", "-Dlogback.configurationFile=nonexistent.xml"), root.toString(),
+                    List.of("-Xmx96m"), root.toString(),
                     Integer.toString(round))) {
                 await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(1))
                         .until(() -> acks(child).size() >= acksBeforeKill);
