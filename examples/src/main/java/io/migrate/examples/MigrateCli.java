@@ -1,0 +1,38 @@
+package io.migrate.examples;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code migrate} command line: {@code demo}, {@code node}, {@code submit}, {@code status}.
+ * Run {@code java -jar examples/target/migrate-examples.jar --help}.
+ */
+@Command(name = "migrate", mixinStandardHelpOptions = true, version = "migrate 0.1.0-SNAPSHOT",
+        description = "Moves files from one storage cluster to another across backend nodes.",
+        subcommands = {DemoCommand.class, NodeCommand.class, SubmitCommand.class, StatusCommand.class})
+public final class MigrateCli implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /**
+     * @param args the command line
+     */
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** @return the configured picocli command line (tests call {@code execute} on it) */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new MigrateCli());
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("error: " + e.getMessage());
+            return 2;
+        });
+        return cl;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}

@@ -1,0 +1,57 @@
+package io.migrate.examples;
+
+import io.migrate.error.ErrorCode;
+import io.migrate.task.DirectoryTaskStore;
+import io.migrate.task.TaskRef;
+import io.migrate.task.TaskState;
+import io.migrate.task.TaskStatusView;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code migrate status}: counts per state, per-node backlog and lease ages, failures by code. */
+@Command(name = "status", mixinStandardHelpOptions = true, description = "Shows the state of a task root.")
+final class StatusCommand implements Callable<Integer> {
+    @Option(names = "--task-root", required = true, description = "The shared task root.")
+    Path taskRoot;
+
+    @Option(names = "--task", description = "Show only this task's state.")
+    String taskId;
+
+    @Override
+    public Integer call() {
+        DirectoryTaskStore store = DirectoryTaskStore.builder().root(taskRoot).build();
+        TaskStatusView view = TaskStatusView.of(store);
+        if (taskId != null) {
+            var status = view.status(taskId);
+            System.out.println(status.map(Object::toString).orElse("unknown task " + taskId));
+            return status.isPresent() ? 0 : 1;
+        }
+        TaskStatusView.Snapshot s = view.snapshot();
+        System.out.println("task root " + taskRoot + " at " + s.at());
+        for (TaskState state : TaskState.values()) {
+            System.out.printf("  %-9s %8d%n", state.directoryName(), s.count(state));
+        }
+        System.out.printf("%n  %-20s %8s %8s %14s%n", "node", "inbox", "running", "oldest lease");
+        s.nodes().forEach((node, n) -> System.out.printf("  %-20s %8d %8d %14s%n", node, n.inbox(), n.running(),
+                n.oldestLeaseAge().map(StatusCommand::age).orElse("-")));
+        Map<ErrorCode, Long> failures = new TreeMap<>();
+        try (Stream<TaskRef> failed = store.list(TaskState.FAILED)) {
+            failed.forEach(ref -> DirectoryTaskStore.failureCode(ref).ifPresent(c -> failures.merge(c, 1L, Long::sum)));
+        }
+        if (!failures.isEmpty()) {
+            System.out.println("\n  failed tasks by code:");
+            failures.forEach((code, n) -> System.out.printf("  %-28s %8d%n", code, n));
+        }
+        return 0;
+    }
+
+    private static String age(Duration d) {
+        return d.toSeconds() + "s";
+    }
+}
