@@ -141,8 +141,9 @@ class OutboxToKafkaIT {
         }
         long archivedAtKill;
         long doneAtKill;
-        try (ChildJvm child = ChildJvm.start("outbox-child", root.resolveSibling(root.getFileName() + "-logs"),
-                OutboxMain.class, List.of("-Xmx256m"), args.toArray(String[]::new))) {
+        ChildJvm child = ChildJvm.start("outbox-child", root.resolveSibling(root.getFileName() + "-logs"),
+                OutboxMain.class, List.of("-Xmx256m"), args.toArray(String[]::new));
+        try {
             var wait = await().atMost(DEADLINE).failFast("child died", () -> !child.isAlive())
                     .pollInterval(Duration.ofMillis(5));
             if (pauseAfter != null) {
@@ -156,6 +157,8 @@ class OutboxToKafkaIT {
             child.kill();
             archivedAtKill = store.count(TaskState.ARCHIVED, null);
             doneAtKill = store.count(TaskState.DONE, null);
+        } finally {
+            child.kill(); // no-op when already dead; a failed wait must not leave it running
         }
         System.out.printf("publisher killed with %d archived, %d still in done/%n", archivedAtKill, doneAtKill);
         assertThat(doneAtKill).as("the kill must hit the drain in the middle").isPositive();

@@ -274,10 +274,14 @@ public final class KafkaBroker implements AutoCloseable {
         return "results-" + UUID.randomUUID();
     }
 
-    /** Kills the broker if running. */
+    /** Kills the broker if running; an interrupt while waiting is kept as the thread's flag. */
     @Override
-    public void close() throws InterruptedException {
-        stop();
+    public void close() {
+        try {
+            stop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
