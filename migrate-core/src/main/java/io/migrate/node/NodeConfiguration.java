@@ -139,7 +139,7 @@ public final class NodeConfiguration {
 
     private static DispatchConfig dispatch(Settings s) {
         DispatchConfig d = DispatchConfig.defaults();
-        return DispatchConfig.builder()
+        DispatchConfig.Builder b = DispatchConfig.builder()
                 .dispatchTick(s.duration("dispatch.tick", d.dispatchTick()))
                 .affinityGroupSize(s.integer("dispatch.affinityGroupSize", d.affinityGroupSize(), 1, 1000))
                 .backlogThreshold(s.integer("dispatch.backlogThreshold", d.backlogThreshold(), 1, 1_000_000))
@@ -150,12 +150,13 @@ public final class NodeConfiguration {
                 .rebalanceCooldown(s.duration("reclaim.rebalanceCooldown", d.rebalanceCooldown()))
                 .taskTimeout(s.duration("reclaim.taskTimeout", d.taskTimeout()))
                 .nodeLease(s.duration("reclaim.nodeLease", d.nodeLease()))
-                .reclaimGrace(s.duration("reclaim.grace", d.reclaimGrace()))
                 .maxReassignments(s.integer("reclaim.maxReassignments", d.maxReassignments(), 1, 1000))
                 .maxAttempts(s.integer("task.maxAttempts", d.maxAttempts(), 1, 1000))
-                .incomingTimeout(s.duration("reclaim.incomingTimeout", d.incomingTimeout()))
-                .fencedBackoff(s.duration("reclaim.fencedBackoff", d.fencedBackoff()))
-                .build();
+                .incomingTimeout(s.duration("reclaim.incomingTimeout", d.incomingTimeout()));
+        // Derived from the lease and ticks unless set: pass them on only when the file sets them.
+        s.optional("reclaim.grace").ifPresent(v -> b.reclaimGrace(s.duration("reclaim.grace", null)));
+        s.optional("reclaim.fencedBackoff").ifPresent(v -> b.fencedBackoff(s.duration("reclaim.fencedBackoff", null)));
+        return b.build();
     }
 
     private static WorkerConfig worker(Settings settings) {
