@@ -312,11 +312,10 @@ final class MoverThread implements Runnable {
             if (cancellable && w.cancelled()) {
                 throw new MigrateException(ErrorCode.CANCELLED, "task cancelled");
             }
-            String endpoint = null;
+            String endpoint = mover.endpoints.choose(index, mover.config.endpointWait(),
+                    cancellable ? w::cancelled : () -> false);
             try {
-                TransportSession s = session(cancellable ? w : null);
-                endpoint = s.endpointId();
-                return op.apply(s);
+                return op.apply(session(endpoint));
             } catch (TransportException e) {
                 if (e.disposition() == Disposition.PERMANENT || retries >= mover.config.maxRetries()) {
                     throw e;
@@ -324,9 +323,7 @@ final class MoverThread implements Runnable {
                 retries++;
                 w.attempts.incrementAndGet();
                 if (e.disposition() == Disposition.FAILOVER) {
-                    if (endpoint != null) {
-                        mover.endpoints.markDown(endpoint, e);
-                    }
+                    mover.endpoints.markDown(endpoint, e);
                     dropSession();
                     log.debug("{} {} on {}: failing over ({}/{}): {}", what, w.targetKey, endpoint, retries,
                             mover.config.maxRetries(), e.getMessage());
@@ -355,10 +352,8 @@ final class MoverThread implements Runnable {
         }
     }
 
-    /** This thread's session, on its preferred endpoint when that one is healthy. */
-    private TransportSession session(FileWork cancelledBy) throws InterruptedException {
-        String endpoint = mover.endpoints.choose(index, mover.config.endpointWait(),
-                cancelledBy == null ? () -> false : cancelledBy::cancelled);
+    /** This thread's session to {@code endpoint}, reused while the thread stays on it. */
+    private TransportSession session(String endpoint) {
         if (session != null && session.endpointId().equals(endpoint)) {
             return session;
         }
