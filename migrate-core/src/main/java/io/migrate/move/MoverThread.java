@@ -124,8 +124,9 @@ final class MoverThread implements Runnable {
             return;
         }
         try {
-            w.channel = SourceFile.open(w.source);
+            // fingerprint first: a file replaced between the two steps then shows up as changed
             w.before = SourceFile.fingerprint(w.source);
+            w.channel = SourceFile.open(w.source);
             Optional<TargetStat> existing = call(w, "stat", true, s -> s.stat(w.targetKey));
             if (existing.isPresent() && identical(existing.get(), w.before)) {
                 log.debug("{} already at target with the same fingerprint, skipped", w.targetKey);

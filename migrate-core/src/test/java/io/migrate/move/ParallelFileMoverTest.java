@@ -261,7 +261,8 @@ class ParallelFileMoverTest {
         for (int i = 0; i < 6; i++) {
             files.write(src.resolve("f" + i), 3 * MIB + i);
         }
-        // a's writes fail over a few times while it stays healthy for the heartbeat
+        // a's first connection and some of its writes fail over while it stays healthy for the heartbeat
+        t.on(Op.OPEN_SESSION).endpoint("a").nth(1).fail(Disposition.FAILOVER, ErrorCode.ENDPOINTS_UNAVAILABLE);
         t.on(Op.WRITE).endpoint("a").times(3).fail(Disposition.FAILOVER, ErrorCode.TRANSPORT_FAILED);
         ParallelFileMover m = mover(t, config().build());
 
