@@ -160,13 +160,8 @@ final class MoverThread implements Runnable {
             for (int r = 0; r < w.rangeCount && !w.stopping(); r++) {
                 writeRange(w, r);
             }
-        } catch (MigrateException e) {
-            w.fail(e);
-        } catch (InterruptedException e) {
-            w.fail(new MigrateException(ErrorCode.CANCELLED, "mover thread interrupted", e));
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            w.fail(new MigrateException(ErrorCode.INTERNAL, "unexpected: " + e, e));
+        } catch (InterruptedException | RuntimeException e) {
+            failWith(w, e);
         }
         finalizeOrAbort(w);
     }
@@ -176,13 +171,8 @@ final class MoverThread implements Runnable {
             if (!w.stopping()) {
                 writeRange(w, r);
             }
-        } catch (MigrateException e) {
-            w.fail(e);
-        } catch (InterruptedException e) {
-            w.fail(new MigrateException(ErrorCode.CANCELLED, "mover thread interrupted", e));
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            w.fail(new MigrateException(ErrorCode.INTERNAL, "unexpected: " + e, e));
+        } catch (InterruptedException | RuntimeException e) {
+            failWith(w, e);
         } finally {
             if (w.pending.decrementAndGet() == 0) {
                 finalizeOrAbort(w);
@@ -248,19 +238,26 @@ final class MoverThread implements Runnable {
                 log.debug("{} committed, {} bytes, {}", w.targetKey, w.before.size(), Crc32c.format(fileCrc));
                 w.finish(FileOutcome.COPIED, null, null, Crc32c.format(fileCrc));
                 return;
-            } catch (MigrateException e) {
-                w.fail(e);
-            } catch (InterruptedException e) {
-                w.fail(new MigrateException(ErrorCode.CANCELLED, "mover thread interrupted", e));
-                Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
-                w.fail(new MigrateException(ErrorCode.INTERNAL, "unexpected: " + e, e));
+            } catch (InterruptedException | RuntimeException e) {
+                failWith(w, e);
             }
         }
         abort(w);
         MigrateException f = w.failure();
         log.debug("{} failed: {}", w.targetKey, f.getMessage());
         w.finish(FileOutcome.FAILED, f.code(), f.getMessage(), null);
+    }
+
+    /** Records why a file failed; an interrupt (close() gave up waiting) counts as cancellation. */
+    private static void failWith(FileWork w, Exception e) {
+        if (e instanceof MigrateException m) {
+            w.fail(m);
+        } else if (e instanceof InterruptedException) {
+            w.fail(new MigrateException(ErrorCode.CANCELLED, "mover thread interrupted", e));
+            Thread.currentThread().interrupt();
+        } else {
+            w.fail(new MigrateException(ErrorCode.INTERNAL, "unexpected: " + e, e));
+        }
     }
 
     private void abort(FileWork w) {
