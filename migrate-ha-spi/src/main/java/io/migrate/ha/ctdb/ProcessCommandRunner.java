@@ -3,18 +3,37 @@ package io.migrate.ha.ctdb;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs the real {@code ctdb} binary as a child process with a configured environment
  * ({@code CTDB_SOCKET}, {@code CTDB_BASE}). A process still running at the timeout is killed
  * with SIGKILL, together with any children it started. Thread-safe: each call is independent.
+ *
+ * <p>Every command runs under {@code setsid}, in its own process group. When {@code ctdb -T n}
+ * runs out of time it calls {@code kill(0, SIGTERM)} ("kill any child processes"), which
+ * signals its whole process group: without {@code setsid} that is the host JVM (seen here: the
+ * test JVM and Maven died). The child is not a group leader, so {@code setsid} execs in place
+ * and the process we time out and kill is ctdb itself. Where {@code setsid} does not exist the
+ * {@code -T} option is dropped and only our own kill bounds the command.
  */
 final class ProcessCommandRunner implements CommandRunner {
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessCommandRunner.class);
+    private static final Optional<Path> SETSID = Stream.of("/usr/bin/setsid", "/bin/setsid")
+            .map(Path::of).filter(Files::isExecutable).findFirst();
+    private static final AtomicBoolean WARNED = new AtomicBoolean();
+
     private final String command;
     private final Map<String, String> environment;
 
@@ -25,9 +44,18 @@ final class ProcessCommandRunner implements CommandRunner {
 
     @Override
     public Result run(List<String> args, Duration timeout) throws InterruptedException {
-        List<String> cmd = new ArrayList<>(args.size() + 1);
-        cmd.add(command);
-        cmd.addAll(args);
+        List<String> cmd = new ArrayList<>(args.size() + 2);
+        if (SETSID.isPresent()) {
+            cmd.add(SETSID.get().toString());
+            cmd.add(command);
+            cmd.addAll(args);
+        } else {
+            if (WARNED.compareAndSet(false, true)) {
+                LOG.warn("setsid not found: running ctdb without -T (its timeout signals the caller's process group)");
+            }
+            cmd.add(command);
+            cmd.addAll(withoutMaxRuntime(args));
+        }
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().putAll(environment);
         pb.redirectInput(ProcessBuilder.Redirect.PIPE);
@@ -54,6 +82,16 @@ final class ProcessCommandRunner implements CommandRunner {
             closeQuietly(p.getInputStream());
             closeQuietly(p.getErrorStream());
         }
+    }
+
+    static List<String> withoutMaxRuntime(List<String> args) {
+        List<String> out = new ArrayList<>(args);
+        int i = out.indexOf("-T");
+        if (i >= 0 && i + 1 < out.size()) {
+            out.remove(i + 1);
+            out.remove(i);
+        }
+        return out;
     }
 
     private static void kill(Process p) {

@@ -139,6 +139,25 @@ class CtdbLeaderElectionTest {
     }
 
     @Test
+    void ctdbSignallingItsProcessGroupDoesNotReachThisJvm(@TempDir Path dir) throws Exception {
+        // What ctdb's -T alarm handler does: kill(0, SIGTERM). Run in our process group, it
+        // would terminate this test JVM (and Maven); the runner must isolate it.
+        Path fake = dir.resolve("ctdb");
+        Files.writeString(fake, "#!/bin/sh\necho 'Maximum runtime exceeded - exiting' >&2\nkill -TERM 0\nexit 1\n");
+        Files.setPosixFilePermissions(fake, PosixFilePermissions.fromString("rwx------"));
+        CommandRunner.Result r = new ProcessCommandRunner(fake.toString(), Map.of())
+                .run(List.of("-T", "1", "leader"), Duration.ofSeconds(5));
+        assertThat(r.ok()).isFalse();
+        assertThat(ProcessHandle.current().isAlive()).as("still here").isTrue();
+    }
+
+    @Test
+    void maxRuntimeIsDroppedOnlyWhenItCannotBeIsolated() {
+        assertThat(ProcessCommandRunner.withoutMaxRuntime(List.of("-T", "3", "leader"))).containsExactly("leader");
+        assertThat(ProcessCommandRunner.withoutMaxRuntime(List.of("pnn"))).containsExactly("pnn");
+    }
+
+    @Test
     void missingCommandIsUnknown() {
         CtdbConfig c = CtdbConfig.builder().nodeId("node-b").nodes(Map.of(1, "node-b"))
                 .command("/nonexistent/ctdb").build();
