@@ -1,7 +1,8 @@
 package io.migrate.ha.ctdb;
 
+import io.migrate.ha.internal.Executors2;
+import io.migrate.ha.internal.LiveNodes;
 import io.migrate.ha.internal.NamedThreadFactory;
-import io.migrate.ha.internal.SerialNotifier;
 import io.migrate.ha.spi.Membership;
 import io.migrate.ha.spi.MembershipListener;
 import java.util.List;
@@ -37,13 +38,12 @@ public final class CtdbMembership implements Membership {
 
     private final CtdbConfig config;
     private final CtdbClient ctdb;
-    private final SerialNotifier<MembershipListener> notifier = new SerialNotifier<>("ha-membership");
+    private final LiveNodes live = new LiveNodes();
     private final ScheduledExecutorService poller =
             Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory("ha-ctdb-members"));
     private final Set<String> seen = ConcurrentHashMap.newKeySet();
     /** Serialises poll-and-publish so events keep the order of the answers. */
     private final ReentrantLock refreshLock = new ReentrantLock();
-    private volatile Set<String> published = Set.of();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -91,23 +91,18 @@ public final class CtdbMembership implements Membership {
                 return false;
             }
             if (status.isEmpty()) {
-                LOG.debug("ctdb nodestatus gave no answer; keeping live nodes {}", published);
+                LOG.debug("ctdb nodestatus gave no answer; keeping live nodes {}", live.get());
                 return false;
             }
-            Set<String> live = new TreeSet<>();
+            Set<String> alive = new TreeSet<>();
             for (CtdbOutput.NodeStatus s : status.get()) {
                 String id = config.idOf(s.pnn());
                 seen.add(id);
                 if (s.alive()) {
-                    live.add(id);
+                    alive.add(id);
                 }
             }
-            if (!closed.get() && !live.equals(published)) {
-                Set<String> after = Set.copyOf(live);
-                LOG.info("live nodes changed: {} -> {}", new TreeSet<>(published), live);
-                published = after;
-                notifier.publish(l -> l.onMembershipChange(after));
-            }
+            live.set(alive);
             return true;
         } finally {
             refreshLock.unlock();
@@ -116,7 +111,7 @@ public final class CtdbMembership implements Membership {
 
     @Override
     public Set<String> liveNodes() {
-        return published;
+        return live.get();
     }
 
     @Override
@@ -131,17 +126,17 @@ public final class CtdbMembership implements Membership {
         if (!refresh()) {
             LOG.warn("ctdb could not answer whether {} is alive; using the last known state", node);
         }
-        return published.contains(node);
+        return live.get().contains(node);
     }
 
     @Override
     public void addListener(MembershipListener listener) {
-        notifier.add(listener);
+        live.add(listener);
     }
 
     @Override
     public void removeListener(MembershipListener listener) {
-        notifier.remove(listener);
+        live.remove(listener);
     }
 
     @Override
@@ -149,14 +144,7 @@ public final class CtdbMembership implements Membership {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        poller.shutdownNow();
-        try {
-            if (!poller.awaitTermination(5, TimeUnit.SECONDS)) {
-                LOG.warn("ctdb membership poller did not stop within 5 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        notifier.close();
+        Executors2.stop(poller, true, "ctdb membership poller");
+        live.close();
     }
 }

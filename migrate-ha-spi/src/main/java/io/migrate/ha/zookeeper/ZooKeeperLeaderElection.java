@@ -1,5 +1,6 @@
 package io.migrate.ha.zookeeper;
 
+import io.migrate.ha.internal.Executors2;
 import io.migrate.ha.internal.LeadershipStates;
 import io.migrate.ha.internal.NamedThreadFactory;
 import io.migrate.ha.spi.LeaderElection;
@@ -207,16 +208,7 @@ public final class ZooKeeperLeaderElection implements LeaderElection {
                 latch = null;
             });
         }
-        events.shutdown();
-        try {
-            if (!events.awaitTermination(5, TimeUnit.SECONDS)) {
-                events.shutdownNow();
-                LOG.warn("ZooKeeper event thread of node {} did not stop within 5 s", nodeId());
-            }
-        } catch (InterruptedException e) {
-            events.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        Executors2.stop(events, false, "ZooKeeper event thread of node " + nodeId());
         if (ownsClient) {
             client.close();
         }

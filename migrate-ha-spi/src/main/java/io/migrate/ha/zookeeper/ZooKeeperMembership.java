@@ -1,7 +1,8 @@
 package io.migrate.ha.zookeeper;
 
+import io.migrate.ha.internal.Executors2;
+import io.migrate.ha.internal.LiveNodes;
 import io.migrate.ha.internal.NamedThreadFactory;
-import io.migrate.ha.internal.SerialNotifier;
 import io.migrate.ha.spi.Membership;
 import io.migrate.ha.spi.MembershipListener;
 import java.io.IOException;
@@ -12,9 +13,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.ReentrantLock;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.cache.CuratorCache;
 import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
@@ -45,11 +44,9 @@ public final class ZooKeeperMembership implements Membership {
     private final ZooKeeperConfig config;
     private final CuratorFramework client;
     private final boolean ownsClient;
-    private final SerialNotifier<MembershipListener> notifier = new SerialNotifier<>("ha-membership");
+    private final LiveNodes live = new LiveNodes();
     private final ExecutorService cacheEvents = Executors.newSingleThreadExecutor(new NamedThreadFactory("ha-zk-members"));
     private final Set<String> seen = ConcurrentHashMap.newKeySet();
-    private final ReentrantLock publishLock = new ReentrantLock();
-    private volatile Set<String> published = Set.of();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean registered = new AtomicBoolean();
@@ -107,31 +104,20 @@ public final class ZooKeeperMembership implements Membership {
         if (c == null) {
             return;
         }
-        Set<String> live = new TreeSet<>();
+        Set<String> members = new TreeSet<>();
         c.stream().forEach(d -> {
             String parent = ZKPaths.getPathAndNode(d.getPath()).getPath();
             if (parent.equals(config.membersPath())) {
-                live.add(ZKPaths.getNodeFromPath(d.getPath()));
+                members.add(ZKPaths.getNodeFromPath(d.getPath()));
             }
         });
-        seen.addAll(live);
-        publishLock.lock();
-        try {
-            if (closed.get() || live.equals(published)) {
-                return;
-            }
-            Set<String> after = Set.copyOf(live);
-            LOG.info("live nodes changed: {} -> {}", new TreeSet<>(published), live);
-            published = after;
-            notifier.publish(l -> l.onMembershipChange(after));
-        } finally {
-            publishLock.unlock();
-        }
+        seen.addAll(members);
+        live.set(members);
     }
 
     @Override
     public Set<String> liveNodes() {
-        return published;
+        return live.get();
     }
 
     @Override
@@ -147,10 +133,10 @@ public final class ZooKeeperMembership implements Membership {
             return Clients.stat(client, ZKPaths.makePath(config.membersPath(), node), config.revalidateTimeout()) != null;
         } catch (Clients.NoAnswer e) {
             LOG.warn("cannot ask ZooKeeper whether {} is alive ({}); answering from the cache", node, e.getMessage());
-            return published.contains(node);
+            return live.get().contains(node);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return published.contains(node);
+            return live.get().contains(node);
         }
     }
 
@@ -170,12 +156,12 @@ public final class ZooKeeperMembership implements Membership {
 
     @Override
     public void addListener(MembershipListener listener) {
-        notifier.add(listener);
+        live.add(listener);
     }
 
     @Override
     public void removeListener(MembershipListener listener) {
-        notifier.remove(listener);
+        live.remove(listener);
     }
 
     @Override
@@ -195,18 +181,10 @@ public final class ZooKeeperMembership implements Membership {
         if (c != null) {
             c.close();
         }
-        cacheEvents.shutdown();
-        try {
-            if (!cacheEvents.awaitTermination(5, TimeUnit.SECONDS)) {
-                cacheEvents.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            cacheEvents.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        Executors2.stop(cacheEvents, false, "ZooKeeper members cache thread");
         if (ownsClient && started.get()) {
             client.close();
         }
-        notifier.close();
+        live.close();
     }
 }
