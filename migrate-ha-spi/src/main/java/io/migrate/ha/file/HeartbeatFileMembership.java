@@ -224,10 +224,17 @@ public final class HeartbeatFileMembership extends AbstractMembership {
         publishIfChanged(ticker.getAsLong());
     }
 
+    /** @return the node's observation now; a node never seen with a file is not recorded */
     private Observation observe(String node, long now) {
         String value = readValue(nodesDir.resolve(node).resolve(ALIVE));
-        return observations.compute(node, (n, prev) ->
-                prev == null || !Objects.equals(prev.value, value) ? new Observation(value, now) : prev);
+        Observation o = observations.compute(node, (n, prev) -> {
+            if (prev == null) {
+                // No file and never seen: nothing to remember (isAlive("typo") stays unknown).
+                return value == null ? null : new Observation(value, now);
+            }
+            return Objects.equals(prev.value, value) ? prev : new Observation(value, now);
+        });
+        return o != null ? o : new Observation(null, now);
     }
 
     private void publishIfChanged(long now) {
