@@ -122,7 +122,11 @@ public final class ZooKeeperLeaderElection extends AbstractLeaderElection {
             stat = ourPath == null ? null : Clients.stat(client, ourPath, config.revalidateTimeout());
         } catch (Clients.NoAnswer e) {
             LOG.warn("node {} cannot revalidate leadership: {}", nodeId(), e.getMessage());
-            return decide(() -> states.set(LeadershipState.UNKNOWN, "revalidation did not answer"));
+            // Only a LEADER is downgraded: an event handled meanwhile (LOST -> NOT_LEADER) is
+            // newer knowledge than a round trip that started before it and never came back.
+            return decide(() -> states.get() == LeadershipState.LEADER
+                    ? states.set(LeadershipState.UNKNOWN, "revalidation did not answer")
+                    : states.get());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return LeadershipState.UNKNOWN;
