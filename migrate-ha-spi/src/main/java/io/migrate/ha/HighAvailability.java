@@ -1,0 +1,146 @@
+package io.migrate.ha;
+
+import io.migrate.error.ConfigurationException;
+import io.migrate.ha.internal.HaProperties;
+import io.migrate.ha.spi.HaContext;
+import io.migrate.ha.spi.HaProvider;
+import io.migrate.ha.spi.LeaderElection;
+import io.migrate.ha.spi.Membership;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.ServiceLoader;
+import java.util.TreeMap;
+
+/**
+ * Entry point: builds the {@link LeaderElection} and {@link Membership} chosen by the
+ * {@code ha.type} property ({@code static}, {@code zookeeper}, {@code ctdb}), found through
+ * {@link ServiceLoader} ({@code META-INF/services/io.migrate.ha.spi.HaProvider}). A host adds a
+ * dependency and sets properties, nothing more.
+ *
+ * <pre>{@code
+ * try (HighAvailability ha = HighAvailability.fromProperties("node-a", taskRoot, props)) {
+ *     ha.start();
+ *     if (ha.election().revalidate() == LeadershipState.LEADER) { ... }
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safety: the election and membership are thread-safe; {@link #start()} and
+ * {@link #close()} are idempotent. {@link #close()} closes the election first (leadership is
+ * given up before anything else stops), then the membership.
+ */
+public final class HighAvailability implements AutoCloseable {
+    /** The key that selects the provider, without prefix. */
+    public static final String TYPE = "type";
+
+    private final LeaderElection election;
+    private final Membership membership;
+
+    private HighAvailability(LeaderElection election, Membership membership) {
+        this.election = election;
+        this.membership = membership;
+    }
+
+    /**
+     * Builds from host properties that carry the {@code ha.} prefix; other keys are ignored.
+     *
+     * @param nodeId this node's id
+     * @param taskRoot the shared task root
+     * @param properties host properties, e.g. {@code ha.type=static}, {@code ha.static.leader=node-a}
+     * @return the election and membership, not started
+     * @throws ConfigurationException if {@code ha.type} is missing or unknown, or a provider
+     *     rejects a key; the message names the key and the allowed values
+     */
+    public static HighAvailability fromProperties(String nodeId, Path taskRoot, Map<String, String> properties) {
+        Map<String, String> stripped = new HashMap<>();
+        properties.forEach((k, v) -> {
+            if (k.startsWith(HaProperties.PREFIX)) {
+                stripped.put(k.substring(HaProperties.PREFIX.length()), v);
+            }
+        });
+        return create(new HaContext(nodeId, taskRoot, stripped, Clock.systemUTC()));
+    }
+
+    /**
+     * Builds from a context whose properties have no prefix ({@code type}, ...).
+     *
+     * @param context node id, task root, properties
+     * @return the election and membership, not started
+     * @throws ConfigurationException as {@link #fromProperties}
+     */
+    public static HighAvailability create(HaContext context) {
+        HaProvider provider = provider(context);
+        LeaderElection election = provider.createElection(context);
+        Membership membership;
+        try {
+            membership = provider.createMembership(context);
+        } catch (RuntimeException e) {
+            election.close();
+            throw e;
+        }
+        return new HighAvailability(election, membership);
+    }
+
+    /**
+     * Finds the provider named by {@code type} in the context.
+     *
+     * @param context the context
+     * @return the provider
+     * @throws ConfigurationException naming {@code ha.type} and the allowed values
+     */
+    public static HaProvider provider(HaContext context) {
+        Objects.requireNonNull(context, "context");
+        Map<String, HaProvider> providers = providers();
+        String type = new HaProperties(context).optional(TYPE).orElse(null);
+        if (type == null) {
+            throw new ConfigurationException(HaProperties.fullKey(TYPE), "is required; allowed: " + providers.keySet());
+        }
+        HaProvider p = providers.get(type);
+        if (p == null) {
+            throw new ConfigurationException(HaProperties.fullKey(TYPE),
+                    "unknown value '" + type + "'; allowed: " + providers.keySet());
+        }
+        return p;
+    }
+
+    /** @return every provider on the class path by type, sorted */
+    static Map<String, HaProvider> providers() {
+        Map<String, HaProvider> out = new TreeMap<>();
+        for (HaProvider p : ServiceLoader.load(HaProvider.class, HighAvailability.class.getClassLoader())) {
+            out.putIfAbsent(p.type(), p);
+        }
+        return out;
+    }
+
+    /** @return the election (not started until {@link #start()}) */
+    public LeaderElection election() {
+        return election;
+    }
+
+    /** @return the membership (not started until {@link #start()}) */
+    public Membership membership() {
+        return membership;
+    }
+
+    /**
+     * Starts the membership, then the election. Idempotent.
+     *
+     * @throws io.migrate.error.MigrateException {@code HA_UNAVAILABLE} if a backend cannot start
+     */
+    public void start() {
+        membership.start();
+        election.start();
+    }
+
+    /** Closes the election (leadership released first), then the membership. Idempotent. */
+    @Override
+    public void close() {
+        try {
+            election.close();
+        } finally {
+            membership.close();
+        }
+    }
+}

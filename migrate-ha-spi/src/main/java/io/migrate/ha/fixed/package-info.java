@@ -1,0 +1,2 @@
+/** {@code ha.type=static}: a configured leader, or the holder of a keepalived virtual IP. */
+package io.migrate.ha.fixed;
