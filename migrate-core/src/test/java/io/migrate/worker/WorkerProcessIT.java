@@ -81,9 +81,11 @@ class WorkerProcessIT {
             ChildJvm victim = children.get(1);
             await().atMost(Duration.ofSeconds(60)).until(() -> !Tasks.ids(store, TaskState.RUNNING, "w2").isEmpty()
                     && executionsOf("w2") > 0);
-            List<String> killedRunning = Tasks.ids(store, TaskState.RUNNING, "w2");
             victim.kill();
             assertThat(victim.isAlive()).isFalse();
+            // what it held when it died (read after the kill: nothing moves in its running/ now)
+            List<String> killedRunning = Tasks.ids(store, TaskState.RUNNING, "w2");
+            assertThat(killedRunning).as("w2 died holding a running task").isNotEmpty();
 
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200))
                     .until(() -> Tasks.ids(store, TaskState.DONE, null).size() >= TASKS && unfinished(store) == 0);
