@@ -514,7 +514,7 @@ class DispatchSimulationTest {
         }
 
         /** Liveness as an observer judges it: a heartbeat within the node lease on the shared ticker. */
-        final class SimMembership implements Membership {
+        class SimMembership implements Membership {
             @Override
             public void start() {
             }
@@ -555,8 +555,8 @@ class DispatchSimulationTest {
             }
         }
 
-        /** The membership a node's worker sees: heartbeat() records this node's progress. */
-        final class NodeHeartbeat implements Membership {
+        /** The membership a node's worker sees: the same view, and heartbeat() records this node's progress. */
+        final class NodeHeartbeat extends SimMembership {
             final SimNode node;
 
             NodeHeartbeat(SimNode node) {
@@ -566,37 +566,6 @@ class DispatchSimulationTest {
             @Override
             public void heartbeat() {
                 node.lastHeartbeatNanos = time.ticker().getAsLong();
-            }
-
-            @Override
-            public void start() {
-            }
-
-            @Override
-            public Set<String> liveNodes() {
-                return membership.liveNodes();
-            }
-
-            @Override
-            public Set<String> knownNodes() {
-                return membership.knownNodes();
-            }
-
-            @Override
-            public boolean isAlive(String nodeId) {
-                return membership.isAlive(nodeId);
-            }
-
-            @Override
-            public void addListener(MembershipListener listener) {
-            }
-
-            @Override
-            public void removeListener(MembershipListener listener) {
-            }
-
-            @Override
-            public void close() {
             }
         }
     }
