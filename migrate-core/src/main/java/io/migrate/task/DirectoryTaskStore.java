@@ -306,6 +306,10 @@ public final class DirectoryTaskStore implements TaskStore {
                     result = Optional.of(r);
                 }
             }
+            if (result.isEmpty() && ref.state() != TaskState.FAILED) {
+                withTask(ref.taskId(), () -> log.warn("{} names run {} but holds no readable result of it",
+                        ref.fileName(), committedRun));
+            }
         }
         return Optional.of(new StoredTask(ref, d.task(), d.history(), result));
     }

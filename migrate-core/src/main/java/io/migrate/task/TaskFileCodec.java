@@ -228,7 +228,7 @@ final class TaskFileCodec {
             } else {
                 log.debug("skipping a record of unknown type '{}'", TaskValidator.printable(type));
             }
-        } catch (InvalidTaskException | JsonProcessingException | IllegalArgumentException | NullPointerException e) {
+        } catch (InvalidTaskException | JsonProcessingException | IllegalArgumentException e) {
             log.debug("skipping a torn or unreadable record at byte {}: {}", start, e.toString());
         }
     }

@@ -130,6 +130,35 @@ class DirectoryTaskStoreTest {
     }
 
     @Test
+    void everyTransitionLosesTheRaceOnceItsSourceHasMovedAndChangesNothing() throws IOException {
+        MigrationTask task = TestTasks.task(1);
+        TaskRef pending = store.submit(task);
+        TaskRef inboxA = new TaskRef(task.id(), TaskState.INBOX, "a", pending.fileName());
+        TaskRef runningA = new TaskRef(task.id(), TaskState.RUNNING, "a", pending.fileName());
+        TaskRef done = new TaskRef(task.id(), TaskState.DONE, null, task.id() + "~r1.json");
+        TaskResult result = TestTasks.result(task, "r1", "a");
+        TaskEvent event = new TaskEvent(clock.instant(), 1, TaskEvent.Type.RECLAIMED_STALLED, "a", null, "stalled");
+        // Park the task where none of the refs point: inbox of b.
+        store.move(pending, TaskState.INBOX, "b");
+        TaskRef parked = store.find(task.id()).orElseThrow();
+        byte[] before = Files.readAllBytes(store.pathOf(parked));
+
+        assertThat(store.move(pending, TaskState.INBOX, "a")).as("dispatch").isEqualTo(MoveOutcome.LOST_RACE);
+        assertThat(store.move(inboxA, TaskState.RUNNING, "a")).as("claim").isEqualTo(MoveOutcome.LOST_RACE);
+        assertThat(store.move(inboxA, TaskState.INBOX, "b", event)).as("rebalance").isEqualTo(MoveOutcome.LOST_RACE);
+        assertThat(store.move(runningA, TaskState.PENDING, null, event)).as("reclaim").isEqualTo(MoveOutcome.LOST_RACE);
+        assertThat(store.touchLease(runningA)).as("lease").isFalse();
+        assertThat(store.complete(runningA, result)).as("complete").isEqualTo(MoveOutcome.LOST_RACE);
+        assertThat(store.move(done, TaskState.ARCHIVED, null)).as("archive").isEqualTo(MoveOutcome.LOST_RACE);
+        assertThat(store.fail(runningA, ErrorCode.MAX_ATTEMPTS_EXCEEDED, "x", result)).as("fail with result")
+                .isEqualTo(MoveOutcome.LOST_RACE);
+        assertThat(store.fail(inboxA, ErrorCode.INVALID_JSON, "x", null)).as("fail").isEqualTo(MoveOutcome.LOST_RACE);
+
+        assertOnlyIn(task.id(), TaskState.INBOX, "b");
+        assertThat(Files.readAllBytes(store.pathOf(parked))).isEqualTo(before);
+    }
+
+    @Test
     void reclaimAndRebalanceRecordTheirEventsAfterTheMove() {
         MigrationTask task = TestTasks.task(1);
         TaskRef ref = store.submit(task);
