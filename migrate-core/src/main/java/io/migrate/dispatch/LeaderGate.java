@@ -234,6 +234,11 @@ public final class LeaderGate implements AutoCloseable {
         return active && epoch == mine && mine != 0;
     }
 
+    /** @return this node's id, as the election knows it */
+    public String nodeId() {
+        return election.nodeId();
+    }
+
     /** @return whether moves may continue: an epoch is held and no loss of leadership was heard */
     public boolean isActive() {
         return active && !closed;

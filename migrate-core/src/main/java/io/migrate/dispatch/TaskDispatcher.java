@@ -96,6 +96,7 @@ public final class TaskDispatcher implements AutoCloseable {
         if (!tickLock.tryLock()) {
             return DispatchReport.NOT_LEADER;
         }
+        MDC.put("node", gate.nodeId());
         try {
             OptionalLong epoch = gate.enter();
             if (epoch.isEmpty()) {
@@ -103,6 +104,7 @@ public final class TaskDispatcher implements AutoCloseable {
             }
             return tick(epoch.getAsLong());
         } finally {
+            MDC.remove("node");
             tickLock.unlock();
         }
     }

@@ -126,6 +126,7 @@ public final class TaskReclaimer implements AutoCloseable {
         if (!tickLock.tryLock()) {
             return ReclaimReport.NOT_LEADER;
         }
+        MDC.put("node", gate.nodeId());
         try {
             OptionalLong epoch = gate.enter();
             if (epoch.isEmpty()) {
@@ -148,6 +149,7 @@ public final class TaskReclaimer implements AutoCloseable {
             t.run();
             return t.report();
         } finally {
+            MDC.remove("node");
             tickLock.unlock();
         }
     }

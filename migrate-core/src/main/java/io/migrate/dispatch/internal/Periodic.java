@@ -1,5 +1,6 @@
 package io.migrate.dispatch.internal;
 
+import io.migrate.ha.internal.Executors2;
 import io.migrate.ha.internal.NamedThreadFactory;
 
 import java.time.Duration;
@@ -77,7 +78,7 @@ public final class Periodic implements AutoCloseable {
         }
     }
 
-    /** Stops the schedule and, if owned, the thread (waits up to 10 s). Idempotent. */
+    /** Stops the schedule and, if owned, the thread (bounded wait, see {@link Executors2#STOP_WAIT}). Idempotent. */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
@@ -88,14 +89,7 @@ public final class Periodic implements AutoCloseable {
             s.cancel(true);
         }
         if (owned) {
-            executor.shutdownNow();
-            try {
-                if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
-                    LOG.warn("{} thread did not stop within 10 s", role);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            Executors2.stop(executor, true, "migrate-" + role + " thread");
         }
     }
 }
