@@ -122,6 +122,11 @@ public final class LeaderGate implements AutoCloseable {
             }
             fencedRecently = false;
             long taken = acquire();
+            if (election.state() != LeadershipState.LEADER) {
+                // Lost while creating the directory: the epoch stays unused, and is fenced by the next one anyway.
+                LOG.info("Leadership lost while taking epoch {}; not acting", taken);
+                return OptionalLong.empty();
+            }
             epoch = taken;
             epochTakenNanos = now;
             active = true;
