@@ -43,8 +43,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A randomized simulation of the whole dispatch/reclaim/worker protocol on the real
  * {@link DirectoryTaskStore}, driven on one thread with a fake clock so that a seed replays the
- * same run: 7 nodes, tasks submitted continuously, nodes crash, restart and stall at random,
- * executions hang, two leaders are active at once for periods and leadership goes UNKNOWN.
+ * same run: 7 nodes, tasks submitted continuously, nodes crash, restart, stall and slow down at
+ * random, executions hang, two leaders (one with a drifted configuration that overloads nodes)
+ * are active at once for periods and leadership goes UNKNOWN. Other actors are run just before
+ * transitions ({@link InterleavingStore}) so listings go stale and renames lose races.
  *
  * <p>After every step it checks: every task is in exactly one place on disk, none is lost; a
  * task executing on a node whose running/ does not hold it was taken from that node by a leader
@@ -109,6 +111,8 @@ class DispatchSimulationTest {
         final String id;
         NodeState state = NodeState.UP;
         int until;
+        /** Until this step the node finishes executions rarely (a slow disk): its backlog builds up. */
+        int slowUntil;
         Worker worker;
         final List<Queued> queue = new ArrayList<>();
         long lastHeartbeatNanos;
@@ -164,6 +168,7 @@ class DispatchSimulationTest {
         int crashes;
         int stalls;
         int hangs;
+        int slowdowns;
         int splitBrainSteps;
         Set<String> lastLive = Set.of();
 
@@ -179,8 +184,16 @@ class DispatchSimulationTest {
                 store.registerNode(n.id);
                 n.worker = newWorker(n);
             }
+            // L2 runs with a drifted configuration (twice the threshold and cap, as during a rolling
+            // upgrade): what it dispatches overloads nodes by L1's rules, which L1 then rebalances.
+            DispatchConfig drifted = DispatchConfig.builder().affinityGroupSize(3).backlogThreshold(12).inboxCap(12)
+                    .reclaimPerTick(6).assignPerTarget(3).rebalanceCooldown(Duration.ofSeconds(60))
+                    .taskTimeout(Duration.ofSeconds(60)).nodeLease(Duration.ofSeconds(10))
+                    .reclaimGrace(Duration.ofSeconds(15)).fencedBackoff(Duration.ofSeconds(30)).maxReassignments(8)
+                    .build();
             for (String id : List.of("L1", "L2")) {
                 TestElection e = new TestElection(id, id.equals("L1") ? LeadershipState.LEADER : LeadershipState.NOT_LEADER);
+                DispatchConfig config = id.equals("L1") ? this.config : drifted;
                 LeaderGate gate = new LeaderGate(e, root, config, time.ticker());
                 gate.start();
                 leaders.add(new Leader(e, gate,
@@ -310,6 +323,9 @@ class DispatchSimulationTest {
                             n.state = NodeState.STALLED; // GC pause, frozen VM: nothing runs, no heartbeat
                             n.until = step + 5 + rnd.nextInt(40);
                             stalls++;
+                        } else if (r < 15 && n.slowUntil < step) {
+                            n.slowUntil = step + 30 + rnd.nextInt(100);
+                            slowdowns++;
                         }
                     }
                     case CRASHED -> {
@@ -347,7 +363,8 @@ class DispatchSimulationTest {
                 if (rnd.nextInt(10) < 7) {
                     n.worker.pollOnce();
                 }
-                if (!n.queue.isEmpty() && rnd.nextBoolean()) {
+                boolean slow = chaos && n.slowUntil > step;
+                if (!n.queue.isEmpty() && (slow ? rnd.nextInt(20) == 0 : rnd.nextBoolean())) {
                     int i = rnd.nextInt(n.queue.size());
                     Queued q = n.queue.get(i);
                     if (q.notBefore() <= step || !chaos) {
@@ -508,7 +525,7 @@ class DispatchSimulationTest {
             long reclaimed = leaders.stream().mapToLong(l -> l.reclaimer.reclaimed()).sum();
             long rebalanced = leaders.stream().mapToLong(l -> l.reclaimer.rebalanced()).sum();
             return "steps=" + step + " tasks=" + submitted.size() + " " + byPlace + " crashes=" + crashes
-                    + " stalls=" + stalls + " hangs=" + hangs + " splitBrainSteps=" + splitBrainSteps
+                    + " stalls=" + stalls + " hangs=" + hangs + " slowdowns=" + slowdowns + " splitBrainSteps=" + splitBrainSteps
                     + " fencings=" + fencings + " dispatched=" + dispatched + " reclaimed=" + reclaimed
                     + " rebalanced=" + rebalanced + " lostRaces=" + lostRaces() + " zombieRuns=" + zombieRuns;
         }
