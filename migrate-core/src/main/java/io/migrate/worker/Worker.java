@@ -197,6 +197,12 @@ public final class Worker implements AutoCloseable {
         try (Stream<TaskRef> s = store.list(TaskState.RUNNING, node)) {
             s.forEach(mine::add);
         }
+        if (!parked.isEmpty()) {
+            // forget parked tasks the leader has taken back meanwhile
+            Set<String> present = new java.util.HashSet<>();
+            mine.forEach(r -> present.add(r.taskId()));
+            parked.retainAll(present);
+        }
         for (TaskRef ref : mine) {
             if (active.size() >= config.concurrency() || closed) {
                 return;
