@@ -2,9 +2,9 @@ package io.migrate.dispatch.internal;
 
 import io.migrate.ha.internal.Executors2;
 import io.migrate.ha.internal.NamedThreadFactory;
-
 import java.time.Duration;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -62,7 +62,7 @@ public final class Periodic implements AutoCloseable {
                 triggered.set(false);
                 safeRun();
             });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             triggered.set(false);
         }
     }
