@@ -2,6 +2,8 @@ package io.migrate.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
 import io.migrate.ha.spi.LeadershipState;
 import io.migrate.ha.spi.Membership;
 import io.migrate.ha.spi.MembershipListener;
@@ -26,6 +28,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -39,6 +42,7 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * A randomized simulation of the whole dispatch/reclaim/worker protocol on the real
@@ -74,10 +78,10 @@ class DispatchSimulationTest {
         Path shm = Path.of("/dev/shm");
         Path root = Files.isDirectory(shm) && Files.isWritable(shm)
                 ? Files.createTempDirectory(shm, "dispatch-sim-") : tempDir;
-        ch.qos.logback.classic.Logger migrateLog =
-                (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.migrate");
-        ch.qos.logback.classic.Level level = migrateLog.getLevel();
-        migrateLog.setLevel(ch.qos.logback.classic.Level.WARN); // tens of thousands of INFO moves otherwise
+        Logger migrateLog =
+                (Logger) LoggerFactory.getLogger("io.migrate");
+        Level level = migrateLog.getLevel();
+        migrateLog.setLevel(Level.WARN); // tens of thousands of INFO moves otherwise
         Sim sim = new Sim(seed, root);
         try {
             sim.run(steps);
@@ -98,7 +102,7 @@ class DispatchSimulationTest {
 
     private static void deleteTree(Path dir) throws IOException {
         try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
+            for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
                 Files.deleteIfExists(p);
             }
         }
