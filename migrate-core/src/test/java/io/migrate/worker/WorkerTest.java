@@ -312,6 +312,22 @@ class WorkerTest {
     }
 
     @Test
+    void aNotificationWakesTheWorkerBeforeItsNextPoll() {
+        WorkerConfig hourly = WorkerConfig.builder().pollInterval(Duration.ofHours(1)).build();
+        try (Worker w = Worker.builder().node("n1").store(store).taskExecutor(files(f -> null)).config(hourly)
+                .build()) {
+            w.start(); // first poll at once, then not for an hour
+            String id = inbox(Tasks.task(T0, 1));
+            await().atMost(Duration.ofSeconds(2)).pollDelay(Duration.ofMillis(200))
+                    .until(() -> store.find(id).orElseThrow().state() == TaskState.INBOX);
+
+            w.wakeUp();
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> store.find(id).orElseThrow().state() == TaskState.DONE);
+        }
+    }
+
+    @Test
     void rejectsAConfigurationOutOfRange() {
         assertThatThrownBy(() -> WorkerConfig.builder().concurrency(0).build())
                 .hasMessageContaining("worker.concurrency").hasMessageContaining("[1, 1024]");
