@@ -1,0 +1,353 @@
+package io.migrate.dispatch;
+
+import io.migrate.dispatch.internal.Periodic;
+import io.migrate.error.Require;
+import io.migrate.ha.spi.Membership;
+import io.migrate.task.MoveOutcome;
+import io.migrate.task.TaskIds;
+import io.migrate.task.TaskRef;
+import io.migrate.task.TaskState;
+import io.migrate.task.TaskStore;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.TreeSet;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Leader side: moves pending tasks into the inboxes of live nodes.
+ *
+ * <p>Each tick (default every 5 s), while the {@link LeaderGate} holds an epoch:
+ * <ol>
+ *   <li>pending tasks are taken in name order, which is eligibility order; names whose
+ *       {@link TaskIds#eligibleAt(String)} lies in the future (retries in backoff) end the scan;</li>
+ *   <li>each run of up to {@code k} consecutive tasks (an <em>affinity group</em>) goes to one
+ *       node, so a retried duplicate lands where its original is;</li>
+ *   <li>the target is the live node with the smallest backlog (inbox + running) that is under
+ *       the backlog threshold and under its inbox cap, round robin among equals; a node never
+ *       receives more than fits under both, the rest of its group goes to the next choice;</li>
+ *   <li>each move is a rename ({@link TaskStore#move}); before each group the gate re-checks
+ *       leadership and the epoch and the tick stops at once if either is lost;</li>
+ *   <li>each node that received tasks is told once through the {@link Notifier}, never retried.</li>
+ * </ol>
+ * Tasks that cannot be placed stay in pending and are counted ({@link #lastUnplaceable()}).
+ *
+ * <p>Thread-safety: ticks run one at a time (on the owned {@code migrate-dispatcher-N} thread,
+ * or on the caller's thread through {@link #runOnce()}); accessors may be read from any thread.
+ */
+public final class TaskDispatcher implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TaskDispatcher.class);
+
+    private final TaskStore store;
+    private final Membership membership;
+    private final LeaderGate gate;
+    private final Notifier notifier;
+    private final DispatchConfig config;
+    private final Clock clock;
+    private final Periodic periodic;
+    /** One tick at a time even if the host's scheduler has several threads. */
+    private final ReentrantLock tickLock = new ReentrantLock();
+
+    /** Round-robin position among equally loaded nodes; touched only while holding {@link #tickLock}. */
+    private int roundRobin;
+
+    private final AtomicLong dispatched = new AtomicLong();
+    private final AtomicLong lostRaces = new AtomicLong();
+    private volatile int lastUnplaceable;
+
+    private TaskDispatcher(Builder b) {
+        this.store = Require.nonNull("store", b.store);
+        this.membership = Require.nonNull("membership", b.membership);
+        this.gate = Require.nonNull("gate", b.gate);
+        this.notifier = b.notifier == null ? Notifier.NONE : b.notifier;
+        this.config = b.config == null ? DispatchConfig.defaults() : b.config;
+        this.clock = b.clock == null ? Clock.systemUTC() : b.clock;
+        this.periodic = new Periodic("dispatcher", config.dispatchTick(), this::runOnce, b.scheduler);
+    }
+
+    /** @return a builder; store, membership and gate are required */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Starts ticking every {@link DispatchConfig#dispatchTick()}. Idempotent. */
+    public void start() {
+        periodic.start();
+    }
+
+    /**
+     * Runs one tick now on the calling thread (hosts that drive ticks themselves, tests). Returns
+     * at once with a "stopped" report if another tick is running.
+     *
+     * @return what the tick did
+     */
+    public DispatchReport runOnce() {
+        if (!tickLock.tryLock()) {
+            return DispatchReport.NOT_LEADER;
+        }
+        MDC.put("node", gate.nodeId());
+        try {
+            OptionalLong epoch = gate.enter();
+            if (epoch.isEmpty()) {
+                return DispatchReport.NOT_LEADER;
+            }
+            return tick(epoch.getAsLong());
+        } finally {
+            MDC.remove("node");
+            tickLock.unlock();
+        }
+    }
+
+    private DispatchReport tick(long epoch) {
+        Instant now = clock.instant();
+        List<String> live = new ArrayList<>(new TreeSet<>(membership.liveNodes()));
+        Map<String, Load> loads = new LinkedHashMap<>();
+        long totalRoom = 0;
+        for (String node : live) {
+            Load l = new Load(store.count(TaskState.INBOX, node), store.count(TaskState.RUNNING, node));
+            loads.put(node, l);
+            totalRoom += Math.max(0, room(l));
+        }
+        // Collect no more eligible tasks than can be placed; count the rest without keeping refs.
+        List<TaskRef> eligible = new ArrayList<>();
+        int unplaceable = 0;
+        try (Stream<TaskRef> pending = store.list(TaskState.PENDING)) {
+            Iterator<TaskRef> it = pending.iterator();
+            while (it.hasNext()) {
+                TaskRef ref = it.next();
+                if (TaskIds.isValid(ref.taskId()) && TaskIds.eligibleAt(ref.taskId()).isAfter(now)) {
+                    break; // names sort by eligibility: everything after this is in backoff too
+                }
+                if (eligible.size() < totalRoom) {
+                    eligible.add(ref);
+                } else {
+                    unplaceable++;
+                }
+            }
+        }
+        Map<String, List<String>> assigned = new LinkedHashMap<>();
+        int moved = 0;
+        int lost = 0;
+        boolean stopped = false;
+        int i = 0;
+        int n = eligible.size();
+        outer:
+        while (i < n) {
+            int groupEnd = Math.min(i + config.affinityGroupSize(), n);
+            while (i < groupEnd) {
+                String target = chooseTarget(live, loads);
+                if (target == null) {
+                    break outer;
+                }
+                Load load = loads.get(target);
+                int take = Math.min(groupEnd - i, room(load));
+                if (!gate.checkBatch()) {
+                    stopped = true;
+                    break outer;
+                }
+                for (int j = 0; j < take; j++, i++) {
+                    if (!gate.isActive()) {
+                        stopped = true;
+                        break outer;
+                    }
+                    TaskRef ref = eligible.get(i);
+                    MDC.put("task", ref.taskId());
+                    try {
+                        if (store.move(ref, TaskState.INBOX, target) == MoveOutcome.MOVED) {
+                            load.inbox++;
+                            moved++;
+                            assigned.computeIfAbsent(target, t -> new ArrayList<>()).add(ref.taskId());
+                            Audit.moved(epoch, ref, TaskState.INBOX, target, "dispatch");
+                        } else {
+                            lost++;
+                            Audit.lostRace(epoch, ref, TaskState.INBOX, target);
+                        }
+                    } finally {
+                        MDC.remove("task");
+                    }
+                }
+            }
+        }
+        unplaceable += n - i;
+        notifyNodes(assigned);
+        dispatched.addAndGet(moved);
+        lostRaces.addAndGet(lost);
+        lastUnplaceable = unplaceable;
+        if (moved > 0 || unplaceable > 0 || lost > 0) {
+            LOG.debug("Dispatch tick (epoch {}): {} dispatched, {} unplaceable, {} lost races{}", epoch, moved,
+                    unplaceable, lost, stopped ? ", stopped early" : "");
+        }
+        return new DispatchReport(epoch, moved, unplaceable, lost, stopped);
+    }
+
+    private int room(Load l) {
+        long byThreshold = config.backlogThreshold() - l.backlog();
+        long byCap = config.inboxCap() - l.inbox;
+        return (int) Math.max(0, Math.min(byThreshold, byCap));
+    }
+
+    /** Smallest backlog among nodes with room; ties broken round robin from the last pick. */
+    private String chooseTarget(List<String> live, Map<String, Load> loads) {
+        int size = live.size();
+        String best = null;
+        long bestBacklog = Long.MAX_VALUE;
+        int bestIndex = -1;
+        for (int k = 0; k < size; k++) {
+            int idx = (roundRobin + k) % size;
+            String node = live.get(idx);
+            Load l = loads.get(node);
+            if (room(l) > 0 && l.backlog() < bestBacklog) {
+                best = node;
+                bestBacklog = l.backlog();
+                bestIndex = idx;
+            }
+        }
+        if (best != null) {
+            roundRobin = (bestIndex + 1) % size;
+        }
+        return best;
+    }
+
+    private void notifyNodes(Map<String, List<String>> assigned) {
+        for (Map.Entry<String, List<String>> e : assigned.entrySet()) {
+            try {
+                notifier.tasksAssigned(e.getKey(), List.copyOf(e.getValue()));
+            } catch (RuntimeException ex) {
+                // Never retried: the node polls its inbox anyway.
+                LOG.debug("Notifying {} failed; it will find its tasks by polling: {}", e.getKey(), ex.toString());
+            }
+        }
+    }
+
+    /** @return tasks dispatched since start */
+    public long dispatched() {
+        return dispatched.get();
+    }
+
+    /** @return moves that lost the race since start (a rising count is an early warning of split brain) */
+    public long lostRaces() {
+        return lostRaces.get();
+    }
+
+    /** @return eligible tasks the last tick could not place */
+    public int lastUnplaceable() {
+        return lastUnplaceable;
+    }
+
+    /** Stops ticking and waits (bounded) for the owned thread. Does not close the gate. Idempotent. */
+    @Override
+    public void close() {
+        periodic.close();
+    }
+
+    /** Per-node counts during one tick; the tick's thread only. */
+    private static final class Load {
+        long inbox;
+        final long running;
+
+        Load(long inbox, long running) {
+            this.inbox = inbox;
+            this.running = running;
+        }
+
+        long backlog() {
+            return inbox + running;
+        }
+    }
+
+    /** Builds a {@link TaskDispatcher}. Not thread-safe. */
+    public static final class Builder {
+        private TaskStore store;
+        private Membership membership;
+        private LeaderGate gate;
+        private Notifier notifier;
+        private DispatchConfig config;
+        private Clock clock;
+        private ScheduledExecutorService scheduler;
+
+        private Builder() {
+        }
+
+        /**
+         * @param v the task store (required)
+         * @return this
+         */
+        public Builder store(TaskStore v) {
+            this.store = v;
+            return this;
+        }
+
+        /**
+         * @param v which nodes are alive (required)
+         * @return this
+         */
+        public Builder membership(Membership v) {
+            this.membership = v;
+            return this;
+        }
+
+        /**
+         * @param v the leader gate shared with the reclaimer (required)
+         * @return this
+         */
+        public Builder gate(LeaderGate v) {
+            this.gate = v;
+            return this;
+        }
+
+        /**
+         * @param v told once per node per tick; default {@link Notifier#NONE}
+         * @return this
+         */
+        public Builder notifier(Notifier v) {
+            this.notifier = v;
+            return this;
+        }
+
+        /**
+         * @param v settings; default {@link DispatchConfig#defaults()}
+         * @return this
+         */
+        public Builder config(DispatchConfig v) {
+            this.config = v;
+            return this;
+        }
+
+        /**
+         * @param v wall clock for eligibility times; default UTC system clock
+         * @return this
+         */
+        public Builder clock(Clock v) {
+            this.clock = v;
+            return this;
+        }
+
+        /**
+         * @param v the host's scheduler to tick on; default an owned {@code migrate-dispatcher-N} thread
+         * @return this
+         */
+        public Builder scheduler(ScheduledExecutorService v) {
+            this.scheduler = v;
+            return this;
+        }
+
+        /**
+         * @return the dispatcher, not started
+         * @throws io.migrate.error.ConfigurationException if a required part is missing
+         */
+        public TaskDispatcher build() {
+            return new TaskDispatcher(this);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package io.migrate.dispatch.internal;
+
+import io.migrate.ha.internal.Executors2;
+import io.migrate.ha.internal.NamedThreadFactory;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Internal: runs a tick body periodically on one thread (owned, or the host's scheduler) and on demand
+ * ({@link #trigger()}, coalesced). A failing tick is logged and the schedule goes on.
+ * Ticks never overlap when the scheduler is the owned single thread.
+ */
+public final class Periodic implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Periodic.class);
+
+    private final String role;
+    private final Duration period;
+    private final Runnable body;
+    private final ScheduledExecutorService executor;
+    private final boolean owned;
+    private final AtomicBoolean triggered = new AtomicBoolean();
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile ScheduledFuture<?> schedule;
+
+    /**
+     * @param role thread role ({@code migrate-<role>-N}) and log label
+     * @param period delay between the end of one run and the start of the next
+     * @param body the tick
+     * @param hostExecutor the host's scheduler, or null to own one thread
+     */
+    public Periodic(String role, Duration period, Runnable body, ScheduledExecutorService hostExecutor) {
+        this.role = role;
+        this.period = period;
+        this.body = body;
+        this.owned = hostExecutor == null;
+        this.executor = owned ? Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory(role)) : hostExecutor;
+    }
+
+    /** Schedules the first run now and then every period. Idempotent. */
+    public void start() {
+        if (closed.get() || !started.compareAndSet(false, true)) {
+            return;
+        }
+        schedule = executor.scheduleWithFixedDelay(this::safeRun, 0, period.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** Runs the body soon on the tick thread; several triggers before it runs count once. */
+    public void trigger() {
+        if (closed.get() || !started.get() || !triggered.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            executor.execute(() -> {
+                triggered.set(false);
+                safeRun();
+            });
+        } catch (RejectedExecutionException e) {
+            triggered.set(false);
+        }
+    }
+
+    private void safeRun() {
+        if (closed.get()) {
+            return;
+        }
+        try {
+            body.run();
+        } catch (RuntimeException e) {
+            LOG.warn("{} tick failed; the next tick tries again", role, e);
+        }
+    }
+
+    /** Stops the schedule and, if owned, the thread (bounded wait, see {@link Executors2#STOP_WAIT}). Idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        ScheduledFuture<?> s = schedule;
+        if (s != null) {
+            s.cancel(true);
+        }
+        if (owned) {
+            Executors2.stop(executor, true, "migrate-" + role + " thread");
+        }
+    }
+}

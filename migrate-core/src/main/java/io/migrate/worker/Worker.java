@@ -1,0 +1,589 @@
+package io.migrate.worker;
+
+import io.migrate.dispatch.internal.Periodic;
+import io.migrate.error.ErrorCode;
+import io.migrate.error.MigrateException;
+import io.migrate.error.Require;
+import io.migrate.ha.internal.NamedThreadFactory;
+import io.migrate.ha.spi.Membership;
+import io.migrate.result.FileResult;
+import io.migrate.result.TaskOutcome;
+import io.migrate.result.TaskResult;
+import io.migrate.task.FileEntry;
+import io.migrate.task.InvalidTaskException;
+import io.migrate.task.MigrationTask;
+import io.migrate.task.MoveOutcome;
+import io.migrate.task.StoredTask;
+import io.migrate.task.TaskIds;
+import io.migrate.task.TaskRef;
+import io.migrate.task.TaskState;
+import io.migrate.task.TaskStore;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The backend side: executes the tasks assigned to one node.
+ *
+ * <p>The control loop (thread {@code migrate-worker-N}, every
+ * {@link WorkerConfig#pollInterval()} and at once on {@link #wakeUp()}):
+ * <ol>
+ *   <li>calls {@link Membership#heartbeat()} at least every heartbeat interval;</li>
+ *   <li>for each running execution, every lease-renew interval: renews the lease if the task
+ *       made progress since the last renewal, otherwise only checks the file is still there
+ *       (so a task that makes no progress ages and the leader can reclaim it as stalled); a
+ *       vanished file means this node lost the task: the execution is cancelled and nothing is
+ *       published for it;</li>
+ *   <li>resumes every task in its own {@code running/} that it is not executing (after a
+ *       restart), then claims inbox tasks by rename ({@code inbox -> running}) up to
+ *       {@link WorkerConfig#concurrency()} executions.</li>
+ * </ol>
+ * Each execution (threads {@code migrate-worker-exec-N}) reads and validates the task (a
+ * malformed one goes to failed/ with its code), runs it through the {@link TaskExecutor},
+ * creates a retry task for the files that failed with a retryable code (only those files,
+ * {@code attempt + 1}, eligible after an exponential backoff, {@code parentTaskId} set;
+ * straight to failed/ with {@link ErrorCode#MAX_ATTEMPTS_EXCEEDED} beyond the max attempts),
+ * durably, and only then commits the result with {@link TaskStore#complete}. If the commit finds
+ * the running file gone, the result is dropped: the node was presumed dead and someone else owns
+ * the task now. An executor that throws leaves the task in {@code running/} untouched: its lease
+ * ages and the leader reclaims it as stalled, which counts as a failed attempt.
+ *
+ * <p>Thread-safety: public methods may be called from any thread. The set of executions is a
+ * concurrent map written by the control loop (add) and by the executions themselves (remove,
+ * after their file left {@code running/}).
+ */
+public final class Worker implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
+
+    private final String node;
+    private final TaskStore store;
+    private final TaskExecutor taskExecutor;
+    private final Membership membership;
+    private final WorkerConfig config;
+    private final Clock clock;
+    private final LongSupplier nanoTicker;
+    private final Executor executions;
+    private final ExecutorService ownedExecutions;
+    private final Periodic loop;
+    /** Serialises poll runs (owned loop, wakeUp, pollOnce from a host). */
+    private final ReentrantLock pollLock = new ReentrantLock();
+
+    /** Executions by task id: added by the poll, removed by the execution when its file left running/. */
+    private final Map<String, Execution> active = new ConcurrentHashMap<>();
+    /** Tasks left in running/ after their executor threw; not resumed by this instance (the leader reclaims them). */
+    private final Set<String> parked = ConcurrentHashMap.newKeySet();
+    private final AtomicLong lastHeartbeatNanos = new AtomicLong(Long.MIN_VALUE);
+    private final AtomicBoolean started = new AtomicBoolean();
+    private volatile boolean closed;
+
+    private final AtomicLong completed = new AtomicLong();
+    private final AtomicLong lostOwnership = new AtomicLong();
+    private final AtomicLong rejected = new AtomicLong();
+
+    private Worker(Builder b) {
+        this.node = Require.nonBlank("worker.node", b.node);
+        this.store = Require.nonNull("store", b.store);
+        this.taskExecutor = Require.nonNull("taskExecutor", b.taskExecutor);
+        this.membership = b.membership;
+        this.config = b.config == null ? WorkerConfig.defaults() : b.config;
+        this.clock = b.clock == null ? Clock.systemUTC() : b.clock;
+        this.nanoTicker = b.nanoTicker == null ? System::nanoTime : b.nanoTicker;
+        if (b.executionExecutor == null) {
+            this.ownedExecutions = Executors.newFixedThreadPool(config.concurrency(), new NamedThreadFactory("worker-exec"));
+            this.executions = ownedExecutions;
+        } else {
+            this.ownedExecutions = null;
+            this.executions = b.executionExecutor;
+        }
+        this.loop = new Periodic("worker", config.pollInterval(), this::pollOnce, null);
+    }
+
+    /** @return a builder; node, store and task executor are required */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return this node's id */
+    public String node() {
+        return node;
+    }
+
+    /**
+     * Registers the node's directories and starts the control loop, which first resumes this
+     * node's running and inbox tasks. Idempotent.
+     */
+    public void start() {
+        if (closed || !started.compareAndSet(false, true)) {
+            return;
+        }
+        store.registerNode(node);
+        LOG.info("Worker {} starting: {}", node, config);
+        loop.start();
+    }
+
+    /**
+     * The notification hook: polls the inbox soon instead of at the next poll interval. Cheap,
+     * never blocks; wire a {@link io.migrate.dispatch.Notifier} transport to it.
+     */
+    public void wakeUp() {
+        loop.trigger();
+    }
+
+    /**
+     * Runs one control-loop pass on the calling thread (hosts that drive the worker themselves,
+     * tests); normally the owned thread does this. Does nothing once closed.
+     */
+    public void pollOnce() {
+        if (closed || !pollLock.tryLock()) {
+            return;
+        }
+        MDC.put("node", node);
+        try {
+            long now = nanoTicker.getAsLong();
+            heartbeatIfDue(now);
+            maintainLeases(now);
+            resumeRunning();
+            claimFromInbox();
+        } catch (MigrateException e) {
+            LOG.warn("Worker {} poll failed; next poll tries again: {}", node, e.getMessage());
+        } finally {
+            MDC.remove("node");
+            pollLock.unlock();
+        }
+    }
+
+    private void heartbeatIfDue(long now) {
+        long last = lastHeartbeatNanos.get();
+        if (membership != null && (last == Long.MIN_VALUE || now - last >= config.heartbeatInterval().toNanos())
+                && lastHeartbeatNanos.compareAndSet(last, now)) {
+            membership.heartbeat();
+        }
+    }
+
+    private void maintainLeases(long now) {
+        for (Execution e : active.values()) {
+            if (now - e.lastRenewNanos.get() < config.leaseRenewInterval().toNanos()) {
+                continue;
+            }
+            if (e.progressed.get()) {
+                e.renewLease(now);
+            } else if (!e.cancelled.get() && store.leaseRenewedAt(e.ref).isEmpty() && !e.committing.get()) {
+                e.lose("running file gone at lease check");
+            }
+        }
+    }
+
+    private void resumeRunning() {
+        List<TaskRef> mine = new ArrayList<>();
+        try (Stream<TaskRef> s = store.list(TaskState.RUNNING, node)) {
+            s.forEach(mine::add);
+        }
+        if (!parked.isEmpty()) {
+            // forget parked tasks the leader has taken back meanwhile
+            Set<String> present = new HashSet<>();
+            mine.forEach(r -> present.add(r.taskId()));
+            parked.retainAll(present);
+        }
+        for (TaskRef ref : mine) {
+            if (active.size() >= config.concurrency() || closed) {
+                return;
+            }
+            if (!active.containsKey(ref.taskId()) && !parked.contains(ref.taskId())) {
+                LOG.info("Resuming task {} found in running/ of {}", ref.taskId(), node);
+                startExecution(ref);
+            }
+        }
+    }
+
+    private void claimFromInbox() {
+        if (active.size() >= config.concurrency()) {
+            return;
+        }
+        List<TaskRef> inbox = new ArrayList<>();
+        try (Stream<TaskRef> s = store.list(TaskState.INBOX, node)) {
+            s.limit(config.concurrency() * 4L).forEach(inbox::add);
+        }
+        for (TaskRef ref : inbox) {
+            if (active.size() >= config.concurrency() || closed) {
+                return;
+            }
+            if (store.move(ref, TaskState.RUNNING, node) == MoveOutcome.MOVED) {
+                LOG.debug("Claimed task {}", ref.taskId());
+                startExecution(new TaskRef(ref.taskId(), TaskState.RUNNING, node, ref.fileName()));
+            } else {
+                LOG.debug("Task {} left the inbox before it could be claimed", ref.taskId());
+            }
+        }
+    }
+
+    /** On the poll thread: reads the task and hands it to an execution thread. */
+    private void startExecution(TaskRef ref) {
+        MDC.put("task", ref.taskId());
+        try {
+            Optional<StoredTask> stored;
+            try {
+                stored = store.read(ref);
+            } catch (InvalidTaskException e) {
+                reject(ref, e.code(), e.getMessage());
+                return;
+            }
+            if (stored.isEmpty()) {
+                return; // moved away meanwhile (reclaimed): not ours any more
+            }
+            MigrationTask task = stored.get().task();
+            if (task.attempt() > config.maxAttempts()) {
+                store.fail(ref, ErrorCode.MAX_ATTEMPTS_EXCEEDED,
+                        "attempt " + task.attempt() + " is beyond the maximum " + config.maxAttempts(), null);
+                return;
+            }
+            Execution exec = new Execution(ref, task, UUID.randomUUID().toString(), nanoTicker.getAsLong());
+            active.put(ref.taskId(), exec);
+            try {
+                executions.execute(exec::run);
+            } catch (RejectedExecutionException e) {
+                active.remove(ref.taskId());
+                LOG.debug("Execution of {} rejected (shutting down); left in running/ for resume", ref.taskId());
+            }
+        } finally {
+            MDC.remove("task");
+        }
+    }
+
+    private void reject(TaskRef ref, ErrorCode code, String message) {
+        Instant now = clock.instant();
+        TaskResult result = new TaskResult(ref.taskId(), 1, UUID.randomUUID().toString(), node, now, now,
+                TaskOutcome.REJECTED, code, message, List.of(), null);
+        if (store.fail(ref, code, message, result) == MoveOutcome.MOVED) {
+            rejected.incrementAndGet();
+            LOG.info("Task {} rejected: {}", ref.taskId(), message);
+        }
+    }
+
+    /** @return tasks this worker committed to done/ */
+    public long completed() {
+        return completed.get();
+    }
+
+    /** @return executions stopped because their running file was gone (reclaimed while presumed dead) */
+    public long lostOwnership() {
+        return lostOwnership.get();
+    }
+
+    /** @return tasks moved to failed/ as invalid */
+    public long rejected() {
+        return rejected.get();
+    }
+
+    /** @return ids of tasks executing now (snapshot) */
+    public Set<String> executing() {
+        return Set.copyOf(active.keySet());
+    }
+
+    /**
+     * Stops claiming, cancels running executions (their files stay in {@code running/} and are
+     * resumed at the next start, or reclaimed if this node stays down), and waits up to
+     * {@link WorkerConfig#shutdownTimeout()} for the owned threads. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        loop.close();
+        for (Execution e : active.values()) {
+            e.cancelled.set(true);
+        }
+        if (ownedExecutions != null) {
+            ownedExecutions.shutdown();
+            try {
+                long half = config.shutdownTimeout().toMillis() / 2;
+                if (!ownedExecutions.awaitTermination(half, TimeUnit.MILLISECONDS)) {
+                    ownedExecutions.shutdownNow();
+                    if (!ownedExecutions.awaitTermination(half, TimeUnit.MILLISECONDS)) {
+                        LOG.warn("Worker {}: executions did not stop within {}", node, config.shutdownTimeout());
+                    }
+                }
+            } catch (InterruptedException e) {
+                ownedExecutions.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
+        LOG.info("Worker {} stopped", node);
+    }
+
+    /** One attempt of one task on this node. */
+    private final class Execution implements ExecutionContext {
+        final TaskRef ref;
+        final MigrationTask task;
+        final String runId;
+        final AtomicLong lastRenewNanos;
+        final AtomicBoolean progressed = new AtomicBoolean();
+        final AtomicBoolean cancelled = new AtomicBoolean();
+        final AtomicBoolean lost = new AtomicBoolean();
+        /** Set while the result is being committed: the file legitimately leaves running/. */
+        final AtomicBoolean committing = new AtomicBoolean();
+
+        Execution(TaskRef ref, MigrationTask task, String runId, long startNanos) {
+            this.ref = ref;
+            this.task = task;
+            this.runId = runId;
+            this.lastRenewNanos = new AtomicLong(startNanos);
+        }
+
+        @Override
+        public String node() {
+            return node;
+        }
+
+        @Override
+        public String runId() {
+            return runId;
+        }
+
+        @Override
+        public boolean isCancelled() {
+            return cancelled.get();
+        }
+
+        @Override
+        public void progress(long bytesDone, int filesDone) {
+            progressed.set(true);
+            long now = nanoTicker.getAsLong();
+            heartbeatIfDue(now);
+            if (now - lastRenewNanos.get() >= config.leaseRenewInterval().toNanos()) {
+                renewLease(now);
+            }
+        }
+
+        /** Any thread; at most one renewal per interval wins the CAS. */
+        void renewLease(long now) {
+            long last = lastRenewNanos.get();
+            if (!lastRenewNanos.compareAndSet(last, now)) {
+                return;
+            }
+            progressed.set(false);
+            if (!cancelled.get() && !committing.get() && !store.touchLease(ref) && !committing.get()) {
+                lose("running file gone at lease renewal");
+            }
+        }
+
+        void lose(String why) {
+            if (lost.compareAndSet(false, true)) {
+                cancelled.set(true);
+                lostOwnership.incrementAndGet();
+                LOG.warn("Task {} no longer owned by {} ({}): stopping it, publishing nothing", task.id(), node, why);
+            }
+        }
+
+        void run() {
+            MDC.put("node", node);
+            MDC.put("task", task.id());
+            Instant startedAt = clock.instant();
+            try {
+                TaskResult result;
+                try {
+                    result = taskExecutor.execute(task, this);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    LOG.info("Task {} interrupted (worker stopping); left in running/ for resume", task.id());
+                    return;
+                } catch (RuntimeException e) {
+                    if (!cancelled.get()) {
+                        parked.add(task.id());
+                        LOG.warn("Executor failed on task {}; left in running/ for the leader to reclaim as stalled",
+                                task.id(), e);
+                    }
+                    return;
+                }
+                if (cancelled.get() || result == null) {
+                    return; // lost (publish nothing) or shutting down (resumed later)
+                }
+                finish(startedAt, result);
+            } catch (MigrateException e) {
+                LOG.warn("Committing task {} failed; it stays in running/ and is resumed: {}", task.id(), e.getMessage());
+            } finally {
+                active.remove(task.id());
+                MDC.remove("task");
+                MDC.remove("node");
+                if (!closed) {
+                    wakeUp();
+                }
+            }
+        }
+
+        private void finish(Instant startedAt, TaskResult raw) {
+            List<FileResult> retryable = new ArrayList<>();
+            for (FileResult f : raw.files()) {
+                if (!f.succeeded() && f.code() != null && f.code().retryable()) {
+                    retryable.add(f);
+                }
+            }
+            String retryId = null;
+            if (!retryable.isEmpty()) {
+                // Do not leave a retry behind for a task that is no longer ours.
+                if (!store.touchLease(ref)) {
+                    lose("running file gone before creating the retry");
+                    return;
+                }
+                retryId = submitRetry(retryable);
+            }
+            TaskOutcome outcome = raw.files().isEmpty() ? raw.outcome() : TaskResult.outcomeOf(raw.files());
+            TaskResult result = new TaskResult(task.id(), task.attempt(), runId, node,
+                    raw.startedAt() == null ? startedAt : raw.startedAt(),
+                    raw.finishedAt() == null ? clock.instant() : raw.finishedAt(),
+                    outcome, raw.code(), raw.message(), raw.files(), retryId);
+            committing.set(true);
+            if (store.complete(ref, result) == MoveOutcome.MOVED) {
+                completed.incrementAndGet();
+                LOG.info("Task {} attempt {} done: {}", task.id(), task.attempt(), outcome);
+            } else {
+                lose("running file gone at commit");
+            }
+        }
+
+        private String submitRetry(List<FileResult> failedFiles) {
+            int next = task.attempt() + 1;
+            Instant now = clock.instant();
+            Instant eligible = now.plus(config.backoffAfter(task.attempt()));
+            List<FileEntry> entries = new ArrayList<>();
+            for (FileResult f : failedFiles) {
+                entries.add(new FileEntry(f.sourcePath(), f.targetKey()));
+            }
+            MigrationTask retry = task.toBuilder()
+                    .id(TaskIds.newId(eligible))
+                    .createdAt(now)
+                    .attempt(next)
+                    .files(entries)
+                    .parentTaskId(task.id())
+                    .build();
+            TaskRef retryRef = store.submit(retry);
+            if (next > config.maxAttempts()) {
+                store.fail(retryRef, ErrorCode.MAX_ATTEMPTS_EXCEEDED, failedFiles.size() + " files still failing after "
+                        + task.attempt() + " attempts", null);
+                LOG.info("Task {}: {} files failed on the last attempt; retry {} recorded in failed/", task.id(),
+                        failedFiles.size(), retry.id());
+            } else {
+                LOG.info("Task {}: {} files failed; retry {} (attempt {}) eligible at {}", task.id(),
+                        failedFiles.size(), retry.id(), next, eligible);
+            }
+            return retry.id();
+        }
+    }
+
+    /** Builds a {@link Worker}. Not thread-safe. */
+    public static final class Builder {
+        private String node;
+        private TaskStore store;
+        private TaskExecutor taskExecutor;
+        private Membership membership;
+        private WorkerConfig config;
+        private Clock clock;
+        private LongSupplier nanoTicker;
+        private Executor executionExecutor;
+
+        private Builder() {
+        }
+
+        /**
+         * @param v this node's id (required)
+         * @return this
+         */
+        public Builder node(String v) {
+            this.node = v;
+            return this;
+        }
+
+        /**
+         * @param v the task store (required)
+         * @return this
+         */
+        public Builder store(TaskStore v) {
+            this.store = v;
+            return this;
+        }
+
+        /**
+         * @param v runs each task (required; the {@code ParallelFileMover}'s executor in production)
+         * @return this
+         */
+        public Builder taskExecutor(TaskExecutor v) {
+            this.taskExecutor = v;
+            return this;
+        }
+
+        /**
+         * @param v told of progress through {@link Membership#heartbeat()}; null for none
+         * @return this
+         */
+        public Builder membership(Membership v) {
+            this.membership = v;
+            return this;
+        }
+
+        /**
+         * @param v settings; default {@link WorkerConfig#defaults()}
+         * @return this
+         */
+        public Builder config(WorkerConfig v) {
+            this.config = v;
+            return this;
+        }
+
+        /**
+         * @param v wall clock for results and retry eligibility; default UTC system clock
+         * @return this
+         */
+        public Builder clock(Clock v) {
+            this.clock = v;
+            return this;
+        }
+
+        /**
+         * @param v monotonic nanoseconds for heartbeat and lease intervals; default {@code System::nanoTime}
+         * @return this
+         */
+        public Builder nanoTicker(LongSupplier v) {
+            this.nanoTicker = v;
+            return this;
+        }
+
+        /**
+         * @param v runs executions; default an owned pool of {@link WorkerConfig#concurrency()}
+         *     threads named {@code migrate-worker-exec-N}. The caller owns a given executor.
+         * @return this
+         */
+        public Builder executionExecutor(Executor v) {
+            this.executionExecutor = v;
+            return this;
+        }
+
+        /**
+         * @return the worker, not started
+         * @throws io.migrate.error.ConfigurationException if a required part is missing
+         */
+        public Worker build() {
+            return new Worker(this);
+        }
+    }
+}
