@@ -50,6 +50,11 @@ public final class MigrationNodeMetrics implements MeterBinder {
         this.tags = Tags.of("node", node.nodeId());
     }
 
+    /**
+     * Registers the meters; they read the node's counters on each scrape.
+     *
+     * @param registry the host's registry
+     */
     @Override
     public void bindTo(MeterRegistry registry) {
         if (node.gate() != null) {
