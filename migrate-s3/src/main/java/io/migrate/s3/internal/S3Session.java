@@ -427,16 +427,24 @@ public final class S3Session implements TransportSession {
             call(op, () -> s3.completeMultipartUpload(b -> b.bucket(bucket).key(upload.tempKey())
                     .uploadId(upload.uploadId()).multipartUpload(m -> m.parts(parts))));
         } catch (TransportException e) {
-            if (!"NoSuchUpload".equals(S3ErrorClassifier.errorCode(serviceCause(e)))) {
-                throw e;
-            }
             // A retried Complete whose first try succeeded: the object is there if it happened.
-            Optional<HeadObjectResponse> head = headRaw(upload.tempKey());
-            if (head.isEmpty() || head.get().contentLength() != upload.size()
-                    || !sameMetadata(upload.metadata(), head.get().metadata())) {
-                throw e;
-            }
+            requireAlreadyCompleted(upload, e);
             LOG.debug("{}: upload already completed, object verified by HEAD", op);
+        }
+    }
+
+    /**
+     * After {@code e}: returns if it is {@code NoSuchUpload} and the completed object (HEAD) has
+     * the upload's size and metadata, i.e. an earlier try completed it; else rethrows {@code e}.
+     */
+    private void requireAlreadyCompleted(Upload upload, TransportException e) {
+        if (!"NoSuchUpload".equals(S3ErrorClassifier.errorCode(serviceCause(e)))) {
+            throw e;
+        }
+        Optional<HeadObjectResponse> head = headRaw(upload.tempKey());
+        if (head.isEmpty() || head.get().contentLength() != upload.size()
+                || !sameMetadata(upload.metadata(), head.get().metadata())) {
+            throw e;
         }
     }
 
@@ -508,15 +516,8 @@ public final class S3Session implements TransportSession {
                 }
                 completeMultipartWith(upload, parts);
             } catch (TransportException e) {
-                if (!"NoSuchUpload".equals(S3ErrorClassifier.errorCode(serviceCause(e)))) {
-                    throw e;
-                }
                 // Listing found no upload: completed by an earlier commit if the object matches.
-                Optional<HeadObjectResponse> head = headRaw(upload.targetKey());
-                if (head.isEmpty() || head.get().contentLength() != upload.size()
-                        || !sameMetadata(upload.metadata(), head.get().metadata())) {
-                    throw e;
-                }
+                requireAlreadyCompleted(upload, e);
             }
             LOG.debug("committed {} by completing its multipart upload", upload.targetKey());
             return;
