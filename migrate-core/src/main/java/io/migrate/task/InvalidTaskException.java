@@ -5,7 +5,7 @@ import io.migrate.error.MigrateException;
 
 /**
  * A task (or task file) breaks a rule. The code names the rule, {@link #field()} the offending
- * field (for example {@code files[3].sourcePath}). A store moves such a task to {@code failed/}
+ * field (for example {@code files[3].source}). A store moves such a task to {@code failed/}
  * with the code; it never stops other tasks.
  */
 public class InvalidTaskException extends MigrateException {

@@ -13,7 +13,7 @@ import java.util.Optional;
  *
  * <p>On disk a task is a file whose name starts with its {@linkplain TaskIds id}, so names sort
  * by the time the task becomes eligible. The file holds the task as its first JSON document,
- * followed by appended {@link TaskEvent}s and at most one committed {@link TaskResult}
+ * followed by appended {@link TaskEvent}s and at most one committed {@link io.migrate.result.TaskResult}
  * (see {@code docs/task-root.md}). This class is the first document only.
  *
  * <p>Instances are created with {@link #builder()}; a built task is not yet validated against

@@ -1,0 +1,821 @@
+package io.migrate.task;
+
+import io.migrate.error.ConfigurationException;
+import io.migrate.error.ErrorCode;
+import io.migrate.error.MigrateException;
+import io.migrate.error.Require;
+import io.migrate.result.TaskResult;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * The default {@link TaskStore}: one directory tree (the task root) on a filesystem shared by
+ * the manager and every backend. Layout, file format and transitions are specified in
+ * {@code docs/task-root.md}; in short:
+ *
+ * <pre>
+ * incoming/.&lt;id&gt;.tmp                 being written by a submitter
+ * pending/&lt;id&gt;.json                  not assigned
+ * nodes/&lt;node&gt;/inbox/&lt;id&gt;.json      assigned, not started
+ * nodes/&lt;node&gt;/running/&lt;id&gt;.json    claimed; lease = the file's mtime
+ * done/&lt;id&gt;~&lt;runId&gt;.json            finished; the result record of that run is the result
+ * archive/&lt;id&gt;~&lt;runId&gt;.json         published
+ * failed/&lt;id&gt;~&lt;CODE&gt;[~&lt;runId&gt;].json  given up or rejected; the reason is in the name
+ * </pre>
+ *
+ * <p>Every transition is one {@code rename} ({@link StandardCopyOption#ATOMIC_MOVE}) followed
+ * by an fsync of the directories involved (skipped silently where the platform refuses to open
+ * a directory). A rename whose source is gone is {@link MoveOutcome#LOST_RACE}. After a rename
+ * error the store looks at source and destination to learn what happened, because NFS may
+ * report {@code ENOENT} for a retransmitted rename that succeeded: destination present and
+ * source absent is {@link MoveOutcome#MOVED}. On a local filesystem ({@code ext4}, {@code xfs},
+ * {@code btrfs}, {@code tmpfs}, ...) {@code ENOENT} cannot be such an echo and is taken as a
+ * lost race without looking at the destination, so that two callers racing to the
+ * <em>same</em> destination never both see {@code MOVED}; on other filesystems they may (see
+ * {@link Builder#renameEnoentMayBeEcho(Boolean)}). Races between different destinations (two
+ * nodes claiming, two leaders choosing different nodes) have exactly one winner everywhere.
+ *
+ * <p>Thread-safety: every method may be called concurrently from any number of threads and
+ * processes; the store holds no mutable state besides its configuration.
+ */
+public final class DirectoryTaskStore implements TaskStore {
+    private static final Logger log = LoggerFactory.getLogger(DirectoryTaskStore.class);
+    private static final String NODES = "nodes";
+
+    private final Path root;
+    private final Path incoming;
+    private final Path pending;
+    private final Path nodes;
+    private final Path done;
+    private final Path archive;
+    private final Path failed;
+    private final TaskValidator validator;
+    private final Clock clock;
+    private final TaskFileCodec codec;
+    private final boolean syncDirectories;
+    /** Whether ENOENT from rename may hide a rename that succeeded (NFS retransmissions). */
+    private final boolean enoentMayBeEcho;
+
+    /**
+     * Test seam: runs in {@link #complete} and {@link #fail} after the result is appended and
+     * before the rename, to reproduce a zombie whose file moves in between. Never set in
+     * production code.
+     */
+    volatile Consumer<Path> afterResultAppended = p -> { };
+
+    private DirectoryTaskStore(Builder b) {
+        this.root = b.root.toAbsolutePath().normalize();
+        this.incoming = root.resolve(TaskState.INCOMING.directoryName());
+        this.pending = root.resolve(TaskState.PENDING.directoryName());
+        this.nodes = root.resolve(NODES);
+        this.done = root.resolve(TaskState.DONE.directoryName());
+        this.archive = root.resolve(TaskState.ARCHIVED.directoryName());
+        this.failed = root.resolve(TaskState.FAILED.directoryName());
+        this.validator = b.validator;
+        this.clock = b.clock;
+        this.syncDirectories = b.syncDirectories;
+        this.codec = new TaskFileCodec(validator);
+        try {
+            for (Path dir : List.of(incoming, pending, nodes, done, archive, failed)) {
+                Files.createDirectories(dir);
+            }
+            this.enoentMayBeEcho = b.enoentMayBeEcho != null ? b.enoentMayBeEcho
+                    : !isLocalFileSystem(Files.getFileStore(pending).type());
+        } catch (IOException e) {
+            throw new MigrateException(ErrorCode.TASK_STORE_IO, "cannot create the task root layout in " + root, e);
+        }
+        log.info("task root {} ({}), rename ENOENT {}", root, fileStoreType(),
+                enoentMayBeEcho ? "checked against the destination" : "trusted as a lost race");
+    }
+
+    private String fileStoreType() {
+        try {
+            return Files.getFileStore(root).type();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    /** Filesystems whose rename never reports ENOENT for a rename that took effect. */
+    static boolean isLocalFileSystem(String type) {
+        return switch (type) {
+            case "ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs", "zfs", "f2fs", "jfs", "reiserfs", "overlay",
+                    "apfs", "hfs", "NTFS", "ntfs", "ReFS" -> true;
+            default -> false;
+        };
+    }
+
+    /** @return a builder; {@link Builder#root(Path)} is required */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return the task root (absolute) */
+    public Path root() {
+        return root;
+    }
+
+    /** @return the validator this store applies to submitted and read tasks */
+    public TaskValidator validator() {
+        return validator;
+    }
+
+    /**
+     * The file a ref points to. Useful for diagnostics; all changes go through the store.
+     *
+     * @param ref a ref
+     * @return its path (the file may have moved since the ref was made)
+     */
+    public Path pathOf(TaskRef ref) {
+        return directory(ref.state(), ref.node()).resolve(ref.fileName());
+    }
+
+    /**
+     * The failure code a file in {@code failed/} carries in its name; readable even when the
+     * file itself cannot be parsed.
+     *
+     * @param ref a ref in {@link TaskState#FAILED}
+     * @return the code, or empty for other states and foreign names
+     */
+    public static Optional<ErrorCode> failureCode(TaskRef ref) {
+        return TaskFileNames.failureCode(ref);
+    }
+
+    // ------------------------------------------------------------------ submit
+
+    @Override
+    public TaskRef submit(MigrationTask task) {
+        validator.validate(task);
+        byte[] bytes = codec.encodeTask(task);
+        validator.checkFileSize(bytes.length);
+        Path temp = incoming.resolve(TaskFileNames.tempName(task.id()));
+        String name = TaskFileNames.activeName(task.id());
+        Path target = pending.resolve(name);
+        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            writeFully(ch, bytes);
+            ch.force(true);
+        } catch (FileAlreadyExistsException e) {
+            throw new MigrateException(ErrorCode.TASK_STORE_IO, "task " + task.id() + " is already being submitted", e);
+        } catch (IOException e) {
+            deleteQuietly(temp);
+            throw new MigrateException(ErrorCode.TASK_STORE_IO, "cannot write task " + task.id() + " to " + temp, e);
+        }
+        if (rename(temp, target) != MoveOutcome.MOVED) {
+            // The temp file vanished: a cleaner judged it stale. Not acknowledged, so not lost.
+            throw new MigrateException(ErrorCode.TASK_STORE_IO,
+                    "temporary file of task " + task.id() + " disappeared before it reached pending/");
+        }
+        withTask(task.id(), () -> log.info("submitted task {} ({} files) to pending", task.id(), task.files().size()));
+        return new TaskRef(task.id(), TaskState.PENDING, null, name);
+    }
+
+    // ------------------------------------------------------------------ listing
+
+    @Override
+    public Stream<TaskRef> list(TaskState state) {
+        if (!state.perNode()) {
+            return list(state, null, directory(state, null));
+        }
+        List<TaskRef> refs = new ArrayList<>();
+        for (String node : nodes()) {
+            try (Stream<TaskRef> s = list(state, node)) {
+                s.forEach(refs::add);
+            }
+        }
+        refs.sort(Comparator.comparing(TaskRef::fileName).thenComparing(TaskRef::node));
+        return refs.stream();
+    }
+
+    @Override
+    public Stream<TaskRef> list(TaskState state, String node) {
+        requirePerNode(state, node);
+        return list(state, node, directory(state, node));
+    }
+
+    /** Reads names only; never opens a task file. */
+    private Stream<TaskRef> list(TaskState state, String node, Path dir) {
+        List<String> names = names(dir, TaskFileNames::isTaskFile);
+        names.sort(null);
+        return names.stream().map(n -> TaskFileNames.ref(state, node, n));
+    }
+
+    @Override
+    public long count(TaskState state, String node) {
+        if (state.perNode() && node == null) {
+            long sum = 0;
+            for (String n : nodes()) {
+                sum += count(state, n);
+            }
+            return sum;
+        }
+        requirePerNode(state, node);
+        long count = 0;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(directory(state, node))) {
+            for (Path p : ds) {
+                if (TaskFileNames.isTaskFile(p.getFileName().toString())) {
+                    count++;
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return 0;
+        } catch (IOException e) {
+            throw io("cannot list " + directory(state, node), e);
+        }
+        return count;
+    }
+
+    @Override
+    public Set<String> nodes() {
+        Set<String> result = new TreeSet<>();
+        for (String n : names(nodes, TaskFileNames::isValidNode)) {
+            if (Files.isDirectory(nodes.resolve(n))) {
+                result.add(n);
+            }
+        }
+        return result;
+    }
+
+    @Override
+    public void registerNode(String node) {
+        requireNode(node);
+        try {
+            Files.createDirectories(directory(TaskState.INBOX, node));
+            Files.createDirectories(directory(TaskState.RUNNING, node));
+            syncDirectory(nodes);
+        } catch (IOException e) {
+            throw io("cannot create the directories of node " + node, e);
+        }
+    }
+
+    // ------------------------------------------------------------------ reading
+
+    @Override
+    public Optional<StoredTask> read(TaskRef ref) {
+        requireStored(ref);
+        Path path = pathOf(ref);
+        byte[] bytes;
+        try {
+            validator.checkFileSize(Files.size(path));
+            bytes = readBounded(path);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw io("cannot read " + path, e);
+        }
+        TaskFileCodec.Decoded d = codec.decode(bytes);
+        if (!d.task().id().equals(ref.taskId())) {
+            throw new InvalidTaskException(ErrorCode.INVALID_FIELD, "id", "task id "
+                    + TaskValidator.printable(d.task().id()) + " does not match the file name "
+                    + TaskValidator.printable(ref.fileName()));
+        }
+        String committedRun = TaskFileNames.parse(ref.state(), ref.fileName()).runId();
+        Optional<TaskResult> result = Optional.empty();
+        if (committedRun != null) {
+            // Only the record of the run named in the file name counts: a zombie's stray record
+            // carries another run id.
+            for (TaskResult r : d.results()) {
+                if (committedRun.equals(r.runId())) {
+                    result = Optional.of(r);
+                }
+            }
+            if (result.isEmpty() && ref.state() != TaskState.FAILED) {
+                withTask(ref.taskId(), () -> log.warn("{} names run {} but holds no readable result of it",
+                        ref.fileName(), committedRun));
+            }
+        }
+        return Optional.of(new StoredTask(ref, d.task(), d.history(), result));
+    }
+
+    /** Reads at most the size limit plus one byte, so a file that grew meanwhile is still caught. */
+    private byte[] readBounded(Path path) throws IOException {
+        try (InputStream in = Files.newInputStream(path)) {
+            byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, validator.maxTaskFileBytes() + 1));
+            validator.checkFileSize(bytes.length);
+            return bytes;
+        }
+    }
+
+    @Override
+    public Optional<TaskRef> find(String taskId) {
+        if (taskId == null || taskId.isEmpty() || taskId.indexOf('/') >= 0 || taskId.indexOf('\0') >= 0
+                || taskId.startsWith(".")) {
+            return Optional.empty();
+        }
+        // A task moving while we look may be missed by one pass; states are visited in
+        // lifecycle order and the search repeated, which catches it unless it keeps moving.
+        for (int pass = 0; pass < 3; pass++) {
+            Optional<TaskRef> found = findOnce(taskId);
+            if (found.isPresent()) {
+                return found;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private Optional<TaskRef> findOnce(String taskId) {
+        String active = TaskFileNames.activeName(taskId);
+        if (Files.exists(pending.resolve(active), LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.of(new TaskRef(taskId, TaskState.PENDING, null, active));
+        }
+        for (String node : nodes()) {
+            for (TaskState s : List.of(TaskState.INBOX, TaskState.RUNNING)) {
+                if (Files.exists(directory(s, node).resolve(active), LinkOption.NOFOLLOW_LINKS)) {
+                    return Optional.of(new TaskRef(taskId, s, node, active));
+                }
+            }
+        }
+        String prefix = taskId + TaskFileNames.SEPARATOR;
+        for (TaskState s : List.of(TaskState.DONE, TaskState.ARCHIVED, TaskState.FAILED)) {
+            for (String name : names(directory(s, null), n -> n.startsWith(prefix) && TaskFileNames.isTaskFile(n))) {
+                TaskRef ref = TaskFileNames.ref(s, null, name);
+                if (ref.taskId().equals(taskId)) {
+                    return Optional.of(ref);
+                }
+            }
+        }
+        if (Files.exists(failed.resolve(active), LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.of(new TaskRef(taskId, TaskState.FAILED, null, active));
+        }
+        return Optional.empty();
+    }
+
+    // ------------------------------------------------------------------ transitions
+
+    @Override
+    public MoveOutcome move(TaskRef ref, TaskState to, String toNode) {
+        return move(ref, to, toNode, null);
+    }
+
+    @Override
+    public MoveOutcome move(TaskRef ref, TaskState to, String toNode, TaskEvent event) {
+        requireStored(ref);
+        Objects.requireNonNull(to, "to");
+        if (to == TaskState.DONE) {
+            throw new IllegalArgumentException("tasks reach done/ only through complete(), with their result");
+        }
+        if (to == TaskState.FAILED) {
+            throw new IllegalArgumentException("tasks reach failed/ only through fail(), with a code");
+        }
+        if (to == TaskState.INCOMING) {
+            throw new IllegalArgumentException("incoming/ holds only files being submitted");
+        }
+        requirePerNode(to, toNode);
+        // archive/ keeps the done name (it says which result is the committed one).
+        String name = to == TaskState.ARCHIVED ? ref.fileName() : TaskFileNames.activeName(ref.taskId());
+        Path source = pathOf(ref);
+        Path target = directory(to, toNode).resolve(name);
+        if (source.equals(target)) {
+            throw new IllegalArgumentException("task " + ref.taskId() + " is already in " + to);
+        }
+        MoveOutcome outcome = rename(source, target);
+        if (outcome == MoveOutcome.MOVED) {
+            if (to == TaskState.RUNNING || to == TaskState.ARCHIVED) {
+                // A claimed task's lease starts now, not when it was submitted; an archived
+                // task's retention starts when it was published.
+                setModifiedNow(target);
+            }
+            if (event != null) {
+                // History is best effort: if the task moved on meanwhile the event is dropped.
+                appendIfPresent(target, codec.encodeEvent(event), false);
+            }
+        }
+        withTask(ref.taskId(), () -> log.debug("move {} {}/{} -> {}/{}: {}", ref.taskId(), ref.state(),
+                ref.node(), to, toNode, outcome));
+        return outcome;
+    }
+
+    @Override
+    public boolean touchLease(TaskRef running) {
+        requireState(running, TaskState.RUNNING);
+        return setModifiedNow(pathOf(running));
+    }
+
+    @Override
+    public Optional<Instant> leaseRenewedAt(TaskRef running) {
+        requireState(running, TaskState.RUNNING);
+        try {
+            return Optional.of(Files.getLastModifiedTime(pathOf(running)).toInstant());
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw io("cannot read the lease of " + pathOf(running), e);
+        }
+    }
+
+    @Override
+    public MoveOutcome complete(TaskRef running, TaskResult result) {
+        requireState(running, TaskState.RUNNING);
+        requireResult(running, result);
+        Path source = pathOf(running);
+        // Opened by path: if the file has moved (this node was presumed dead) there is nothing
+        // to append to. If it moves between open and write, the record lands in the moved file
+        // but carries this run's id, which no file name will ever name.
+        if (!appendIfPresent(source, codec.encodeResult(result), true)) {
+            logLost(running, "complete");
+            return MoveOutcome.LOST_RACE;
+        }
+        afterResultAppended.accept(source);
+        MoveOutcome outcome = rename(source, done.resolve(TaskFileNames.doneName(running.taskId(), result.runId())));
+        withTask(running.taskId(), () -> {
+            if (outcome == MoveOutcome.MOVED) {
+                log.info("task {} completed on {} ({}, run {})", running.taskId(), running.node(), result.outcome(),
+                        result.runId());
+            } else {
+                logLost(running, "complete");
+            }
+        });
+        return outcome;
+    }
+
+    @Override
+    public MoveOutcome fail(TaskRef ref, ErrorCode code, String message, TaskResult result) {
+        requireStored(ref);
+        Objects.requireNonNull(code, "code");
+        if (ref.state() == TaskState.FAILED) {
+            throw new IllegalArgumentException("task " + ref.taskId() + " is already in failed/");
+        }
+        Path source = pathOf(ref);
+        String runId = null;
+        if (result != null) {
+            requireResult(ref, result);
+            runId = result.runId();
+            // Like complete(): the result is durable in the file before the rename publishes it.
+            if (!appendIfPresent(source, codec.encodeResult(result), true)) {
+                logLost(ref, "fail");
+                return MoveOutcome.LOST_RACE;
+            }
+            afterResultAppended.accept(source);
+        }
+        Path target = failed.resolve(TaskFileNames.failedName(ref.taskId(), code, runId));
+        MoveOutcome outcome = rename(source, target);
+        if (outcome == MoveOutcome.MOVED) {
+            TaskEvent event = new TaskEvent(clock.instant(), 0, TaskEvent.Type.FAILED, ref.node(), null,
+                    code + (message == null ? "" : ": " + message));
+            appendIfPresent(target, codec.encodeEvent(event), false);
+        }
+        withTask(ref.taskId(), () -> {
+            if (outcome == MoveOutcome.MOVED) {
+                log.info("task {} failed from {}: {} {}", ref.taskId(), ref.state(), code, message);
+            } else {
+                logLost(ref, "fail");
+            }
+        });
+        return outcome;
+    }
+
+    // ------------------------------------------------------------------ housekeeping
+
+    @Override
+    public int purgeArchive(Duration retention) {
+        Require.positive("retention", retention);
+        Instant cutoff = clock.instant().minus(retention);
+        int removed = 0;
+        for (String name : names(archive, TaskFileNames::isTaskFile)) {
+            if (deleteIfOlder(archive.resolve(name), cutoff)) {
+                removed++;
+            }
+        }
+        if (removed > 0) {
+            syncDirectory(archive);
+            log.info("purged {} archived tasks older than {}", removed, retention);
+        }
+        return removed;
+    }
+
+    @Override
+    public int cleanStaleIncoming(Duration olderThan) {
+        Require.positive("olderThan", olderThan);
+        Instant cutoff = clock.instant().minus(olderThan);
+        int removed = 0;
+        for (String name : names(incoming, n -> n.endsWith(TaskFileNames.TEMP_SUFFIX))) {
+            if (deleteIfOlder(incoming.resolve(name), cutoff)) {
+                log.info("removed stale temporary task file {}", name);
+                removed++;
+            }
+        }
+        if (removed > 0) {
+            syncDirectory(incoming);
+        }
+        return removed;
+    }
+
+    private boolean deleteIfOlder(Path file, Instant cutoff) {
+        try {
+            if (Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(cutoff)) {
+                return Files.deleteIfExists(file);
+            }
+            return false;
+        } catch (NoSuchFileException e) {
+            return false;
+        } catch (IOException e) {
+            throw io("cannot remove " + file, e);
+        }
+    }
+
+    // ------------------------------------------------------------------ file system
+
+    /**
+     * The compare-and-swap. After any error, source and destination tell what happened.
+     *
+     * @return MOVED if the file is now at {@code target}, LOST_RACE if the source was gone
+     */
+    private MoveOutcome rename(Path source, Path target) {
+        try {
+            Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (NoSuchFileException e) {
+            if (!enoentMayBeEcho && !Files.exists(source, LinkOption.NOFOLLOW_LINKS)) {
+                return MoveOutcome.LOST_RACE;
+            }
+            return afterRenameError(source, target, e);
+        } catch (IOException e) {
+            return afterRenameError(source, target, e);
+        }
+        syncAfterRename(source, target);
+        return MoveOutcome.MOVED;
+    }
+
+    /** Source and destination tell what a failed rename actually did. */
+    private MoveOutcome afterRenameError(Path source, Path target, IOException e) {
+        boolean sourceExists = Files.exists(source, LinkOption.NOFOLLOW_LINKS);
+        boolean targetExists = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
+        if (!sourceExists && targetExists) {
+            log.debug("rename {} -> {} reported {} but took effect", source, target, e.toString());
+            syncAfterRename(source, target);
+            return MoveOutcome.MOVED;
+        }
+        if (!sourceExists) {
+            return MoveOutcome.LOST_RACE;
+        }
+        throw io("cannot move " + source + " to " + target, e);
+    }
+
+    private void syncAfterRename(Path source, Path target) {
+        syncDirectory(target.getParent());
+        if (!source.getParent().equals(target.getParent())) {
+            syncDirectory(source.getParent());
+        }
+    }
+
+    /**
+     * Appends to an existing file, opened by path (never created).
+     *
+     * @return false if the file does not exist
+     */
+    private boolean appendIfPresent(Path file, byte[] bytes, boolean sync) {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            writeFully(ch, bytes);
+            if (sync) {
+                ch.force(true);
+            }
+            return true;
+        } catch (NoSuchFileException e) {
+            return false;
+        } catch (IOException e) {
+            throw io("cannot append to " + file, e);
+        }
+    }
+
+    private boolean setModifiedNow(Path file) {
+        try {
+            Files.setLastModifiedTime(file, FileTime.from(clock.instant()));
+            return true;
+        } catch (NoSuchFileException e) {
+            return false;
+        } catch (IOException e) {
+            throw io("cannot set the modification time of " + file, e);
+        }
+    }
+
+    private static void writeFully(FileChannel ch, byte[] bytes) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        while (buf.hasRemaining()) {
+            ch.write(buf);
+        }
+    }
+
+    /** Makes a rename durable. Some platforms cannot open a directory; they get no fsync. */
+    private void syncDirectory(Path dir) {
+        if (!syncDirectories) {
+            return;
+        }
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            log.debug("directory fsync not possible on {}: {}", dir, e.toString());
+        }
+    }
+
+    /** Names in a directory matching a filter, unsorted; empty if the directory does not exist. */
+    private List<String> names(Path dir, Predicate<String> filter) {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                String n = p.getFileName().toString();
+                if (filter.test(n)) {
+                    names.add(n);
+                }
+            }
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            return names;
+        } catch (IOException e) {
+            throw io("cannot list " + dir, e);
+        }
+        return names;
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            log.debug("cannot remove {}: {}", p, e.toString());
+        }
+    }
+
+    private Path directory(TaskState state, String node) {
+        if (state.perNode()) {
+            return nodes.resolve(requireNode(node)).resolve(state.directoryName());
+        }
+        return root.resolve(state.directoryName());
+    }
+
+    // ------------------------------------------------------------------ checks and logging
+
+    private static String requireNode(String node) {
+        if (!TaskFileNames.isValidNode(node)) {
+            throw new ConfigurationException("node", "must match [A-Za-z0-9][A-Za-z0-9._-]{0,127}, was "
+                    + TaskValidator.printable(node));
+        }
+        return node;
+    }
+
+    private static void requirePerNode(TaskState state, String node) {
+        if (state.perNode()) {
+            requireNode(node);
+        } else if (node != null) {
+            throw new IllegalArgumentException(state + " is not a per-node state, node must be null");
+        }
+    }
+
+    private static void requireStored(TaskRef ref) {
+        Objects.requireNonNull(ref, "ref");
+        if (ref.state() == TaskState.INCOMING) {
+            throw new IllegalArgumentException("incoming/ holds no tasks yet: " + ref);
+        }
+        if (ref.fileName().indexOf('/') >= 0 || !TaskFileNames.isTaskFile(ref.fileName())) {
+            throw new IllegalArgumentException("not a task file name: " + ref.fileName());
+        }
+    }
+
+    private static void requireState(TaskRef ref, TaskState state) {
+        requireStored(ref);
+        if (ref.state() != state) {
+            throw new IllegalArgumentException("expected a ref in " + state + ", got " + ref);
+        }
+    }
+
+    private static void requireResult(TaskRef ref, TaskResult result) {
+        Objects.requireNonNull(result, "result");
+        if (!TaskFileNames.isValidRunId(result.runId())) {
+            throw new IllegalArgumentException("runId must match [A-Za-z0-9._-]{1,100}, was "
+                    + TaskValidator.printable(result.runId()));
+        }
+        if (!result.taskId().equals(ref.taskId())) {
+            throw new IllegalArgumentException("result of task " + result.taskId() + " given for " + ref.taskId());
+        }
+    }
+
+    private static void logLost(TaskRef ref, String operation) {
+        withTask(ref.taskId(), () -> log.info("{} of task {} lost the race: it is no longer in {}/{}", operation,
+                ref.taskId(), ref.state(), ref.node()));
+    }
+
+    /** Logs with the task id in MDC, restoring the caller's value. */
+    private static void withTask(String taskId, Runnable logging) {
+        String previous = MDC.get("task");
+        MDC.put("task", taskId);
+        try {
+            logging.run();
+        } finally {
+            if (previous == null) {
+                MDC.remove("task");
+            } else {
+                MDC.put("task", previous);
+            }
+        }
+    }
+
+    private static MigrateException io(String message, IOException e) {
+        return new MigrateException(ErrorCode.TASK_STORE_IO, message, e);
+    }
+
+    @Override
+    public String toString() {
+        return "DirectoryTaskStore[" + root + "]";
+    }
+
+    /** Builds a {@link DirectoryTaskStore}. Not thread-safe. */
+    public static final class Builder {
+        private Path root;
+        private TaskValidator validator = TaskValidator.defaults();
+        private Clock clock = Clock.systemUTC();
+        private boolean syncDirectories = true;
+        private Boolean enoentMayBeEcho;
+
+        private Builder() {
+        }
+
+        /**
+         * @param root the task root, shared by the manager and every backend (required); missing
+         *     directories of the layout are created
+         * @return this
+         */
+        public Builder root(Path root) {
+            this.root = root;
+            return this;
+        }
+
+        /**
+         * @param validator rules for submitted and read tasks (default {@link TaskValidator#defaults()})
+         * @return this
+         */
+        public Builder validator(TaskValidator validator) {
+            this.validator = validator;
+            return this;
+        }
+
+        /**
+         * @param clock time of leases, history events and retention (default UTC system clock)
+         * @return this
+         */
+        public Builder clock(Clock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        /**
+         * @param syncDirectories whether to fsync directories after renames (default true; turn
+         *     off only for throw-away roots such as benchmarks on tmpfs)
+         * @return this
+         */
+        public Builder syncDirectories(boolean syncDirectories) {
+            this.syncDirectories = syncDirectories;
+            return this;
+        }
+
+        /**
+         * Whether a rename that reports {@code ENOENT} may nevertheless have succeeded (an NFS
+         * client retransmitting a rename whose reply was lost). When true, such an error is
+         * resolved by looking at the destination: present (and source absent) counts as
+         * {@link MoveOutcome#MOVED}, which means two callers racing to the same destination may
+         * both see {@code MOVED}. When false, {@code ENOENT} is a lost race.
+         *
+         * @param echo true, false, or null (default) to decide from the file store type: false
+         *     for local filesystems (ext4, xfs, btrfs, tmpfs, zfs, ...), true for every other
+         * @return this
+         */
+        public Builder renameEnoentMayBeEcho(Boolean echo) {
+            this.enoentMayBeEcho = echo;
+            return this;
+        }
+
+        /**
+         * @return the store, its layout created
+         * @throws io.migrate.error.ConfigurationException if a setting is missing
+         * @throws MigrateException with {@link ErrorCode#TASK_STORE_IO} if the layout cannot be created
+         */
+        public DirectoryTaskStore build() {
+            Require.nonNull("taskStore.root", root);
+            Require.nonNull("taskStore.validator", validator);
+            Require.nonNull("taskStore.clock", clock);
+            return new DirectoryTaskStore(this);
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package io.migrate.task;
+
+import io.migrate.error.ErrorCode;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * File names on the task root (see {@code docs/task-root.md}):
+ * <ul>
+ *   <li>{@code pending/}, {@code inbox/}, {@code running/}: {@code <id>.json};</li>
+ *   <li>{@code done/}, {@code archive/}: {@code <id>~<runId>.json}: the run whose result record
+ *       is the committed one;</li>
+ *   <li>{@code failed/}: {@code <id>~<CODE>.json}, or {@code <id>~<CODE>~<runId>.json} when a
+ *       result was kept: the reason is readable from the name even when the file cannot be
+ *       parsed;</li>
+ *   <li>{@code incoming/}: {@code .<id>.tmp}.</li>
+ * </ul>
+ * Names starting with {@code .} and names not ending in {@code .json} are not tasks.
+ */
+final class TaskFileNames {
+    static final String SUFFIX = ".json";
+    static final char SEPARATOR = '~';
+    static final String TEMP_SUFFIX = ".tmp";
+
+    private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+    private static final Pattern NODE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
+    private TaskFileNames() {
+    }
+
+    static boolean isTaskFile(String name) {
+        return !name.startsWith(".") && name.endsWith(SUFFIX) && name.length() > SUFFIX.length();
+    }
+
+    static boolean isValidRunId(String runId) {
+        return runId != null && RUN_ID.matcher(runId).matches();
+    }
+
+    static boolean isValidNode(String node) {
+        return node != null && NODE.matcher(node).matches();
+    }
+
+    static String activeName(String taskId) {
+        return taskId + SUFFIX;
+    }
+
+    static String doneName(String taskId, String runId) {
+        return taskId + SEPARATOR + runId + SUFFIX;
+    }
+
+    static String failedName(String taskId, ErrorCode code, String runId) {
+        return taskId + SEPARATOR + code.name() + (runId == null ? "" : SEPARATOR + runId) + SUFFIX;
+    }
+
+    static String tempName(String taskId) {
+        return "." + taskId + TEMP_SUFFIX;
+    }
+
+    /** @return the ref of a listed file (the name must satisfy {@link #isTaskFile}) */
+    static TaskRef ref(TaskState state, String node, String fileName) {
+        return new TaskRef(parse(state, fileName).taskId(), state, node, fileName);
+    }
+
+    /** What a name says: the task id and, depending on the state, the committed run and the failure code. */
+    record Parsed(String taskId, String runId, ErrorCode failureCode) {
+    }
+
+    static Parsed parse(TaskState state, String fileName) {
+        String stem = fileName.endsWith(SUFFIX) ? fileName.substring(0, fileName.length() - SUFFIX.length()) : fileName;
+        switch (state) {
+            case DONE:
+            case ARCHIVED: {
+                int cut = stem.lastIndexOf(SEPARATOR);
+                if (cut <= 0) {
+                    return new Parsed(stem, null, null);
+                }
+                return new Parsed(stem.substring(0, cut), stem.substring(cut + 1), null);
+            }
+            case FAILED: {
+                // Parsed from the right: a stem that is not a task id may itself contain '~'.
+                int last = stem.lastIndexOf(SEPARATOR);
+                if (last <= 0) {
+                    return new Parsed(stem, null, null);
+                }
+                ErrorCode code = code(stem.substring(last + 1));
+                if (code != null) {
+                    return new Parsed(stem.substring(0, last), null, code);
+                }
+                int before = stem.lastIndexOf(SEPARATOR, last - 1);
+                if (before > 0) {
+                    code = code(stem.substring(before + 1, last));
+                    if (code != null) {
+                        return new Parsed(stem.substring(0, before), stem.substring(last + 1), code);
+                    }
+                }
+                return new Parsed(stem, null, null);
+            }
+            default:
+                return new Parsed(stem, null, null);
+        }
+    }
+
+    private static ErrorCode code(String name) {
+        try {
+            return ErrorCode.valueOf(name);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** @return the failure code a ref's name carries, for refs in {@code failed/} */
+    static Optional<ErrorCode> failureCode(TaskRef ref) {
+        return ref.state() == TaskState.FAILED
+                ? Optional.ofNullable(parse(TaskState.FAILED, ref.fileName()).failureCode())
+                : Optional.empty();
+    }
+}

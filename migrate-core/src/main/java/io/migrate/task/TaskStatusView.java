@@ -1,0 +1,198 @@
+package io.migrate.task;
+
+import io.migrate.error.ErrorCode;
+import io.migrate.error.Require;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * What the host shows an operator: the state of a task by id, and counts per state and per node
+ * with the lease ages of running tasks. Every answer is read from the task store when asked
+ * (directory listings and file times; task files are never opened), so it reflects other
+ * processes too and may be stale by the time it is shown.
+ *
+ * <p>Thread-safe.
+ */
+public final class TaskStatusView {
+    private final TaskStore store;
+    private final Clock clock;
+
+    private TaskStatusView(TaskStore store, Clock clock) {
+        this.store = store;
+        this.clock = clock;
+    }
+
+    /**
+     * @param store the task store
+     * @return a view on it using the UTC system clock for lease ages
+     */
+    public static TaskStatusView of(TaskStore store) {
+        return of(store, Clock.systemUTC());
+    }
+
+    /**
+     * @param store the task store
+     * @param clock the clock lease ages are measured with
+     * @return a view
+     * @throws io.migrate.error.ConfigurationException if an argument is null
+     */
+    public static TaskStatusView of(TaskStore store, Clock clock) {
+        return new TaskStatusView(Require.nonNull("status.store", store), Require.nonNull("status.clock", clock));
+    }
+
+    /**
+     * Where one task is.
+     *
+     * @param taskId the id
+     * @return its status, or empty when unknown (never submitted, or archived and purged)
+     * @throws io.migrate.error.MigrateException with {@code TASK_STORE_IO} if the root cannot be read
+     */
+    public Optional<TaskStatus> status(String taskId) {
+        return store.find(taskId).map(this::statusOf);
+    }
+
+    private TaskStatus statusOf(TaskRef ref) {
+        Optional<Duration> leaseAge = ref.state() == TaskState.RUNNING
+                ? store.leaseRenewedAt(ref).map(this::age)
+                : Optional.empty();
+        return new TaskStatus(ref.taskId(), ref.state(), ref.node(), leaseAge, TaskFileNames.failureCode(ref));
+    }
+
+    /**
+     * Counts every state and node.
+     *
+     * @return a snapshot (states and nodes are read one after the other, not atomically)
+     * @throws io.migrate.error.MigrateException with {@code TASK_STORE_IO} if the root cannot be read
+     */
+    public Snapshot snapshot() {
+        Instant at = clock.instant();
+        Map<TaskState, Long> counts = new EnumMap<>(TaskState.class);
+        for (TaskState s : TaskState.values()) {
+            if (s != TaskState.INCOMING) {
+                counts.put(s, 0L);
+            }
+        }
+        Map<String, NodeStatus> nodes = new LinkedHashMap<>();
+        for (String node : store.nodes()) {
+            NodeStatus n = node(node);
+            nodes.put(node, n);
+            counts.merge(TaskState.INBOX, n.inbox(), Long::sum);
+            counts.merge(TaskState.RUNNING, (long) n.leaseAges().size(), Long::sum);
+        }
+        for (TaskState s : counts.keySet()) {
+            if (!s.perNode()) {
+                counts.put(s, store.count(s, null));
+            }
+        }
+        return new Snapshot(at, counts, nodes);
+    }
+
+    /**
+     * One node's backlog and the lease ages of its running tasks.
+     *
+     * @param node the node
+     * @return its status (zero counts for a node without directories)
+     * @throws io.migrate.error.MigrateException with {@code TASK_STORE_IO} if the root cannot be read
+     */
+    public NodeStatus node(String node) {
+        long inbox = store.count(TaskState.INBOX, node);
+        Map<String, Duration> ages = new LinkedHashMap<>();
+        List<TaskRef> running = new ArrayList<>();
+        try (Stream<TaskRef> s = store.list(TaskState.RUNNING, node)) {
+            s.forEach(running::add);
+        }
+        for (TaskRef r : running) {
+            // A task that moved on since the listing is simply not running any more.
+            store.leaseRenewedAt(r).ifPresent(t -> ages.put(r.taskId(), age(t)));
+        }
+        return new NodeStatus(node, inbox, ages);
+    }
+
+    private Duration age(Instant renewedAt) {
+        Duration d = Duration.between(renewedAt, clock.instant());
+        return d.isNegative() ? Duration.ZERO : d;
+    }
+
+    /**
+     * The state of one task.
+     *
+     * @param taskId the id
+     * @param state where it is
+     * @param node the node for {@link TaskState#INBOX} and {@link TaskState#RUNNING}, else null
+     * @param leaseAge for running tasks, time since the lease was last renewed
+     * @param failureCode for failed tasks, why (from the file name, so also for unreadable files)
+     */
+    public record TaskStatus(String taskId, TaskState state, String node, Optional<Duration> leaseAge,
+            Optional<ErrorCode> failureCode) {
+        /** Checks for nulls. */
+        public TaskStatus {
+            Objects.requireNonNull(taskId, "taskId");
+            Objects.requireNonNull(state, "state");
+            Objects.requireNonNull(leaseAge, "leaseAge");
+            Objects.requireNonNull(failureCode, "failureCode");
+        }
+    }
+
+    /**
+     * One node's backlog.
+     *
+     * @param node the node
+     * @param inbox tasks assigned, not started
+     * @param leaseAges running tasks by id, with the time since their lease was renewed, in id
+     *     order (immutable)
+     */
+    public record NodeStatus(String node, long inbox, Map<String, Duration> leaseAges) {
+        /** Copies the map. */
+        public NodeStatus {
+            Objects.requireNonNull(node, "node");
+            leaseAges = Collections.unmodifiableMap(new LinkedHashMap<>(leaseAges));
+        }
+
+        /** @return number of running tasks */
+        public long running() {
+            return leaseAges.size();
+        }
+
+        /** @return the age of the oldest lease, or empty when nothing runs */
+        public Optional<Duration> oldestLeaseAge() {
+            return leaseAges.values().stream().max(Duration::compareTo);
+        }
+    }
+
+    /**
+     * Counts of the whole task root.
+     *
+     * @param at when the snapshot was taken
+     * @param counts tasks per state, every state but {@link TaskState#INCOMING} present
+     *     (immutable)
+     * @param nodes per-node status by node id, sorted (immutable)
+     */
+    public record Snapshot(Instant at, Map<TaskState, Long> counts, Map<String, NodeStatus> nodes) {
+        /** Copies the maps. */
+        public Snapshot {
+            Objects.requireNonNull(at, "at");
+            Map<TaskState, Long> copy = new EnumMap<>(TaskState.class);
+            copy.putAll(counts);
+            counts = Collections.unmodifiableMap(copy);
+            nodes = Collections.unmodifiableMap(new LinkedHashMap<>(nodes));
+        }
+
+        /**
+         * @param state a state
+         * @return its count
+         */
+        public long count(TaskState state) {
+            return counts.getOrDefault(state, 0L);
+        }
+    }
+}

@@ -1,0 +1,460 @@
+package io.migrate.task;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.migrate.error.ErrorCode;
+import io.migrate.error.MigrateException;
+import io.migrate.result.TaskResult;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DirectoryTaskStoreTest {
+    @TempDir
+    Path root;
+
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-11-25T08:00:00Z"));
+    private DirectoryTaskStore store;
+
+    @BeforeEach
+    void setUp() {
+        store = DirectoryTaskStore.builder().root(root).clock(clock).build();
+        store.registerNode("a");
+        store.registerNode("b");
+    }
+
+    @Test
+    void submitMakesTaskDurableInPendingAndReadsItBackUnchanged() throws IOException {
+        MigrationTask task = TestTasks.task(3).toBuilder().parentTaskId(TaskIds.newId(Instant.now())).build();
+
+        TaskRef ref = store.submit(task);
+
+        assertThat(ref).isEqualTo(new TaskRef(task.id(), TaskState.PENDING, null, task.id() + ".json"));
+        assertThat(root.resolve("pending").resolve(task.id() + ".json")).isRegularFile();
+        try (Stream<Path> s = Files.list(root.resolve("incoming"))) {
+            assertThat(s).isEmpty();
+        }
+        StoredTask stored = store.read(ref).orElseThrow();
+        assertThat(stored.task()).isEqualTo(task);
+        assertThat(stored.history()).isEmpty();
+        assertThat(stored.result()).isEmpty();
+    }
+
+    @Test
+    void submitRejectsInvalidTaskAndStoresNothing() throws IOException {
+        MigrationTask bad = TestTasks.task(1).toBuilder().addFile("../etc/passwd", "k").build();
+
+        assertThatThrownBy(() -> store.submit(bad))
+                .isInstanceOfSatisfying(InvalidTaskException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.PATH_TRAVERSAL);
+                    assertThat(e.field()).isEqualTo("files[1].source");
+                });
+        try (Stream<Path> s = Stream.concat(Files.list(root.resolve("pending")), Files.list(root.resolve("incoming")))) {
+            assertThat(s).isEmpty();
+        }
+    }
+
+    @Test
+    void listSortsByNameWithoutOpeningFilesAndSkipsHiddenAndForeignNames() throws IOException {
+        Instant t = Instant.parse("2026-11-25T08:00:00Z");
+        MigrationTask later = TestTasks.task(1).toBuilder().id(TaskIds.newId(t.plusSeconds(60))).build();
+        MigrationTask earlier = TestTasks.task(1).toBuilder().id(TaskIds.newId(t)).build();
+        store.submit(later);
+        store.submit(earlier);
+        Path pending = root.resolve("pending");
+        Files.writeString(pending.resolve(".hidden.json"), "{}");
+        Files.writeString(pending.resolve("notes.txt"), "x");
+        // Unreadable content: listing must not care, it never opens files.
+        Files.writeString(pending.resolve("zz-not-an-id.json"), "garbage");
+
+        try (Stream<TaskRef> s = store.list(TaskState.PENDING)) {
+            assertThat(s.map(TaskRef::taskId)).containsExactly(earlier.id(), later.id(), "zz-not-an-id");
+        }
+        assertThat(store.count(TaskState.PENDING, null)).isEqualTo(3);
+    }
+
+    @Test
+    void taskWalksEveryForwardTransitionAndIsAlwaysInExactlyOnePlace() {
+        MigrationTask task = TestTasks.task(2);
+        TaskRef pending = store.submit(task);
+        assertOnlyIn(task.id(), TaskState.PENDING, null);
+
+        assertThat(store.move(pending, TaskState.INBOX, "a")).isEqualTo(MoveOutcome.MOVED);
+        TaskRef inbox = store.find(task.id()).orElseThrow();
+        assertThat(inbox).isEqualTo(new TaskRef(task.id(), TaskState.INBOX, "a", task.id() + ".json"));
+        assertOnlyIn(task.id(), TaskState.INBOX, "a");
+
+        assertThat(store.move(inbox, TaskState.RUNNING, "a")).isEqualTo(MoveOutcome.MOVED);
+        TaskRef running = store.find(task.id()).orElseThrow();
+        assertOnlyIn(task.id(), TaskState.RUNNING, "a");
+
+        TaskResult result = TestTasks.result(task, "run-1", "a");
+        assertThat(store.complete(running, result)).isEqualTo(MoveOutcome.MOVED);
+        TaskRef done = store.find(task.id()).orElseThrow();
+        assertThat(done).isEqualTo(new TaskRef(task.id(), TaskState.DONE, null, task.id() + "~run-1.json"));
+        assertThat(store.read(done).orElseThrow().result()).contains(result);
+
+        assertThat(store.move(done, TaskState.ARCHIVED, null)).isEqualTo(MoveOutcome.MOVED);
+        TaskRef archived = store.find(task.id()).orElseThrow();
+        assertThat(archived.fileName()).isEqualTo(task.id() + "~run-1.json");
+        StoredTask read = store.read(archived).orElseThrow();
+        assertThat(read.task()).isEqualTo(task);
+        assertThat(read.result()).contains(result);
+        assertOnlyIn(task.id(), TaskState.ARCHIVED, null);
+    }
+
+    @Test
+    void staleRefLosesTheRaceAndChangesNothing() {
+        TaskRef pending = store.submit(TestTasks.task(1));
+        assertThat(store.move(pending, TaskState.INBOX, "a")).isEqualTo(MoveOutcome.MOVED);
+
+        assertThat(store.move(pending, TaskState.INBOX, "b")).isEqualTo(MoveOutcome.LOST_RACE);
+        assertThat(store.fail(pending, ErrorCode.INVALID_JSON, "x", null)).isEqualTo(MoveOutcome.LOST_RACE);
+        assertThat(store.read(pending)).isEmpty();
+        assertOnlyIn(pending.taskId(), TaskState.INBOX, "a");
+    }
+
+    @Test
+    void everyTransitionLosesTheRaceOnceItsSourceHasMovedAndChangesNothing() throws IOException {
+        MigrationTask task = TestTasks.task(1);
+        TaskRef pending = store.submit(task);
+        TaskRef inboxA = new TaskRef(task.id(), TaskState.INBOX, "a", pending.fileName());
+        TaskRef runningA = new TaskRef(task.id(), TaskState.RUNNING, "a", pending.fileName());
+        TaskRef done = new TaskRef(task.id(), TaskState.DONE, null, task.id() + "~r1.json");
+        TaskResult result = TestTasks.result(task, "r1", "a");
+        TaskEvent event = new TaskEvent(clock.instant(), 1, TaskEvent.Type.RECLAIMED_STALLED, "a", null, "stalled");
+        // Park the task where none of the refs point: inbox of b.
+        store.move(pending, TaskState.INBOX, "b");
+        TaskRef parked = store.find(task.id()).orElseThrow();
+        byte[] before = Files.readAllBytes(store.pathOf(parked));
+
+        assertThat(store.move(pending, TaskState.INBOX, "a")).as("dispatch").isEqualTo(MoveOutcome.LOST_RACE);
+        assertThat(store.move(inboxA, TaskState.RUNNING, "a")).as("claim").isEqualTo(MoveOutcome.LOST_RACE);
+        assertThat(store.move(inboxA, TaskState.INBOX, "b", event)).as("rebalance").isEqualTo(MoveOutcome.LOST_RACE);
+        assertThat(store.move(runningA, TaskState.PENDING, null, event)).as("reclaim").isEqualTo(MoveOutcome.LOST_RACE);
+        assertThat(store.touchLease(runningA)).as("lease").isFalse();
+        assertThat(store.complete(runningA, result)).as("complete").isEqualTo(MoveOutcome.LOST_RACE);
+        assertThat(store.move(done, TaskState.ARCHIVED, null)).as("archive").isEqualTo(MoveOutcome.LOST_RACE);
+        assertThat(store.fail(runningA, ErrorCode.MAX_ATTEMPTS_EXCEEDED, "x", result)).as("fail with result")
+                .isEqualTo(MoveOutcome.LOST_RACE);
+        assertThat(store.fail(inboxA, ErrorCode.INVALID_JSON, "x", null)).as("fail").isEqualTo(MoveOutcome.LOST_RACE);
+
+        assertOnlyIn(task.id(), TaskState.INBOX, "b");
+        assertThat(Files.readAllBytes(store.pathOf(parked))).isEqualTo(before);
+    }
+
+    @Test
+    void reclaimAndRebalanceRecordTheirEventsAfterTheMove() {
+        MigrationTask task = TestTasks.task(1);
+        TaskRef ref = store.submit(task);
+        store.move(ref, TaskState.INBOX, "a");
+        TaskRef inboxA = store.find(task.id()).orElseThrow();
+        TaskEvent rebalanced = new TaskEvent(clock.instant(), 7, TaskEvent.Type.REBALANCED, "a", "b", "a overloaded");
+        assertThat(store.move(inboxA, TaskState.INBOX, "b", rebalanced)).isEqualTo(MoveOutcome.MOVED);
+        TaskRef inboxB = store.find(task.id()).orElseThrow();
+        assertThat(inboxB.node()).isEqualTo("b");
+        store.move(inboxB, TaskState.RUNNING, "b");
+        TaskRef running = store.find(task.id()).orElseThrow();
+        TaskEvent reclaimed = new TaskEvent(clock.instant(), 7, TaskEvent.Type.RECLAIMED_DEAD_NODE, "b", null, "b dead");
+
+        assertThat(store.move(running, TaskState.PENDING, null, reclaimed)).isEqualTo(MoveOutcome.MOVED);
+        // The same stale ref again: lost, and no second event recorded.
+        assertThat(store.move(running, TaskState.PENDING, null, reclaimed)).isEqualTo(MoveOutcome.LOST_RACE);
+
+        StoredTask stored = store.read(store.find(task.id()).orElseThrow()).orElseThrow();
+        assertThat(stored.ref().state()).isEqualTo(TaskState.PENDING);
+        assertThat(stored.history()).containsExactly(rebalanced, reclaimed);
+        assertThat(stored.count(TaskEvent.Type.RECLAIMED_DEAD_NODE)).isEqualTo(1);
+        assertThat(stored.task()).isEqualTo(task);
+    }
+
+    @Test
+    void claimStartsTheLeaseAndTouchRenewsItUntilTheFileIsGone() throws IOException {
+        TaskRef ref = store.submit(TestTasks.task(1));
+        Files.setLastModifiedTime(store.pathOf(ref), FileTime.from(Instant.parse("2020-01-01T00:00:00Z")));
+        store.move(ref, TaskState.INBOX, "a");
+        TaskRef inbox = store.find(ref.taskId()).orElseThrow();
+        store.move(inbox, TaskState.RUNNING, "a");
+        TaskRef running = store.find(ref.taskId()).orElseThrow();
+        assertThat(store.leaseRenewedAt(running)).contains(clock.instant());
+
+        clock.advance(Duration.ofMinutes(3));
+        assertThat(store.touchLease(running)).isTrue();
+        assertThat(store.leaseRenewedAt(running)).contains(clock.instant());
+
+        store.move(running, TaskState.PENDING, null);
+        assertThat(store.touchLease(running)).isFalse();
+        assertThat(store.leaseRenewedAt(running)).isEmpty();
+    }
+
+    @Test
+    void completeOfMovedTaskIsLostRaceAndLeavesTheFileAlone() throws IOException {
+        MigrationTask task = TestTasks.task(1);
+        TaskRef running = runningOn("a", task);
+        store.move(running, TaskState.PENDING, null);
+        TaskRef pending = store.find(task.id()).orElseThrow();
+        byte[] before = Files.readAllBytes(store.pathOf(pending));
+
+        assertThat(store.complete(running, TestTasks.result(task, "zombie", "a"))).isEqualTo(MoveOutcome.LOST_RACE);
+
+        assertThat(Files.readAllBytes(store.pathOf(pending))).isEqualTo(before);
+        assertThat(store.count(TaskState.DONE, null)).isZero();
+    }
+
+    @Test
+    void zombieStrayResultInAMovedFileIsNeverTakenAsTheResult() {
+        MigrationTask task = TestTasks.task(2);
+        TaskRef running = runningOn("a", task);
+        // The zombie's file is reclaimed between its append and its rename.
+        store.afterResultAppended = p -> store.move(running, TaskState.PENDING, null,
+                new TaskEvent(clock.instant(), 2, TaskEvent.Type.RECLAIMED_DEAD_NODE, "a", null, "a dead"));
+
+        assertThat(store.complete(running, TestTasks.result(task, "zombie-run", "a"))).isEqualTo(MoveOutcome.LOST_RACE);
+        store.afterResultAppended = p -> { };
+
+        TaskRef pending = store.find(task.id()).orElseThrow();
+        assertThat(pending.state()).isEqualTo(TaskState.PENDING);
+        assertThat(store.read(pending).orElseThrow().result()).isEmpty();
+        TaskRef rerun = runningOn("b", pending);
+        TaskResult good = TestTasks.result(task, "run-b", "b");
+        assertThat(store.complete(rerun, good)).isEqualTo(MoveOutcome.MOVED);
+
+        StoredTask done = store.read(store.find(task.id()).orElseThrow()).orElseThrow();
+        assertThat(done.result()).contains(good);
+        assertThat(done.count(TaskEvent.Type.RECLAIMED_DEAD_NODE)).isEqualTo(1);
+    }
+
+    @Test
+    void unparseableFileFailsWithItsCodeInTheName() throws IOException {
+        String id = TaskIds.newId(clock.instant());
+        Files.writeString(root.resolve("pending").resolve(id + ".json"), "{not json");
+        TaskRef ref = onlyRef(TaskState.PENDING);
+
+        InvalidTaskException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidTaskException.class, () -> store.read(ref));
+        assertThat(store.fail(ref, e.code(), e.getMessage(), null)).isEqualTo(MoveOutcome.MOVED);
+
+        TaskRef failed = store.find(id).orElseThrow();
+        assertThat(failed.state()).isEqualTo(TaskState.FAILED);
+        assertThat(failed.fileName()).isEqualTo(id + "~INVALID_JSON.json");
+        assertThat(DirectoryTaskStore.failureCode(failed)).contains(ErrorCode.INVALID_JSON);
+        assertThat(Files.readString(store.pathOf(failed))).contains("\"type\":\"FAILED\"").startsWith("{not json");
+    }
+
+    @Test
+    void failWithResultKeepsThatResultOnly() {
+        MigrationTask task = TestTasks.task(1);
+        TaskRef running = runningOn("a", task);
+        TaskResult result = TestTasks.result(task, "run-7", "a");
+
+        assertThat(store.fail(running, ErrorCode.MAX_ATTEMPTS_EXCEEDED, "5 attempts", result)).isEqualTo(MoveOutcome.MOVED);
+
+        TaskRef failed = store.find(task.id()).orElseThrow();
+        assertThat(failed.fileName()).isEqualTo(task.id() + "~MAX_ATTEMPTS_EXCEEDED~run-7.json");
+        assertThat(DirectoryTaskStore.failureCode(failed)).contains(ErrorCode.MAX_ATTEMPTS_EXCEEDED);
+        StoredTask stored = store.read(failed).orElseThrow();
+        assertThat(stored.result()).contains(result);
+        assertThat(stored.history()).singleElement().satisfies(ev -> {
+            assertThat(ev.type()).isEqualTo(TaskEvent.Type.FAILED);
+            assertThat(ev.fromNode()).isEqualTo("a");
+            assertThat(ev.reason()).isEqualTo("MAX_ATTEMPTS_EXCEEDED: 5 attempts");
+        });
+    }
+
+    @Test
+    void tornTrailingRecordIsIgnoredAndLaterRecordsStillCount() throws IOException {
+        MigrationTask task = TestTasks.task(1);
+        TaskRef running = runningOn("a", task);
+        Path file = store.pathOf(running);
+        Files.write(file, "\n{\"record\":\"result\",\"taskId\":\"x\",\"run".getBytes(StandardCharsets.UTF_8),
+                StandardOpenOption.APPEND);
+        assertThat(store.read(running).orElseThrow().task()).isEqualTo(task);
+        // A crash mid-append left the torn record; the re-run still commits cleanly.
+        Files.write(file, new byte[] {(byte) 0xE2, (byte) 0x82}, StandardOpenOption.APPEND);
+        TaskResult result = TestTasks.result(task, "run-2", "a");
+
+        assertThat(store.complete(running, result)).isEqualTo(MoveOutcome.MOVED);
+
+        assertThat(store.read(store.find(task.id()).orElseThrow()).orElseThrow().result()).contains(result);
+    }
+
+    @Test
+    void readsPrettyPrintedTaskWrittenByAHost() throws IOException {
+        String id = TaskIds.newId(clock.instant());
+        String json = "{\n  \"schemaVersion\" : 1,\n  \"id\" : \"" + id + "\",\n  \"createdAt\" : \"2026-11-25T08:00:00Z\",\n"
+                + "  \"attempt\" : 1,\n  \"sourceRoot\" : \"/data\",\n  \"files\" : [ {\n    \"source\" : \"a/b é.txt\",\n"
+                + "    \"target\" : \"k/b é.txt\"\n  } ]\n}";
+        Files.writeString(root.resolve("pending").resolve(id + ".json"), json);
+
+        StoredTask stored = store.read(onlyRef(TaskState.PENDING)).orElseThrow();
+
+        assertThat(stored.task().files()).containsExactly(new FileEntry("a/b é.txt", "k/b é.txt"));
+        assertThat(stored.task().attributes()).isEmpty();
+    }
+
+    @Test
+    void moveToUnregisteredNodeFailsWithIoErrorAndLeavesTaskInPlace() {
+        TaskRef ref = store.submit(TestTasks.task(1));
+
+        assertThatThrownBy(() -> store.move(ref, TaskState.INBOX, "ghost"))
+                .isInstanceOfSatisfying(MigrateException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.TASK_STORE_IO));
+        assertOnlyIn(ref.taskId(), TaskState.PENDING, null);
+    }
+
+    @Test
+    void nodesAndPerNodeCounts() {
+        runningOn("a", TestTasks.task(1));
+        store.move(store.submit(TestTasks.task(1)), TaskState.INBOX, "b");
+        store.move(store.submit(TestTasks.task(1)), TaskState.INBOX, "b");
+
+        assertThat(store.nodes()).containsExactly("a", "b");
+        assertThat(store.count(TaskState.RUNNING, "a")).isEqualTo(1);
+        assertThat(store.count(TaskState.INBOX, "b")).isEqualTo(2);
+        assertThat(store.count(TaskState.INBOX, null)).isEqualTo(2);
+        try (Stream<TaskRef> s = store.list(TaskState.INBOX)) {
+            assertThat(s.map(TaskRef::node).collect(Collectors.toList())).containsExactly("b", "b");
+        }
+    }
+
+    @Test
+    void purgeArchiveRemovesOnlyTasksOlderThanRetention() {
+        MigrationTask old = TestTasks.task(1);
+        TaskRef r1 = runningOn("a", old);
+        store.complete(r1, TestTasks.result(old, "r1", "a"));
+        store.move(store.find(old.id()).orElseThrow(), TaskState.ARCHIVED, null);
+        clock.advance(Duration.ofDays(8));
+        MigrationTask fresh = TestTasks.task(1);
+        store.complete(runningOn("a", fresh), TestTasks.result(fresh, "r2", "a"));
+        store.move(store.find(fresh.id()).orElseThrow(), TaskState.ARCHIVED, null);
+
+        assertThat(store.purgeArchive(Duration.ofDays(7))).isEqualTo(1);
+
+        assertThat(store.find(old.id())).isEmpty();
+        assertThat(store.find(fresh.id()).map(TaskRef::state)).contains(TaskState.ARCHIVED);
+    }
+
+    @Test
+    void cleanStaleIncomingNeverTouchesFreshTempFiles() throws IOException {
+        Path incoming = root.resolve("incoming");
+        Path stale = Files.writeString(incoming.resolve(".stale.tmp"), "{");
+        Files.setLastModifiedTime(stale, FileTime.from(clock.instant().minus(Duration.ofHours(2))));
+        Path fresh = Files.writeString(incoming.resolve(".fresh.tmp"), "{");
+        Files.setLastModifiedTime(fresh, FileTime.from(clock.instant().minus(Duration.ofMinutes(59))));
+        Path foreign = Files.writeString(incoming.resolve("keep.txt"), "x");
+        Files.setLastModifiedTime(foreign, FileTime.from(clock.instant().minus(Duration.ofDays(2))));
+
+        assertThat(store.cleanStaleIncoming(Duration.ofHours(1))).isEqualTo(1);
+
+        assertThat(stale).doesNotExist();
+        assertThat(fresh).exists();
+        assertThat(foreign).exists();
+    }
+
+    @Test
+    void refusesTransitionsThatNeedTheirOwnOperation() {
+        TaskRef ref = store.submit(TestTasks.task(1));
+        assertThatThrownBy(() -> store.move(ref, TaskState.DONE, null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.move(ref, TaskState.FAILED, null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.move(ref, TaskState.INBOX, null)).isInstanceOf(MigrateException.class);
+        assertThatThrownBy(() -> store.move(ref, TaskState.INBOX, "../x")).isInstanceOf(MigrateException.class);
+        assertOnlyIn(ref.taskId(), TaskState.PENDING, null);
+    }
+
+    @Test
+    void whereEnoentMayBeAnNfsEchoTheDestinationDecides() {
+        DirectoryTaskStore nfsLike = DirectoryTaskStore.builder().root(root).clock(clock).renameEnoentMayBeEcho(true).build();
+        TaskRef ref = nfsLike.submit(TestTasks.task(1));
+        assertThat(nfsLike.move(ref, TaskState.INBOX, "a")).isEqualTo(MoveOutcome.MOVED);
+
+        // As if our first rename went through and its retransmission answered ENOENT.
+        assertThat(nfsLike.move(ref, TaskState.INBOX, "a")).isEqualTo(MoveOutcome.MOVED);
+        // The task is not where this caller wanted it: a lost race.
+        assertThat(nfsLike.move(ref, TaskState.INBOX, "b")).isEqualTo(MoveOutcome.LOST_RACE);
+        // A local filesystem trusts ENOENT.
+        assertThat(store.move(ref, TaskState.INBOX, "a")).isEqualTo(MoveOutcome.LOST_RACE);
+        assertOnlyIn(ref.taskId(), TaskState.INBOX, "a");
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private TaskRef runningOn(String node, MigrationTask task) {
+        return runningOn(node, store.submit(task));
+    }
+
+    private TaskRef runningOn(String node, TaskRef pending) {
+        assertThat(store.move(pending, TaskState.INBOX, node)).isEqualTo(MoveOutcome.MOVED);
+        TaskRef inbox = new TaskRef(pending.taskId(), TaskState.INBOX, node, pending.taskId() + ".json");
+        assertThat(store.move(inbox, TaskState.RUNNING, node)).isEqualTo(MoveOutcome.MOVED);
+        return new TaskRef(pending.taskId(), TaskState.RUNNING, node, pending.taskId() + ".json");
+    }
+
+    private TaskRef onlyRef(TaskState state) {
+        try (Stream<TaskRef> s = store.list(state)) {
+            List<TaskRef> refs = s.collect(Collectors.toList());
+            assertThat(refs).hasSize(1);
+            return refs.get(0);
+        }
+    }
+
+    /** Counts the task's files in every directory of the root. */
+    private void assertOnlyIn(String taskId, TaskState state, String node) {
+        long copies = 0;
+        for (TaskState s : TaskState.values()) {
+            if (s == TaskState.INCOMING) {
+                continue;
+            }
+            try (Stream<TaskRef> refs = store.list(s)) {
+                for (TaskRef r : (Iterable<TaskRef>) refs::iterator) {
+                    if (r.taskId().equals(taskId)) {
+                        copies++;
+                        assertThat(r.state()).isEqualTo(state);
+                        assertThat(r.node()).isEqualTo(node);
+                    }
+                }
+            }
+        }
+        assertThat(copies).as("copies of " + taskId).isEqualTo(1);
+    }
+
+    /** A clock tests move by hand. */
+    static final class MutableClock extends Clock {
+        private volatile Instant now;
+
+        MutableClock(Instant now) {
+            this.now = now;
+        }
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+}

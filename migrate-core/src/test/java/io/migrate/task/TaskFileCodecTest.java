@@ -1,0 +1,53 @@
+package io.migrate.task;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.migrate.error.ErrorCode;
+import io.migrate.result.FileOutcome;
+import io.migrate.result.FileResult;
+import io.migrate.result.TaskOutcome;
+import io.migrate.result.TaskResult;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class TaskFileCodecTest {
+    private final TaskFileCodec codec = new TaskFileCodec(TaskValidator.defaults());
+
+    @Test
+    void taskEventsAndResultsRoundTripWithNullsAndDurations() {
+        MigrationTask task = TestTasks.task(2).toBuilder().attribute("batch", "b\"7\n").build();
+        TaskEvent event = new TaskEvent(Instant.parse("2026-11-25T08:00:01.123456Z"), 3, TaskEvent.Type.RECLAIMED_STALLED,
+                "a", null, "lease 31 min old");
+        TaskResult result = new TaskResult(task.id(), 1, "run-1", "a", Instant.EPOCH, Instant.EPOCH.plusMillis(1500),
+                TaskOutcome.PARTIALLY_FAILED, null, null,
+                List.of(new FileResult("dir/file-0.dat", "bucket/key-0", FileOutcome.FAILED, ErrorCode.SOURCE_CHANGED,
+                                "mtime changed", 10, null, Duration.ofMillis(250), 3),
+                        new FileResult("dir/file-1.dat", "bucket/key-1", FileOutcome.COPIED, null, null, 20,
+                                "crc32c:00000001", Duration.ofNanos(1), 1)),
+                "20261125T090000000Z-0123456789ab");
+        ByteArrayOutputStream file = new ByteArrayOutputStream();
+        file.writeBytes(codec.encodeTask(task));
+        file.writeBytes(codec.encodeEvent(event));
+        file.writeBytes(codec.encodeResult(result));
+
+        TaskFileCodec.Decoded d = codec.decode(file.toByteArray());
+
+        assertThat(d.task()).isEqualTo(task);
+        assertThat(d.history()).containsExactly(event);
+        assertThat(d.results()).containsExactly(result);
+        String text = file.toString(StandardCharsets.UTF_8);
+        assertThat(text.lines().filter(l -> !l.isEmpty())).hasSize(3);
+        assertThat(text).contains("{\"record\":\"event\",").contains("{\"record\":\"result\",\"taskId\"");
+    }
+
+    @Test
+    void endOfObjectIgnoresBracesInsideStringsAndEscapedQuotes() {
+        byte[] b = "{\"a\":\"}\\\"{\",\"b\":[{}]} tail".getBytes(StandardCharsets.UTF_8);
+        assertThat(TaskFileCodec.endOfObject(b, 0)).isEqualTo(b.length - 5);
+        assertThat(TaskFileCodec.endOfObject("{\"a\":1".getBytes(StandardCharsets.UTF_8), 0)).isEqualTo(-1);
+    }
+}

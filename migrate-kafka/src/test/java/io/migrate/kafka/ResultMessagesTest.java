@@ -1,0 +1,83 @@
+package io.migrate.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.migrate.error.ErrorCode;
+import io.migrate.result.FileOutcome;
+import io.migrate.result.FileResult;
+import io.migrate.result.TaskOutcome;
+import io.migrate.result.TaskResult;
+import io.migrate.task.MigrationTask;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ResultMessagesTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Instant T0 = Instant.parse("2026-11-25T08:18:55.123Z");
+
+    private static MigrationTask task() {
+        return MigrationTask.builder().id("20261125T081855123Z-3f9a0c1b2d4e").createdAt(T0).sourceRoot("/mnt/nas/projects")
+                .addFile("2026/report.pdf", "projects/2026/report.pdf")
+                .addFile("2026/raw.bin", "projects/2026/raw.bin")
+                .attribute("requestId", "REQ-4711").attribute("batchId", "B-17")
+                .build();
+    }
+
+    private static TaskResult result(MigrationTask task) {
+        return new TaskResult(task.id(), 1, "r-5c2e9a", "backend-2", T0.plusSeconds(5), T0.plusMillis(9120),
+                TaskOutcome.PARTIALLY_FAILED, null, null, List.of(
+                        new FileResult("2026/report.pdf", "projects/2026/report.pdf", FileOutcome.COPIED, null, null,
+                                1_048_576, "crc32c:8a3b19f0", Duration.ofMillis(840), 1),
+                        new FileResult("2026/raw.bin", "projects/2026/raw.bin", FileOutcome.FAILED,
+                                ErrorCode.SOURCE_CHANGED, "size changed during the copy", 0, null,
+                                Duration.ofMillis(2110), 1)),
+                "20261125T082404243Z-77c1e0a9b3f2");
+    }
+
+    @Test
+    void encodesTaskAndPerFileOutcomesWithCodesAndRetryability() throws Exception {
+        MigrationTask task = task();
+        JsonNode json = JSON.readTree(ResultMessages.encode(task, result(task)));
+        System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json));
+
+        List<String> fields = new ArrayList<>();
+        json.fieldNames().forEachRemaining(fields::add);
+        assertThat(fields).containsExactly("schemaVersion", "resultId", "taskId", "attempt", "runId", "node",
+                "startedAt", "finishedAt", "durationMs", "outcome", "code", "retryable", "message", "retryTaskId",
+                "parentTaskId", "sourceRoot", "attributes", "summary", "files");
+        assertThat(json.get("resultId").asText()).isEqualTo("20261125T081855123Z-3f9a0c1b2d4e#1");
+        assertThat(json.get("durationMs").asLong()).isEqualTo(4120);
+        assertThat(json.get("retryTaskId").asText()).isEqualTo("20261125T082404243Z-77c1e0a9b3f2");
+        assertThat(json.get("summary").toString()).isEqualTo("{\"files\":2,\"succeeded\":1,\"failed\":1,\"bytes\":1048576}");
+        JsonNode failed = json.get("files").get(1);
+        assertThat(failed.get("code").asText()).isEqualTo("SOURCE_CHANGED");
+        assertThat(failed.get("retryable").asBoolean()).isTrue();
+        assertThat(failed.get("checksum").isNull()).isTrue();
+        assertThat(json.get("files").get(0).get("code").isNull()).isTrue();
+    }
+
+    @Test
+    void rejectedTaskCarriesItsCodeAndNoFiles() throws Exception {
+        MigrationTask task = task();
+        TaskResult rejected = new TaskResult(task.id(), 1, "r-1", "backend-1", T0, T0, TaskOutcome.REJECTED,
+                ErrorCode.PATH_TRAVERSAL, "files[1].sourcePath climbs out of the source root", List.of(), null);
+        JsonNode json = JSON.readTree(ResultMessages.encode(task, rejected));
+        assertThat(json.get("outcome").asText()).isEqualTo("REJECTED");
+        assertThat(json.get("code").asText()).isEqualTo("PATH_TRAVERSAL");
+        assertThat(json.get("retryable").asBoolean()).isFalse();
+        assertThat(json.get("files")).isEmpty();
+    }
+
+    @Test
+    void refusesAResultOfAnotherTask() {
+        MigrationTask task = task();
+        MigrationTask other = MigrationTask.builder().sourceRoot("/x").addFile("a", "b").build();
+        assertThatThrownBy(() -> ResultMessages.encode(other, result(task))).isInstanceOf(IllegalArgumentException.class);
+    }
+}
