@@ -2,8 +2,9 @@ package io.migrate.ha.file;
 
 import io.migrate.error.ConfigurationException;
 import io.migrate.error.Require;
+import io.migrate.ha.internal.Executors2;
+import io.migrate.ha.internal.LiveNodes;
 import io.migrate.ha.internal.NamedThreadFactory;
-import io.migrate.ha.internal.SerialNotifier;
 import io.migrate.ha.spi.Membership;
 import io.migrate.ha.spi.MembershipListener;
 import java.io.IOException;
@@ -80,10 +81,6 @@ public final class HeartbeatFileMembership implements Membership {
     /** Last observation per node; written by the observer thread and by isAlive callers. */
     private final Map<String, Observation> observations = new ConcurrentHashMap<>();
 
-    /** Guards {@link #published}: compare-and-publish must be atomic to keep events ordered. */
-    private final ReentrantLock publishLock = new ReentrantLock();
-    private volatile Set<String> published = Set.of();
-
     /** Guards this node's counter and the write; held by at most one heartbeat() call. */
     private final ReentrantLock writeLock = new ReentrantLock();
     private long counter = -1; // guarded by writeLock; -1 = not yet read from disk
@@ -91,7 +88,7 @@ public final class HeartbeatFileMembership implements Membership {
     private boolean wroteOnce; // guarded by writeLock
     private boolean failing; // guarded by writeLock: log the first failure of a streak at WARN
 
-    private final SerialNotifier<MembershipListener> notifier = new SerialNotifier<>("ha-membership");
+    private final LiveNodes live = new LiveNodes();
     private final ScheduledExecutorService observer =
             Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory("ha-heartbeat"));
     private final AtomicBoolean started = new AtomicBoolean();
@@ -146,7 +143,7 @@ public final class HeartbeatFileMembership implements Membership {
     /** @return the live set computed at the last observation (at most one interval old) */
     @Override
     public Set<String> liveNodes() {
-        return published;
+        return live.get();
     }
 
     @Override
@@ -218,12 +215,12 @@ public final class HeartbeatFileMembership implements Membership {
 
     @Override
     public void addListener(MembershipListener listener) {
-        notifier.add(listener);
+        live.add(listener);
     }
 
     @Override
     public void removeListener(MembershipListener listener) {
-        notifier.remove(listener);
+        live.remove(listener);
     }
 
     /** Stops the observer and the notifier (queued notifications are delivered). Idempotent. */
@@ -232,15 +229,8 @@ public final class HeartbeatFileMembership implements Membership {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        observer.shutdownNow();
-        try {
-            if (!observer.awaitTermination(5, TimeUnit.SECONDS)) {
-                LOG.warn("heartbeat observer did not stop within 5 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        notifier.close();
+        Executors2.stop(observer, true, "heartbeat observer");
+        live.close();
         LOG.info("heartbeat membership of node {} closed", nodeId);
     }
 
@@ -275,25 +265,13 @@ public final class HeartbeatFileMembership implements Membership {
     }
 
     private void publishIfChanged(long now) {
-        Set<String> live = new TreeSet<>();
+        Set<String> alive = new TreeSet<>();
         observations.forEach((node, o) -> {
             if (o.aliveAt(now, leaseNanos)) {
-                live.add(node);
+                alive.add(node);
             }
         });
-        publishLock.lock();
-        try {
-            if (closed.get() || live.equals(published)) {
-                return;
-            }
-            Set<String> before = published;
-            Set<String> after = Set.copyOf(live);
-            published = after;
-            LOG.info("live nodes changed: {} -> {}", new TreeSet<>(before), live);
-            notifier.publish(l -> l.onMembershipChange(after));
-        } finally {
-            publishLock.unlock();
-        }
+        live.set(alive);
     }
 
     private Set<String> listNodeDirs() {

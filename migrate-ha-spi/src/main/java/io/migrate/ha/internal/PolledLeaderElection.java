@@ -135,14 +135,7 @@ public abstract class PolledLeaderElection implements LeaderElection {
         }
         ScheduledExecutorService p = poller;
         if (p != null) {
-            p.shutdownNow();
-            try {
-                if (!p.awaitTermination(5, TimeUnit.SECONDS)) {
-                    LOG.warn("leadership poller of node {} did not stop within 5 s", nodeId);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            Executors2.stop(p, true, "leadership poller of node " + nodeId);
         }
         onClose();
         states.close();
