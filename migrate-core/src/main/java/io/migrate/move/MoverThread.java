@@ -124,8 +124,9 @@ final class MoverThread implements Runnable {
             return;
         }
         try {
-            w.channel = SourceFile.open(w.source);
+            // fingerprint first: a file replaced between the two steps then shows up as changed
             w.before = SourceFile.fingerprint(w.source);
+            w.channel = SourceFile.open(w.source);
             Optional<TargetStat> existing = call(w, "stat", true, s -> s.stat(w.targetKey));
             if (existing.isPresent() && identical(existing.get(), w.before)) {
                 log.debug("{} already at target with the same fingerprint, skipped", w.targetKey);
@@ -159,13 +160,8 @@ final class MoverThread implements Runnable {
             for (int r = 0; r < w.rangeCount && !w.stopping(); r++) {
                 writeRange(w, r);
             }
-        } catch (MigrateException e) {
-            w.fail(e);
-        } catch (InterruptedException e) {
-            w.fail(new MigrateException(ErrorCode.CANCELLED, "mover thread interrupted", e));
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            w.fail(new MigrateException(ErrorCode.INTERNAL, "unexpected: " + e, e));
+        } catch (InterruptedException | RuntimeException e) {
+            failWith(w, e);
         }
         finalizeOrAbort(w);
     }
@@ -175,13 +171,8 @@ final class MoverThread implements Runnable {
             if (!w.stopping()) {
                 writeRange(w, r);
             }
-        } catch (MigrateException e) {
-            w.fail(e);
-        } catch (InterruptedException e) {
-            w.fail(new MigrateException(ErrorCode.CANCELLED, "mover thread interrupted", e));
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            w.fail(new MigrateException(ErrorCode.INTERNAL, "unexpected: " + e, e));
+        } catch (InterruptedException | RuntimeException e) {
+            failWith(w, e);
         } finally {
             if (w.pending.decrementAndGet() == 0) {
                 finalizeOrAbort(w);
@@ -247,19 +238,26 @@ final class MoverThread implements Runnable {
                 log.debug("{} committed, {} bytes, {}", w.targetKey, w.before.size(), Crc32c.format(fileCrc));
                 w.finish(FileOutcome.COPIED, null, null, Crc32c.format(fileCrc));
                 return;
-            } catch (MigrateException e) {
-                w.fail(e);
-            } catch (InterruptedException e) {
-                w.fail(new MigrateException(ErrorCode.CANCELLED, "mover thread interrupted", e));
-                Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
-                w.fail(new MigrateException(ErrorCode.INTERNAL, "unexpected: " + e, e));
+            } catch (InterruptedException | RuntimeException e) {
+                failWith(w, e);
             }
         }
         abort(w);
         MigrateException f = w.failure();
         log.debug("{} failed: {}", w.targetKey, f.getMessage());
         w.finish(FileOutcome.FAILED, f.code(), f.getMessage(), null);
+    }
+
+    /** Records why a file failed; an interrupt (close() gave up waiting) counts as cancellation. */
+    private static void failWith(FileWork w, Exception e) {
+        if (e instanceof MigrateException m) {
+            w.fail(m);
+        } else if (e instanceof InterruptedException) {
+            w.fail(new MigrateException(ErrorCode.CANCELLED, "mover thread interrupted", e));
+            Thread.currentThread().interrupt();
+        } else {
+            w.fail(new MigrateException(ErrorCode.INTERNAL, "unexpected: " + e, e));
+        }
     }
 
     private void abort(FileWork w) {
@@ -312,11 +310,10 @@ final class MoverThread implements Runnable {
             if (cancellable && w.cancelled()) {
                 throw new MigrateException(ErrorCode.CANCELLED, "task cancelled");
             }
-            String endpoint = null;
+            String endpoint = mover.endpoints.choose(index, mover.config.endpointWait(),
+                    cancellable ? w::cancelled : () -> false);
             try {
-                TransportSession s = session(cancellable ? w : null);
-                endpoint = s.endpointId();
-                return op.apply(s);
+                return op.apply(session(endpoint));
             } catch (TransportException e) {
                 if (e.disposition() == Disposition.PERMANENT || retries >= mover.config.maxRetries()) {
                     throw e;
@@ -324,9 +321,7 @@ final class MoverThread implements Runnable {
                 retries++;
                 w.attempts.incrementAndGet();
                 if (e.disposition() == Disposition.FAILOVER) {
-                    if (endpoint != null) {
-                        mover.endpoints.markDown(endpoint, e);
-                    }
+                    mover.endpoints.markDown(endpoint, e);
                     dropSession();
                     log.debug("{} {} on {}: failing over ({}/{}): {}", what, w.targetKey, endpoint, retries,
                             mover.config.maxRetries(), e.getMessage());
@@ -355,10 +350,8 @@ final class MoverThread implements Runnable {
         }
     }
 
-    /** This thread's session, on its preferred endpoint when that one is healthy. */
-    private TransportSession session(FileWork cancelledBy) throws InterruptedException {
-        String endpoint = mover.endpoints.choose(index, mover.config.endpointWait(),
-                cancelledBy == null ? () -> false : cancelledBy::cancelled);
+    /** This thread's session to {@code endpoint}, reused while the thread stays on it. */
+    private TransportSession session(String endpoint) {
         if (session != null && session.endpointId().equals(endpoint)) {
             return session;
         }

@@ -56,6 +56,18 @@ import org.slf4j.MDC;
  *       stops within {@link MoverConfig#cancelTimeout()} and aborts open uploads.</li>
  * </ul>
  *
+ * <pre>{@code
+ * PosixTransport dst = PosixTransport.builder().endpoint("nfs-a", Path.of("/mnt/a/archive"))
+ *         .endpoint("nfs-b", Path.of("/mnt/b/archive")).build();
+ * try (ParallelFileMover mover = ParallelFileMover.builder(dst)
+ *         .config(MoverConfig.builder().allowSourceRoot(Path.of("/export/data")).build())
+ *         .build()) {
+ *     mover.start();
+ *     TaskExecutor executor = new MoverTaskExecutor(mover); // for the Worker
+ *     TaskResult result = mover.move(task, context);         // or directly
+ * }
+ * }</pre>
+ *
  * <p>Threads: {@link MoverConfig#threads()} mover threads {@code migrate-mover-N}, each holding
  * one transport session at a time, spread over the endpoints; one heartbeat thread. All are
  * started by {@link #start()} and stopped by {@link #close()}. {@link #move} is thread-safe and

@@ -97,6 +97,17 @@ class ParallelFileMoverTest {
         return b.build();
     }
 
+    private static CompletableFuture<TaskResult> moveAsync(ParallelFileMover m, MigrationTask t,
+            TestExecutionContext c) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return m.move(t, c);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
     private static TestExecutionContext ctx() {
         return new TestExecutionContext("n1");
     }
@@ -261,7 +272,8 @@ class ParallelFileMoverTest {
         for (int i = 0; i < 6; i++) {
             files.write(src.resolve("f" + i), 3 * MIB + i);
         }
-        // a's writes fail over a few times while it stays healthy for the heartbeat
+        // a's first connection and some of its writes fail over while it stays healthy for the heartbeat
+        t.on(Op.OPEN_SESSION).endpoint("a").nth(1).fail(Disposition.FAILOVER, ErrorCode.ENDPOINTS_UNAVAILABLE);
         t.on(Op.WRITE).endpoint("a").times(3).fail(Disposition.FAILOVER, ErrorCode.TRANSPORT_FAILED);
         ParallelFileMover m = mover(t, config().build());
 
@@ -282,9 +294,11 @@ class ParallelFileMoverTest {
         assertThat(r2.outcome()).isEqualTo(TaskOutcome.SUCCEEDED);
         assertThat(t.calls(Op.WRITE, "b") - writesOnB).isGreaterThanOrEqualTo(2 * 4);
 
-        // a comes back and the heartbeat returns it to rotation; its threads use it again
+        // a comes back and the heartbeat returns it to rotation; then b goes: a carries everything
         t.endpointDown("a", false);
         await().atMost(DEADLINE).until(() -> m.healthyEndpoints().equals(List.of("a", "b")));
+        t.endpointDown("b", true);
+        await().atMost(DEADLINE).until(() -> m.healthyEndpoints().equals(List.of("a")));
         int writesOnA = t.calls(Op.WRITE, "a");
         TaskResult r3 = m.move(task("f5"), ctx());
         assertThat(r3.outcome()).isEqualTo(TaskOutcome.SUCCEEDED);
@@ -363,13 +377,7 @@ class ParallelFileMoverTest {
         for (int i = 0; i < 10; i++) {
             names.add("small" + i);
         }
-        CompletableFuture<TaskResult> run = CompletableFuture.supplyAsync(() -> {
-            try {
-                return m.move(task(names.toArray(String[]::new)), ctx);
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<TaskResult> run = moveAsync(m, task(names.toArray(String[]::new)), ctx);
         await().atMost(DEADLINE).until(() -> t.calls(Op.WRITE) >= 4);
 
         ctx.cancel();
@@ -385,12 +393,17 @@ class ParallelFileMoverTest {
         assertThat(t.calls(Op.ABORT)).isGreaterThanOrEqualTo(1);
     }
 
+    /** A mover over a slow destination (150 ms per write) and an 8 MiB source file {@code big}. */
+    private ParallelFileMover slowMoverWithBigFile(FaultInjectingTransport t) {
+        files.write(src.resolve("big"), 8 * MIB);
+        t.on(Op.WRITE).always().delay(Duration.ofMillis(150));
+        return mover(t, config().build());
+    }
+
     @Test
     void interruptingTheCallerAbortsTheTasksUploads() throws Exception {
-        files.write(src.resolve("big"), 8 * MIB);
         FaultInjectingTransport t = faulty();
-        t.on(Op.WRITE).always().delay(Duration.ofMillis(150));
-        ParallelFileMover m = mover(t, config().build());
+        ParallelFileMover m = slowMoverWithBigFile(t);
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         Thread caller = new Thread(() -> {
             try {
@@ -413,17 +426,9 @@ class ParallelFileMoverTest {
 
     @Test
     void closingTheMoverCancelsRunningTasks() throws Exception {
-        files.write(src.resolve("big"), 8 * MIB);
         FaultInjectingTransport t = faulty();
-        t.on(Op.WRITE).always().delay(Duration.ofMillis(150));
-        ParallelFileMover m = mover(t, config().build());
-        CompletableFuture<TaskResult> run = CompletableFuture.supplyAsync(() -> {
-            try {
-                return m.move(task("big"), ctx());
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        ParallelFileMover m = slowMoverWithBigFile(t);
+        CompletableFuture<TaskResult> run = moveAsync(m, task("big"), ctx());
         await().atMost(DEADLINE).until(() -> t.calls(Op.WRITE) >= 2);
 
         m.close();
@@ -493,13 +498,7 @@ class ParallelFileMoverTest {
         FaultInjectingTransport t = faulty();
         t.on(Op.WRITE).key("out/shared.bin").nth(1).delay(Duration.ofMillis(700));
         ParallelFileMover m = mover(t, config().build());
-        CompletableFuture<TaskResult> first = CompletableFuture.supplyAsync(() -> {
-            try {
-                return m.move(task("shared.bin"), ctx());
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<TaskResult> first = moveAsync(m, task("shared.bin"), ctx());
         await().atMost(DEADLINE).until(() -> t.calls(Op.WRITE) >= 1);
 
         TaskResult second = m.move(task("own.bin", "shared.bin"), ctx());

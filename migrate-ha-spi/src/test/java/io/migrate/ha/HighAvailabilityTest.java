@@ -71,6 +71,12 @@ class HighAvailabilityTest {
                 .isEqualTo("ha.static.vip");
         assertThat(configError(Map.of("ha.type", "static", "ha.static.leader", "a", "ha.heartbeat.interval", "5 parsecs"))
                 .key()).isEqualTo("ha.heartbeat.interval");
+        ConfigurationException lease = configError(Map.of("ha.type", "static", "ha.static.leader", "a",
+                "ha.heartbeat.interval", "30s", "ha.heartbeat.nodeLease", "10s"));
+        assertThat(lease.key()).isEqualTo("ha.heartbeat.nodeLease");
+        assertThat(lease.getMessage()).contains("must be longer than heartbeatInterval");
+        assertThat(configError(Map.of("ha.type", "zookeeper", "ha.zookeeper.connect", "zk:2181",
+                "ha.zookeeper.path", "relative")).key()).isEqualTo("ha.zookeeper.path");
     }
 
     @Test

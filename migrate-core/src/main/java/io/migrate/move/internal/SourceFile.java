@@ -6,7 +6,6 @@ import io.migrate.move.MetadataKeys;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -169,15 +168,13 @@ public final class SourceFile {
             return FileChannel.open(real, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
             throw new MigrateException(ErrorCode.SOURCE_NOT_FOUND, "source file vanished: " + real, e);
-        } catch (FileSystemException e) {
-            if (e.getMessage() != null && e.getMessage().contains("symbolic links")) {
+        } catch (AccessDeniedException e) {
+            throw new MigrateException(ErrorCode.SOURCE_UNREADABLE, "source file not readable: " + real, e);
+        } catch (IOException e) {
+            // ELOOP from O_NOFOLLOW: the checked file was replaced by a symlink since
+            if (String.valueOf(e.getMessage()).contains("symbolic link")) {
                 throw new MigrateException(ErrorCode.SOURCE_OUTSIDE_ROOT, "source became a symlink: " + real, e);
             }
-            if (e instanceof AccessDeniedException) {
-                throw new MigrateException(ErrorCode.SOURCE_UNREADABLE, "source file not readable: " + real, e);
-            }
-            throw new MigrateException(ErrorCode.SOURCE_UNREADABLE, "source file cannot be opened: " + real, e);
-        } catch (IOException e) {
             throw new MigrateException(ErrorCode.SOURCE_UNREADABLE, "source file cannot be opened: " + real, e);
         }
     }

@@ -5,6 +5,7 @@ import io.migrate.transport.Disposition;
 import io.migrate.transport.TransportException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 
@@ -31,7 +32,8 @@ final class PosixErrors {
                 || msg.contains("Input/output error")) {
             return new TransportException(Disposition.FAILOVER, ErrorCode.TRANSPORT_FAILED, detail, e);
         }
-        if (msg.contains("File name too long") || msg.contains("Not a directory") || msg.contains("Is a directory")) {
+        if (e instanceof DirectoryNotEmptyException || msg.contains("File name too long")
+                || msg.contains("Not a directory") || msg.contains("Is a directory")) {
             return new TransportException(Disposition.PERMANENT, ErrorCode.INVALID_TARGET_KEY, detail, e);
         }
         if (e instanceof NoSuchFileException) {

@@ -200,6 +200,24 @@ class PosixTransportTest {
     }
 
     @Test
+    void aTargetThatIsADirectoryFailsTheCommitPermanently() throws IOException {
+        Files.createDirectories(root.resolve("taken/child"));
+        PosixTransport t = PosixTransport.of(root);
+        try (TransportSession s = t.openSession("posix-0")) {
+            Upload u = s.open("taken", "tok", 1, 1, Map.of());
+            s.write(u, 0, bytes("x"), 0);
+            s.complete(u, List.of(), 0);
+            assertThatThrownBy(() -> s.commit(u, Map.of())).isInstanceOf(TransportException.class)
+                    .satisfies(e -> {
+                        assertThat(((TransportException) e).disposition()).isEqualTo(Disposition.PERMANENT);
+                        assertThat(((TransportException) e).code()).isEqualTo(ErrorCode.INVALID_TARGET_KEY);
+                    });
+            s.abort(u);
+        }
+        assertThat(root.resolve("taken/child")).isDirectory();
+    }
+
+    @Test
     void longNamesGetAShortenedTempName() {
         String name = "x".repeat(250);
         String temp = PosixSession.tempName(name, "0123456789abcdef");

@@ -57,8 +57,7 @@ public final class CtdbHaProvider implements HaProvider {
             throw new ConfigurationException(HaProperties.fullKey("ctdb.leaderCommand"),
                     "allowed: auto, leader, recmaster; was '" + leader + "'");
         }
-        try {
-            return CtdbConfig.builder()
+        return HaProperties.build(Map.of(), "ctdb", () -> CtdbConfig.builder()
                     .nodeId(context.nodeId())
                     .command(p.optional("ctdb.command").orElse("ctdb"))
                     .environment(p.pairs("ctdb.env"))
@@ -66,14 +65,6 @@ public final class CtdbHaProvider implements HaProvider {
                     .pollInterval(p.duration("ctdb.pollInterval", CtdbConfig.DEFAULT_POLL_INTERVAL))
                     .leaderCommand(leaderCommand)
                     .nodes(nodes)
-                    .build();
-        } catch (ConfigurationException e) {
-            // Builder settings are named like ha.ctdb.<setting> in properties.
-            if (e.key().startsWith(HaProperties.PREFIX)) {
-                throw e;
-            }
-            throw new ConfigurationException(HaProperties.fullKey("ctdb." + e.key()),
-                    e.getMessage().substring(e.getMessage().indexOf(e.key()) + e.key().length() + 2));
-        }
+                    .build());
     }
 }

@@ -1,20 +1,16 @@
 package io.migrate.ha.ctdb;
 
+import io.migrate.ha.internal.AbstractMembership;
 import io.migrate.ha.internal.Executors2;
-import io.migrate.ha.internal.LiveNodes;
 import io.migrate.ha.internal.NamedThreadFactory;
-import io.migrate.ha.spi.Membership;
-import io.migrate.ha.spi.MembershipListener;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,19 +29,15 @@ import org.slf4j.MDC;
  * <p>Thread-safety: all methods may be called from any thread. Threads owned: the poller
  * ({@code migrate-ha-ctdb-members-N}) and the notifier ({@code migrate-ha-membership-N}).
  */
-public final class CtdbMembership implements Membership {
+public final class CtdbMembership extends AbstractMembership {
     private static final Logger LOG = LoggerFactory.getLogger(CtdbMembership.class);
 
     private final CtdbConfig config;
     private final CtdbClient ctdb;
-    private final LiveNodes live = new LiveNodes();
     private final ScheduledExecutorService poller =
             Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory("ha-ctdb-members"));
-    private final Set<String> seen = ConcurrentHashMap.newKeySet();
     /** Serialises poll-and-publish so events keep the order of the answers. */
     private final ReentrantLock refreshLock = new ReentrantLock();
-    private final AtomicBoolean started = new AtomicBoolean();
-    private final AtomicBoolean closed = new AtomicBoolean();
 
     /** @param config validated configuration; runs the real {@code ctdb} command */
     public CtdbMembership(CtdbConfig config) {
@@ -53,19 +45,14 @@ public final class CtdbMembership implements Membership {
     }
 
     CtdbMembership(CtdbConfig config, CommandRunner runner) {
+        super(config.nodes().values());
         this.config = config;
         this.ctdb = new CtdbClient(config, runner);
-        this.seen.addAll(config.nodes().values());
     }
 
     @Override
-    public void start() {
-        if (closed.get()) {
-            throw new IllegalStateException("membership is closed");
-        }
-        if (started.compareAndSet(false, true)) {
-            poller.scheduleWithFixedDelay(this::pollSafely, 0, config.pollInterval().toNanos(), TimeUnit.NANOSECONDS);
-        }
+    protected void doStart() {
+        poller.scheduleWithFixedDelay(this::pollSafely, 0, config.pollInterval().toNanos(), TimeUnit.NANOSECONDS);
     }
 
     private void pollSafely() {
@@ -91,32 +78,24 @@ public final class CtdbMembership implements Membership {
                 return false;
             }
             if (status.isEmpty()) {
-                LOG.debug("ctdb nodestatus gave no answer; keeping live nodes {}", live.get());
+                LOG.debug("ctdb nodestatus gave no answer; keeping live nodes {}", liveNodes());
                 return false;
             }
             Set<String> alive = new TreeSet<>();
+            Set<String> all = new TreeSet<>();
             for (CtdbOutput.NodeStatus s : status.get()) {
                 String id = config.idOf(s.pnn());
-                seen.add(id);
+                all.add(id);
                 if (s.alive()) {
                     alive.add(id);
                 }
             }
-            live.set(alive);
+            saw(all);
+            publish(alive);
             return true;
         } finally {
             refreshLock.unlock();
         }
-    }
-
-    @Override
-    public Set<String> liveNodes() {
-        return live.get();
-    }
-
-    @Override
-    public Set<String> knownNodes() {
-        return Set.copyOf(seen);
     }
 
     /** Runs {@code ctdb nodestatus all} now; if it cannot answer, the last known state decides. */
@@ -126,25 +105,11 @@ public final class CtdbMembership implements Membership {
         if (!refresh()) {
             LOG.warn("ctdb could not answer whether {} is alive; using the last known state", node);
         }
-        return live.get().contains(node);
+        return liveNodes().contains(node);
     }
 
     @Override
-    public void addListener(MembershipListener listener) {
-        live.add(listener);
-    }
-
-    @Override
-    public void removeListener(MembershipListener listener) {
-        live.remove(listener);
-    }
-
-    @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
+    protected void doClose() {
         Executors2.stop(poller, true, "ctdb membership poller");
-        live.close();
     }
 }

@@ -94,9 +94,15 @@ final class ProcessCommandRunner implements CommandRunner {
         return out;
     }
 
+    /** SIGKILL, then reap it (bounded) so no killed ctdb lingers as a zombie or a survivor. */
     private static void kill(Process p) {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();
+        try {
+            p.waitFor(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static String read(InputStream in) throws IOException {

@@ -6,6 +6,7 @@ import io.migrate.ha.spi.HaContext;
 import io.migrate.ha.spi.HaProvider;
 import io.migrate.ha.spi.LeaderElection;
 import io.migrate.ha.spi.Membership;
+import java.util.Map;
 
 /**
  * {@code ha.type=zookeeper}: Curator {@code LeaderLatch} election and ephemeral-node membership.
@@ -52,7 +53,8 @@ public final class ZooKeeperHaProvider implements HaProvider {
 
     static ZooKeeperConfig config(HaContext context) {
         HaProperties p = new HaProperties(context);
-        return ZooKeeperConfig.builder()
+        return HaProperties.build(Map.of("connectString", "zookeeper.connect", "basePath", "zookeeper.path"),
+                "zookeeper", () -> ZooKeeperConfig.builder()
                 .nodeId(context.nodeId())
                 .connectString(p.required("zookeeper.connect", "the ensemble as host:port[,host:port...]"))
                 .sessionTimeout(p.duration("zookeeper.sessionTimeout", ZooKeeperConfig.DEFAULT_SESSION_TIMEOUT))
@@ -60,6 +62,6 @@ public final class ZooKeeperHaProvider implements HaProvider {
                 .revalidateTimeout(p.duration("zookeeper.revalidateTimeout", ZooKeeperConfig.DEFAULT_REVALIDATE_TIMEOUT))
                 .basePath(p.optional("zookeeper.path").orElse(ZooKeeperConfig.DEFAULT_BASE_PATH))
                 .knownNodes(p.list("nodes"))
-                .build();
+                .build());
     }
 }

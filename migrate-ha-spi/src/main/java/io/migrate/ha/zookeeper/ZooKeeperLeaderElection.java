@@ -1,10 +1,8 @@
 package io.migrate.ha.zookeeper;
 
+import io.migrate.ha.internal.AbstractLeaderElection;
 import io.migrate.ha.internal.Executors2;
-import io.migrate.ha.internal.LeadershipStates;
 import io.migrate.ha.internal.NamedThreadFactory;
-import io.migrate.ha.spi.LeaderElection;
-import io.migrate.ha.spi.LeadershipListener;
 import io.migrate.ha.spi.LeadershipState;
 import java.io.IOException;
 import java.util.Optional;
@@ -15,7 +13,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.LeaderLatchListener;
@@ -48,17 +45,14 @@ import org.slf4j.MDC;
  * idempotent: the state goes to NOT_LEADER, then the latch is closed (deleting its node), then
  * threads and the owned client stop.
  */
-public final class ZooKeeperLeaderElection implements LeaderElection {
+public final class ZooKeeperLeaderElection extends AbstractLeaderElection {
     private static final Logger LOG = LoggerFactory.getLogger(ZooKeeperLeaderElection.class);
 
     private final ZooKeeperConfig config;
     private final CuratorFramework client;
     private final boolean ownsClient;
-    private final LeadershipStates states;
     /** Every latch/connection event and state decision runs here, one at a time. */
     private final ExecutorService events;
-    private final AtomicBoolean started = new AtomicBoolean();
-    private final AtomicBoolean closed = new AtomicBoolean();
     private final ConnectionStateListener connectionListener = (c, s) -> onConnectionState(s);
     /** The current latch; replaced only on the event thread. */
     private volatile LeaderLatch latch;
@@ -84,10 +78,10 @@ public final class ZooKeeperLeaderElection implements LeaderElection {
     }
 
     private ZooKeeperLeaderElection(ZooKeeperConfig config, CuratorFramework client, boolean ownsClient) {
+        super(config.nodeId());
         this.config = config;
         this.client = client;
         this.ownsClient = ownsClient;
-        this.states = new LeadershipStates(config.nodeId());
         this.events = Executors.newSingleThreadExecutor(new NamedThreadFactory("ha-zk"));
     }
 
@@ -96,35 +90,15 @@ public final class ZooKeeperLeaderElection implements LeaderElection {
         return client;
     }
 
+    /** Starts the client (if owned) and joins the latch; returns without waiting for leadership. */
     @Override
-    public String nodeId() {
-        return config.nodeId();
-    }
-
-    /**
-     * Starts the client (if owned) and joins the latch; returns without waiting for leadership.
-     *
-     * @throws IllegalStateException if closed
-     */
-    @Override
-    public void start() {
-        if (closed.get()) {
-            throw new IllegalStateException("election is closed");
-        }
-        if (!started.compareAndSet(false, true)) {
-            return;
-        }
+    protected void doStart() {
         client.getConnectionStateListenable().addListener(connectionListener, events);
         if (ownsClient) {
             client.start();
         }
         runOnEvents(this::startNewLatch);
         LOG.info("node {} joined ZooKeeper election at {}", nodeId(), config.latchPath());
-    }
-
-    @Override
-    public LeadershipState state() {
-        return states.get();
     }
 
     /**
@@ -135,8 +109,8 @@ public final class ZooKeeperLeaderElection implements LeaderElection {
      */
     @Override
     public LeadershipState revalidate() {
-        if (closed.get() || !started.get()) {
-            return closed.get() ? LeadershipState.NOT_LEADER : LeadershipState.UNKNOWN;
+        if (isClosed() || !isStarted()) {
+            return isClosed() ? LeadershipState.NOT_LEADER : LeadershipState.UNKNOWN;
         }
         LeaderLatch current = latch;
         if (current == null || !current.hasLeadership()) {
@@ -148,7 +122,11 @@ public final class ZooKeeperLeaderElection implements LeaderElection {
             stat = ourPath == null ? null : Clients.stat(client, ourPath, config.revalidateTimeout());
         } catch (Clients.NoAnswer e) {
             LOG.warn("node {} cannot revalidate leadership: {}", nodeId(), e.getMessage());
-            return decide(() -> states.set(LeadershipState.UNKNOWN, "revalidation did not answer"));
+            // Only a LEADER is downgraded: an event handled meanwhile (LOST -> NOT_LEADER) is
+            // newer knowledge than a round trip that started before it and never came back.
+            return decide(() -> states.get() == LeadershipState.LEADER
+                    ? states.set(LeadershipState.UNKNOWN, "revalidation did not answer")
+                    : states.get());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return LeadershipState.UNKNOWN;
@@ -184,24 +162,10 @@ public final class ZooKeeperLeaderElection implements LeaderElection {
         }
     }
 
+    /** Runs after the state became NOT_LEADER: the latch (and its node) goes, then the threads. */
     @Override
-    public void addListener(LeadershipListener listener) {
-        states.add(listener);
-    }
-
-    @Override
-    public void removeListener(LeadershipListener listener) {
-        states.remove(listener);
-    }
-
-    @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        // Stop work first: no mutation may start once the node begins to leave.
-        states.set(LeadershipState.NOT_LEADER, "closing");
-        if (started.get()) {
+    protected void doClose() {
+        if (isStarted()) {
             client.getConnectionStateListenable().removeListener(connectionListener);
             runOnEvents(() -> {
                 closeLatch(latch);
@@ -212,8 +176,23 @@ public final class ZooKeeperLeaderElection implements LeaderElection {
         if (ownsClient) {
             client.close();
         }
-        states.close();
         LOG.info("node {} left ZooKeeper election", nodeId());
+    }
+
+    /**
+     * A cached LEADER counts only while the ZooKeeper handle is connected right now: an expired
+     * or dropped session shows in the handle's state at once, while the events that move the
+     * state travel through Curator's queues (measured: up to ~100 ms, long enough for another
+     * node to be granted the latch in between).
+     */
+    @Override
+    protected boolean leaderStillPlausible() {
+        try {
+            return client.getZookeeperClient().isConnected()
+                    && client.getZookeeperClient().getZooKeeper().getState().isConnected();
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     /** For tests: the current latch node path, or null. */
@@ -242,7 +221,7 @@ public final class ZooKeeperLeaderElection implements LeaderElection {
     }
 
     private LeadershipState decideFromLatch(LeaderLatch which, String reason) {
-        if (closed.get()) {
+        if (isClosed()) {
             return LeadershipState.NOT_LEADER;
         }
         if (which == null || which != latch) {
@@ -256,7 +235,7 @@ public final class ZooKeeperLeaderElection implements LeaderElection {
     }
 
     private void startNewLatch() {
-        if (closed.get()) {
+        if (isClosed()) {
             return;
         }
         LeaderLatch l = new LeaderLatch(client, config.latchPath(), nodeId());

@@ -1,16 +1,13 @@
 package io.migrate.ha.zookeeper;
 
+import io.migrate.ha.internal.AbstractMembership;
 import io.migrate.ha.internal.Executors2;
-import io.migrate.ha.internal.LiveNodes;
 import io.migrate.ha.internal.NamedThreadFactory;
-import io.migrate.ha.spi.Membership;
-import io.migrate.ha.spi.MembershipListener;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -38,17 +35,13 @@ import org.slf4j.LoggerFactory;
  * ({@code migrate-ha-membership-N}), and the Curator client's threads when owned.
  * {@link #close()} is idempotent and bounded.
  */
-public final class ZooKeeperMembership implements Membership {
+public final class ZooKeeperMembership extends AbstractMembership {
     private static final Logger LOG = LoggerFactory.getLogger(ZooKeeperMembership.class);
 
     private final ZooKeeperConfig config;
     private final CuratorFramework client;
     private final boolean ownsClient;
-    private final LiveNodes live = new LiveNodes();
     private final ExecutorService cacheEvents = Executors.newSingleThreadExecutor(new NamedThreadFactory("ha-zk-members"));
-    private final Set<String> seen = ConcurrentHashMap.newKeySet();
-    private final AtomicBoolean started = new AtomicBoolean();
-    private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean registered = new AtomicBoolean();
     private volatile CuratorCache cache;
     private volatile PersistentNode self;
@@ -67,10 +60,10 @@ public final class ZooKeeperMembership implements Membership {
     }
 
     private ZooKeeperMembership(ZooKeeperConfig config, CuratorFramework client, boolean ownsClient) {
+        super(config.knownNodes());
         this.config = config;
         this.client = client;
         this.ownsClient = ownsClient;
-        this.seen.addAll(config.knownNodes());
     }
 
     /** For tests: the client, to expire its session. */
@@ -78,15 +71,9 @@ public final class ZooKeeperMembership implements Membership {
         return client;
     }
 
-    /** Starts the client (if owned) and the members cache. Idempotent. */
+    /** Starts the client (if owned) and the members cache. */
     @Override
-    public void start() {
-        if (closed.get()) {
-            throw new IllegalStateException("membership is closed");
-        }
-        if (!started.compareAndSet(false, true)) {
-            return;
-        }
+    protected void doStart() {
         if (ownsClient) {
             client.start();
         }
@@ -111,18 +98,7 @@ public final class ZooKeeperMembership implements Membership {
                 members.add(ZKPaths.getNodeFromPath(d.getPath()));
             }
         });
-        seen.addAll(members);
-        live.set(members);
-    }
-
-    @Override
-    public Set<String> liveNodes() {
-        return live.get();
-    }
-
-    @Override
-    public Set<String> knownNodes() {
-        return Set.copyOf(seen);
+        publish(members);
     }
 
     /** Asks the ensemble whether the node's ephemeral exists; on no answer, the cache decides. */
@@ -133,17 +109,17 @@ public final class ZooKeeperMembership implements Membership {
             return Clients.stat(client, ZKPaths.makePath(config.membersPath(), node), config.revalidateTimeout()) != null;
         } catch (Clients.NoAnswer e) {
             LOG.warn("cannot ask ZooKeeper whether {} is alive ({}); answering from the cache", node, e.getMessage());
-            return live.get().contains(node);
+            return liveNodes().contains(node);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return live.get().contains(node);
+            return liveNodes().contains(node);
         }
     }
 
     /** Registers this node (ephemeral, re-created after session loss) on the first call. */
     @Override
     public void heartbeat() {
-        if (closed.get() || !registered.compareAndSet(false, true)) {
+        if (isClosed() || !registered.compareAndSet(false, true)) {
             return;
         }
         PersistentNode n = new PersistentNode(client, CreateMode.EPHEMERAL, false,
@@ -154,21 +130,9 @@ public final class ZooKeeperMembership implements Membership {
         LOG.info("node {} registered in {}", config.nodeId(), config.membersPath());
     }
 
+    /** Deletes this node's member entry, stops the cache, then the owned client. */
     @Override
-    public void addListener(MembershipListener listener) {
-        live.add(listener);
-    }
-
-    @Override
-    public void removeListener(MembershipListener listener) {
-        live.remove(listener);
-    }
-
-    @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
+    protected void doClose() {
         PersistentNode n = self;
         if (n != null) {
             try {
@@ -182,9 +146,8 @@ public final class ZooKeeperMembership implements Membership {
             c.close();
         }
         Executors2.stop(cacheEvents, false, "ZooKeeper members cache thread");
-        if (ownsClient && started.get()) {
+        if (ownsClient && isStarted()) {
             client.close();
         }
-        live.close();
     }
 }

@@ -1,6 +1,7 @@
 package io.migrate.ha.ctdb;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.migrate.ha.spi.LeadershipState;
 import java.nio.file.Files;
@@ -134,8 +135,11 @@ class CtdbLeaderElectionTest {
         try (CtdbLeaderElection e = new CtdbLeaderElection(c, runner)) {
             assertThat(e.revalidate()).isEqualTo(LeadershipState.UNKNOWN);
         }
-        assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).count())
-                .as("the hung process was killed").isLessThanOrEqualTo(before);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).count())
+                        .as("the hung process was killed").isLessThanOrEqualTo(before));
+        assertThat(ProcessHandle.current().descendants().map(h -> h.info().commandLine().orElse(""))
+                .filter(cmd -> cmd.contains("sleep 600"))).as("no hung fake ctdb left").isEmpty();
     }
 
     @Test

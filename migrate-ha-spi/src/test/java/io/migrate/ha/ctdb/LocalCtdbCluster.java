@@ -94,6 +94,9 @@ final class LocalCtdbCluster implements AutoCloseable {
                     ""));
             Files.writeString(d.resolve("ctdb.tunables"), "ElectionTimeout=1\n");
         }
+        // The daemons run in their own sessions and would outlive a crashed test JVM, keeping
+        // their ports: kill them at JVM exit too (a SIGKILLed JVM still leaks them).
+        Runtime.getRuntime().addShutdownHook(new Thread(this::killAll, "ctdb-fixture-cleanup"));
         long t0 = System.nanoTime();
         for (int i = 0; i < NODES; i++) {
             // setsid: ctdbd signals its whole process group when it exits, which would take the
@@ -162,6 +165,15 @@ final class LocalCtdbCluster implements AutoCloseable {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
             p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private void killAll() {
+        for (Process p : daemons) {
+            if (p != null) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+            }
         }
     }
 

@@ -15,10 +15,9 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.KillSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Leader election on a real 3-server ensemble. Every test runs a watcher that samples all
@@ -26,20 +25,11 @@ import org.junit.jupiter.api.Test;
  */
 class ZooKeeperLeaderElectionIT {
     private static final Duration DEADLINE = Duration.ofSeconds(30);
-    private static ZooKeeperClusterFixture zk;
+    @RegisterExtension
+    static final ZooKeeperClusterFixture zk = new ZooKeeperClusterFixture();
 
     private final List<ZooKeeperLeaderElection> elections = new ArrayList<>();
     private SplitBrainWatch watch;
-
-    @BeforeAll
-    static void startEnsemble() throws Exception {
-        zk = new ZooKeeperClusterFixture();
-    }
-
-    @AfterAll
-    static void stopEnsemble() throws Exception {
-        zk.close();
-    }
 
     @AfterEach
     void closeAll() {

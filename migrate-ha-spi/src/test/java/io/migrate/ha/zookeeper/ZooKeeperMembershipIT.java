@@ -13,30 +13,20 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.curator.test.KillSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class ZooKeeperMembershipIT {
     private static final Duration DEADLINE = Duration.ofSeconds(30);
-    private static ZooKeeperClusterFixture zk;
+    @RegisterExtension
+    static final ZooKeeperClusterFixture zk = new ZooKeeperClusterFixture();
 
     private final List<ZooKeeperMembership> opened = new ArrayList<>();
 
     @TempDir
     Path root;
-
-    @BeforeAll
-    static void startEnsemble() throws Exception {
-        zk = new ZooKeeperClusterFixture();
-    }
-
-    @AfterAll
-    static void stopEnsemble() throws Exception {
-        zk.close();
-    }
 
     @AfterEach
     void closeAll() {
