@@ -1,5 +1,6 @@
 package io.migrate.dispatch;
 
+import io.migrate.error.ConfigurationException;
 import io.migrate.error.Require;
 import java.time.Duration;
 
@@ -53,7 +54,7 @@ public final class DispatchConfig {
     private static Duration requireNonNegative(String key, Duration value) {
         Require.nonNull(key, value);
         if (value.isNegative()) {
-            throw new io.migrate.error.ConfigurationException(key, "must be zero or positive, was " + value);
+            throw new ConfigurationException(key, "must be zero or positive, was " + value);
         }
         return value;
     }

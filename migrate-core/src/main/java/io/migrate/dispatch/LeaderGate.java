@@ -122,6 +122,11 @@ public final class LeaderGate implements AutoCloseable {
             }
             fencedRecently = false;
             long taken = acquire();
+            if (election.state() != LeadershipState.LEADER) {
+                // Lost while creating the directory: the epoch stays unused, and is fenced by the next one anyway.
+                LOG.info("Leadership lost while taking epoch {}; not acting", taken);
+                return OptionalLong.empty();
+            }
             epoch = taken;
             epochTakenNanos = now;
             active = true;
@@ -232,6 +237,11 @@ public final class LeaderGate implements AutoCloseable {
             return false;
         }
         return active && epoch == mine && mine != 0;
+    }
+
+    /** @return this node's id, as the election knows it */
+    public String nodeId() {
+        return election.nodeId();
     }
 
     /** @return whether moves may continue: an epoch is held and no loss of leadership was heard */

@@ -1,5 +1,6 @@
 package io.migrate.dispatch;
 
+import io.migrate.dispatch.internal.Periodic;
 import io.migrate.error.Require;
 import io.migrate.ha.spi.Membership;
 import io.migrate.task.MoveOutcome;
@@ -16,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.TreeSet;
-import io.migrate.dispatch.internal.Periodic;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -96,6 +96,7 @@ public final class TaskDispatcher implements AutoCloseable {
         if (!tickLock.tryLock()) {
             return DispatchReport.NOT_LEADER;
         }
+        MDC.put("node", gate.nodeId());
         try {
             OptionalLong epoch = gate.enter();
             if (epoch.isEmpty()) {
@@ -103,6 +104,7 @@ public final class TaskDispatcher implements AutoCloseable {
             }
             return tick(epoch.getAsLong());
         } finally {
+            MDC.remove("node");
             tickLock.unlock();
         }
     }

@@ -1,5 +1,6 @@
 package io.migrate.dispatch;
 
+import io.migrate.dispatch.internal.Periodic;
 import io.migrate.error.ErrorCode;
 import io.migrate.error.MigrateException;
 import io.migrate.error.Require;
@@ -27,7 +28,6 @@ import java.util.TreeSet;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
-import io.migrate.dispatch.internal.Periodic;
 import java.util.function.LongSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -126,6 +126,7 @@ public final class TaskReclaimer implements AutoCloseable {
         if (!tickLock.tryLock()) {
             return ReclaimReport.NOT_LEADER;
         }
+        MDC.put("node", gate.nodeId());
         try {
             OptionalLong epoch = gate.enter();
             if (epoch.isEmpty()) {
@@ -148,6 +149,7 @@ public final class TaskReclaimer implements AutoCloseable {
             t.run();
             return t.report();
         } finally {
+            MDC.remove("node");
             tickLock.unlock();
         }
     }

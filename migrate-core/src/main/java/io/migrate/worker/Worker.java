@@ -1,10 +1,10 @@
 package io.migrate.worker;
 
-import io.migrate.ha.internal.NamedThreadFactory;
 import io.migrate.dispatch.internal.Periodic;
 import io.migrate.error.ErrorCode;
 import io.migrate.error.MigrateException;
 import io.migrate.error.Require;
+import io.migrate.ha.internal.NamedThreadFactory;
 import io.migrate.ha.spi.Membership;
 import io.migrate.result.FileResult;
 import io.migrate.result.TaskOutcome;
@@ -21,6 +21,7 @@ import io.migrate.task.TaskStore;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -196,6 +197,12 @@ public final class Worker implements AutoCloseable {
         List<TaskRef> mine = new ArrayList<>();
         try (Stream<TaskRef> s = store.list(TaskState.RUNNING, node)) {
             s.forEach(mine::add);
+        }
+        if (!parked.isEmpty()) {
+            // forget parked tasks the leader has taken back meanwhile
+            Set<String> present = new HashSet<>();
+            mine.forEach(r -> present.add(r.taskId()));
+            parked.retainAll(present);
         }
         for (TaskRef ref : mine) {
             if (active.size() >= config.concurrency() || closed) {

@@ -1,5 +1,6 @@
 package io.migrate.worker;
 
+import io.migrate.error.ConfigurationException;
 import io.migrate.error.Require;
 import java.time.Duration;
 
@@ -28,7 +29,7 @@ public final class WorkerConfig {
         this.retryBackoff = Require.positive("worker.retryBackoff", b.retryBackoff);
         this.maxRetryBackoff = Require.positive("worker.maxRetryBackoff", b.maxRetryBackoff);
         if (maxRetryBackoff.compareTo(retryBackoff) < 0) {
-            throw new io.migrate.error.ConfigurationException("worker.maxRetryBackoff",
+            throw new ConfigurationException("worker.maxRetryBackoff",
                     "must be at least worker.retryBackoff (" + retryBackoff + "), was " + maxRetryBackoff);
         }
         this.shutdownTimeout = Require.positive("worker.shutdownTimeout", b.shutdownTimeout);

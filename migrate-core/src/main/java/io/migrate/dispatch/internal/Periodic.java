@@ -1,9 +1,10 @@
 package io.migrate.dispatch.internal;
 
+import io.migrate.ha.internal.Executors2;
 import io.migrate.ha.internal.NamedThreadFactory;
-
 import java.time.Duration;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -61,7 +62,7 @@ public final class Periodic implements AutoCloseable {
                 triggered.set(false);
                 safeRun();
             });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             triggered.set(false);
         }
     }
@@ -77,7 +78,7 @@ public final class Periodic implements AutoCloseable {
         }
     }
 
-    /** Stops the schedule and, if owned, the thread (waits up to 10 s). Idempotent. */
+    /** Stops the schedule and, if owned, the thread (bounded wait, see {@link Executors2#STOP_WAIT}). Idempotent. */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
@@ -88,14 +89,7 @@ public final class Periodic implements AutoCloseable {
             s.cancel(true);
         }
         if (owned) {
-            executor.shutdownNow();
-            try {
-                if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
-                    LOG.warn("{} thread did not stop within 10 s", role);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            Executors2.stop(executor, true, "migrate-" + role + " thread");
         }
     }
 }
