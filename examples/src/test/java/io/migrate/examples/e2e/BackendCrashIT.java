@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @E2e
 class BackendCrashIT {
-    @TempDir
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS) // keep the node logs of a failed run
     Path dir;
 
     @Test

@@ -111,6 +111,7 @@ final class E2eCluster implements AutoCloseable {
     static E2eCluster create(String name, Path dir, SharedServers servers, Ha ha, int managerCount, int backendCount,
             Map<String, String> extra) throws Exception {
         E2eCluster c = new E2eCluster(name, dir, servers, ha, extra);
+        System.out.println("E2E " + name + ": cluster in " + dir);
         for (int i = 1; i <= managerCount; i++) {
             c.managers.add("manager-" + i);
         }
