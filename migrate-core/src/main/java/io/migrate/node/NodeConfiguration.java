@@ -26,7 +26,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.List;
-import java.util.stream.Collectors;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -110,8 +109,7 @@ public final class NodeConfiguration {
                 publisher = provider(settings, "publisher.type", PublisherProvider.class, PublisherProvider::type)
                         .create(settings.under("publisher."), nodeId);
             }
-            ha = HighAvailability.fromProperties(nodeId, taskRoot, settings.under("ha.").asMap().entrySet().stream()
-                    .collect(Collectors.toMap(e -> "ha." + e.getKey(), Map.Entry::getValue)));
+            ha = HighAvailability.fromSettings(nodeId, taskRoot, settings.under("ha."));
             rejectUnknownKeys(settings, roles.contains(NodeRole.BACKEND));
         } catch (RuntimeException e) {
             closeQuietly(transport);
@@ -123,10 +121,10 @@ public final class NodeConfiguration {
     }
 
     private static void rejectUnknownKeys(Settings settings, boolean backend) {
-        // ha.* keys are validated by the chosen HA provider itself.
+        // ha.* keys of providers not chosen are legitimately unread: only the chosen one is checked.
         Set<String> unknown = new TreeSet<>();
         for (String k : settings.unreadKeys()) {
-            if (ALWAYS_READ.stream().anyMatch(k::startsWith)
+            if (ALWAYS_READ.stream().anyMatch(k::startsWith) || k.startsWith("ha.") && isChosenHa(settings, k)
                     || backend && BACKEND_READ.stream().anyMatch(k::startsWith)) {
                 unknown.add(k);
             }
@@ -135,6 +133,11 @@ public final class NodeConfiguration {
             throw new ConfigurationException(unknown.iterator().next(),
                     "unknown configuration key(s) " + unknown + "; see docs/configuration.md");
         }
+    }
+
+    private static boolean isChosenHa(Settings settings, String key) {
+        String type = settings.optional("ha.type").orElse("");
+        return key.startsWith("ha." + type + ".") || key.startsWith("ha.heartbeat.") && type.equals("static");
     }
 
     private static DispatchConfig dispatch(Settings s) {

@@ -29,6 +29,8 @@ final class InterleavingStore implements TaskStore {
     private final TaskStore delegate;
     private final Interleaver interleaver;
     private boolean inside;
+    /** Transitions of any actor that found their task gone. */
+    long lostRaces;
 
     InterleavingStore(TaskStore delegate, Interleaver interleaver) {
         this.delegate = delegate;
@@ -45,6 +47,13 @@ final class InterleavingStore implements TaskStore {
         } finally {
             inside = false;
         }
+    }
+
+    private MoveOutcome count(MoveOutcome outcome) {
+        if (outcome == MoveOutcome.LOST_RACE) {
+            lostRaces++;
+        }
+        return outcome;
     }
 
     @Override
@@ -85,13 +94,13 @@ final class InterleavingStore implements TaskStore {
     @Override
     public MoveOutcome move(TaskRef ref, TaskState to, String toNode) {
         interleave(ref);
-        return delegate.move(ref, to, toNode);
+        return count(delegate.move(ref, to, toNode));
     }
 
     @Override
     public MoveOutcome move(TaskRef ref, TaskState to, String toNode, TaskEvent event) {
         interleave(ref);
-        return delegate.move(ref, to, toNode, event);
+        return count(delegate.move(ref, to, toNode, event));
     }
 
     @Override
@@ -107,13 +116,13 @@ final class InterleavingStore implements TaskStore {
     @Override
     public MoveOutcome complete(TaskRef running, TaskResult result) {
         interleave(running);
-        return delegate.complete(running, result);
+        return count(delegate.complete(running, result));
     }
 
     @Override
     public MoveOutcome fail(TaskRef ref, ErrorCode code, String message, TaskResult result) {
         interleave(ref);
-        return delegate.fail(ref, code, message, result);
+        return count(delegate.fail(ref, code, message, result));
     }
 
     @Override

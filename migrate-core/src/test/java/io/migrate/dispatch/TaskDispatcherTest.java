@@ -1,6 +1,7 @@
 package io.migrate.dispatch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.migrate.ha.spi.LeadershipState;
 import io.migrate.task.DirectoryTaskStore;
@@ -241,6 +242,25 @@ class TaskDispatcherTest {
         DispatchReport again = d.runOnce();
         assertThat(again.epoch()).isEqualTo(3);
         assertThat(again.dispatched()).isEqualTo(3);
+    }
+
+    @Test
+    void ticksOnItsOwnNamedThreadUntilClosed() {
+        nodes("a");
+        DispatchConfig config = DispatchConfig.builder().dispatchTick(Duration.ofMillis(20)).build();
+        TaskDispatcher d = dispatcher(config);
+        d.start();
+        Tasks.submit(store, T0, 2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> Tasks.ids(store, TaskState.INBOX, "a").size() == 2);
+        assertThat(Thread.getAllStackTraces().keySet()).anyMatch(t -> t.getName().startsWith("migrate-dispatcher-"));
+
+        d.close();
+        d.close();
+
+        Tasks.submit(store, T0.plusSeconds(1), 1);
+        assertThat(d.runOnce().dispatched()).isEqualTo(1); // runOnce still works on the caller's thread
+        assertThat(Thread.getAllStackTraces().keySet()).noneMatch(
+                t -> t.isAlive() && t.getName().startsWith("migrate-dispatcher-"));
     }
 
     @Test

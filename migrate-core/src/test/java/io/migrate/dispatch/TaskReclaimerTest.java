@@ -12,6 +12,7 @@ import io.migrate.task.TaskRef;
 import io.migrate.task.TaskState;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -331,7 +332,7 @@ class TaskReclaimerTest {
         nodes("a");
         Path stale = root.resolve("incoming").resolve(".x.tmp");
         Files.writeString(stale, "{");
-        Files.setLastModifiedTime(stale, java.nio.file.attribute.FileTime.from(time.now().minus(Duration.ofHours(1))));
+        Files.setLastModifiedTime(stale, FileTime.from(time.now().minus(Duration.ofHours(1))));
         reclaimer(NO_GRACE).runOnce();
         assertThat(stale).doesNotExist();
     }

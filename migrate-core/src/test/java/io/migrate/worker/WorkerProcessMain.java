@@ -6,6 +6,8 @@ import io.migrate.result.FileResult;
 import io.migrate.result.TaskResult;
 import io.migrate.task.DirectoryTaskStore;
 import io.migrate.task.FileEntry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,8 +42,8 @@ public final class WorkerProcessMain {
         TaskExecutor executor = (task, ctx) -> {
             try {
                 Files.writeString(executions.resolve(task.id() + "." + node + "." + ctx.runId()), "");
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
             }
             List<FileResult> files = new ArrayList<>();
             int i = 0;

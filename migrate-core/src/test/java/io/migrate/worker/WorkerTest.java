@@ -1,12 +1,14 @@
 package io.migrate.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.migrate.dispatch.FakeTime;
 import io.migrate.dispatch.Tasks;
 import io.migrate.dispatch.TestMembership;
 import io.migrate.error.ErrorCode;
+import io.migrate.error.MigrateException;
 import io.migrate.result.FileOutcome;
 import io.migrate.result.FileResult;
 import io.migrate.result.TaskOutcome;
@@ -25,6 +27,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -278,7 +281,7 @@ class WorkerTest {
     @Test
     void ownedThreadsAreNamedAndStopOnClose() throws Exception {
         String id = inbox(Tasks.task(T0, 1));
-        Set<String> threadNames = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        Set<String> threadNames = ConcurrentHashMap.newKeySet();
         CountDownLatch release = new CountDownLatch(1);
         Worker w = Worker.builder().node("n1").store(store).membership(membership)
                 .config(WorkerConfig.builder().pollInterval(Duration.ofMillis(50)).build())
@@ -289,7 +292,7 @@ class WorkerTest {
                             break;
                         }
                     }
-                    throw new io.migrate.error.MigrateException(ErrorCode.CANCELLED, "stopping");
+                    throw new MigrateException(ErrorCode.CANCELLED, "stopping");
                 }).build();
         w.start();
         await().atMost(Duration.ofSeconds(10)).until(() -> !threadNames.isEmpty());
@@ -309,8 +312,24 @@ class WorkerTest {
     }
 
     @Test
+    void aNotificationWakesTheWorkerBeforeItsNextPoll() {
+        WorkerConfig hourly = WorkerConfig.builder().pollInterval(Duration.ofHours(1)).build();
+        try (Worker w = Worker.builder().node("n1").store(store).taskExecutor(files(f -> null)).config(hourly)
+                .build()) {
+            w.start(); // first poll at once, then not for an hour
+            String id = inbox(Tasks.task(T0, 1));
+            await().atMost(Duration.ofSeconds(2)).pollDelay(Duration.ofMillis(200))
+                    .until(() -> store.find(id).orElseThrow().state() == TaskState.INBOX);
+
+            w.wakeUp();
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> store.find(id).orElseThrow().state() == TaskState.DONE);
+        }
+    }
+
+    @Test
     void rejectsAConfigurationOutOfRange() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> WorkerConfig.builder().concurrency(0).build())
+        assertThatThrownBy(() -> WorkerConfig.builder().concurrency(0).build())
                 .hasMessageContaining("worker.concurrency").hasMessageContaining("[1, 1024]");
     }
 }

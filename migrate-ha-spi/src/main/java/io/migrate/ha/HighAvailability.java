@@ -1,5 +1,6 @@
 package io.migrate.ha;
 
+import io.migrate.config.Settings;
 import io.migrate.error.ConfigurationException;
 import io.migrate.ha.internal.HaProperties;
 import io.migrate.ha.spi.HaContext;
@@ -8,7 +9,6 @@ import io.migrate.ha.spi.LeaderElection;
 import io.migrate.ha.spi.Membership;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.ServiceLoader;
@@ -54,13 +54,21 @@ public final class HighAvailability implements AutoCloseable {
      *     rejects a key; the message names the key and the allowed values
      */
     public static HighAvailability fromProperties(String nodeId, Path taskRoot, Map<String, String> properties) {
-        Map<String, String> stripped = new HashMap<>();
-        properties.forEach((k, v) -> {
-            if (k.startsWith(HaProperties.PREFIX)) {
-                stripped.put(k.substring(HaProperties.PREFIX.length()), v);
-            }
-        });
-        return create(new HaContext(nodeId, taskRoot, stripped, Clock.systemUTC()));
+        return fromSettings(nodeId, taskRoot, Settings.of(properties).under(HaContext.PREFIX));
+    }
+
+    /**
+     * Builds from a settings view over the {@code ha.} keys (as {@code NodeConfiguration}
+     * passes it, so that the keys read are recorded with the rest of the node's configuration).
+     *
+     * @param nodeId this node's id
+     * @param taskRoot the shared task root
+     * @param haSettings a view with prefix {@code ha.}
+     * @return the election and membership, not started
+     * @throws ConfigurationException as {@link #fromProperties}
+     */
+    public static HighAvailability fromSettings(String nodeId, Path taskRoot, Settings haSettings) {
+        return create(new HaContext(nodeId, taskRoot, haSettings, Clock.systemUTC()));
     }
 
     /**
