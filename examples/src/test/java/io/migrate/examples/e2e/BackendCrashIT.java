@@ -32,11 +32,14 @@ class BackendCrashIT {
                 List<FileEntry> entries = w.writeFiles("t" + t, filesPerTask, 256, 8 * 1024);
                 w.submit(entries);
             }
-            try (Chaos chaos = Chaos.every(w.random, 5_000, 9_000, () -> {
+            Chaos chaos = Chaos.every(w.random, 5_000, 9_000, () -> {
                 String victim = c.backends.get(w.random.nextInt(c.backends.size()));
                 c.restart(victim);
-            })) {
+            });
+            try {
                 EndState.awaitSettled(c);
+            } finally {
+                chaos.close();
             }
             EndState.Report r = EndState.verify(c, w, t0);
             assertThat(c.kills()).as("backends were killed during the run").isPositive();

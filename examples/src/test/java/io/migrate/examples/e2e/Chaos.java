@@ -62,14 +62,22 @@ final class Chaos implements AutoCloseable {
         }
     }
 
-    /** Stops injecting, waits for a running action, and rethrows its failure if one failed. */
+    /**
+     * Stops injecting, waits (60 s at most) for a running action, and rethrows its failure if one
+     * failed. An interrupt while waiting is kept as the thread's flag.
+     */
     @Override
-    public void close() throws Exception {
+    public void close() {
         stopped = true;
         exec.shutdown();
-        if (!exec.awaitTermination(60, TimeUnit.SECONDS)) {
+        try {
+            if (!exec.awaitTermination(60, TimeUnit.SECONDS)) {
+                exec.shutdownNow();
+                throw new IllegalStateException("chaos action did not finish in 60 s");
+            }
+        } catch (InterruptedException e) {
             exec.shutdownNow();
-            throw new IllegalStateException("chaos action did not finish in 60 s");
+            Thread.currentThread().interrupt();
         }
         Throwable t = failure.get();
         if (t != null) {

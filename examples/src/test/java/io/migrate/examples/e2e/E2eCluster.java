@@ -7,7 +7,6 @@ import io.migrate.task.TaskSubmitter;
 import io.migrate.testing.ChildJvm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -301,6 +300,20 @@ final class E2eCluster implements AutoCloseable {
         return best;
     }
 
+    /**
+     * @param state a directory directly under the task root ({@code archive}, {@code done}, ...)
+     * @return how many entries it holds now (0 before it exists)
+     */
+    long count(String state) {
+        try (var s = Files.list(root.resolve(state))) {
+            return s.count();
+        } catch (java.nio.file.NoSuchFileException e) {
+            return 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** @return every node process's output joined, for failure messages */
     synchronized String allOutput() {
         StringBuilder sb = new StringBuilder();
@@ -330,6 +343,7 @@ final class E2eCluster implements AutoCloseable {
     }
 
     /** @return a client of the bucket straight to the first S3Proxy (no fault proxy) */
+    @SuppressWarnings("deprecation") // the same Apache client migrate-s3 uses
     synchronized S3Client s3() {
         if (client == null) {
             client = S3Client.builder().endpointOverride(s3a.endpoint()).region(Region.US_EAST_1).forcePathStyle(true)
@@ -343,22 +357,36 @@ final class E2eCluster implements AutoCloseable {
         return client;
     }
 
-    /** @return the S3 endpoint the nodes use first, for a test's own checks */
-    URI endpointA() {
-        return proxyA.endpoint();
-    }
-
+    /**
+     * Kills every node process and stops the proxies and S3 servers, trying all of them; the
+     * first failure is rethrown afterwards, an interrupt is kept as the thread's flag.
+     */
     @Override
-    public synchronized void close() throws Exception {
+    public synchronized void close() {
+        List<Exception> failures = new ArrayList<>();
         for (ChildJvm p : processes.values()) {
-            p.kill();
+            try {
+                p.kill();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
+        List<AutoCloseable> rest = new ArrayList<>();
         if (client != null) {
-            client.close();
+            rest.add(client);
         }
-        proxyA.close();
-        proxyB.close();
-        s3b.stop();
-        s3a.stop();
+        rest.addAll(List.of(proxyA, proxyB, s3b, s3a));
+        for (AutoCloseable r : rest) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                failures.add(e);
+            }
+        }
+        if (!failures.isEmpty()) {
+            IllegalStateException e = new IllegalStateException("closing the " + name + " cluster failed", failures.get(0));
+            failures.stream().skip(1).forEach(e::addSuppressed);
+            throw e;
+        }
     }
 }

@@ -32,11 +32,11 @@ class EndpointOutageIT {
                 w.submit(w.writeFiles("a" + t, 10, 256, 16 * 1024));
             }
             await("run under way").atMost(Duration.ofSeconds(90))
-                    .until(() -> LeaderFailoverIT.count(c, "archive") >= 3);
+                    .until(() -> c.count("archive") >= 3);
             c.stopEndpointB();
-            long archivedAtStop = LeaderFailoverIT.count(c, "archive");
+            long archivedAtStop = c.count("archive");
             await("work goes on through the other endpoint").atMost(Duration.ofSeconds(90))
-                    .until(() -> LeaderFailoverIT.count(c, "archive") >= archivedAtStop + 5);
+                    .until(() -> c.count("archive") >= archivedAtStop + 5);
             c.restartEndpointB();
             long writesAtRestart = c.proxyB.forwardedWrites();
             for (int t = tasks / 2; t < tasks; t++) {

@@ -32,12 +32,12 @@ class KafkaOutageIT {
                 w.submit(w.writeFiles("t" + t, 10, 256, 8 * 1024));
             }
             await("run under way").atMost(Duration.ofSeconds(90))
-                    .until(() -> LeaderFailoverIT.count(c, "archive") >= 3);
+                    .until(() -> c.count("archive") >= 3);
             try {
                 servers.kafka.stop();
                 // Work goes on; results pile up in done/ instead of being lost.
                 await("results wait in done/ while Kafka is down").atMost(Duration.ofSeconds(90))
-                        .until(() -> LeaderFailoverIT.count(c, "done") >= 5);
+                        .until(() -> c.count("done") >= 5);
             } finally {
                 servers.kafka.start();
             }

@@ -3,13 +3,11 @@ package io.migrate.examples.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,10 +37,10 @@ class LeaderFailoverIT {
                 }
                 String leader = awaitLeader(c);
                 leaders.add(leader);
-                long archivedBefore = count(c, "archive");
+                long archivedBefore = c.count("archive");
                 // Kill once the new round is visibly under way.
                 await("round " + kill + " under way").atMost(Duration.ofSeconds(60))
-                        .until(() -> count(c, "archive") > archivedBefore + 2);
+                        .until(() -> c.count("archive") > archivedBefore + 2);
                 c.kill(leader);
                 String next = await("another manager leads").atMost(Duration.ofSeconds(30))
                         .until(() -> c.leader(), l -> l != null && !l.equals(leader));
@@ -80,14 +78,6 @@ class LeaderFailoverIT {
 
     static String awaitLeader(E2eCluster c) {
         return await("a leader").atMost(Duration.ofSeconds(30)).until(c::leader, l -> l != null);
-    }
-
-    static long count(E2eCluster c, String dirName) throws Exception {
-        try (Stream<Path> s = Files.list(c.root.resolve(dirName))) {
-            return s.count();
-        } catch (java.nio.file.NoSuchFileException e) {
-            return 0;
-        }
     }
 
     private static List<String> epochs(E2eCluster c) throws Exception {

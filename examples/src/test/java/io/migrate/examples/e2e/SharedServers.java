@@ -1,8 +1,11 @@
 package io.migrate.examples.e2e;
 
 import io.migrate.kafka.testing.KafkaBroker;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -13,10 +16,11 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * The servers every end-to-end scenario shares, started once per test JVM (failsafe runs all
  * e2e classes in one JVM) and stopped when JUnit closes its root context: a ZooKeeper server
  * (Curator {@link TestingServer}, tick 200 ms so sessions of 3 s are allowed) and a KRaft Kafka
- * broker in a child JVM ({@link KafkaBroker}). Scenarios keep apart by a ZooKeeper base path and
+ * broker in a child JVM ({@link KafkaBroker}). JUnit closes it with the root store (an
+ * {@link AutoCloseable} value). Scenarios keep apart by a ZooKeeper base path and
  * a Kafka topic of their own. A scenario that stops the broker starts it again before it ends.
  */
-final class SharedServers implements ExtensionContext.Store.CloseableResource {
+final class SharedServers implements AutoCloseable {
     private static final int ZK_TICK_MS = 200;
 
     final TestingServer zookeeper;
@@ -64,13 +68,18 @@ final class SharedServers implements ExtensionContext.Store.CloseableResource {
         return zookeeper.getConnectString();
     }
 
+    /** Kills the broker, stops ZooKeeper and removes their data. */
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         try {
             kafka.close();
         } finally {
             zookeeper.close();
-            System.out.println("e2e shared servers stopped; data in " + dir);
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
         }
     }
 }
