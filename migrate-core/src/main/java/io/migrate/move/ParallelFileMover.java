@@ -8,6 +8,7 @@ import io.migrate.move.internal.Endpoints;
 import io.migrate.move.internal.SourceFile;
 import io.migrate.result.FileOutcome;
 import io.migrate.result.FileResult;
+import io.migrate.result.TaskOutcome;
 import io.migrate.result.TaskResult;
 import io.migrate.task.FileEntry;
 import io.migrate.task.MigrationTask;
@@ -18,6 +19,8 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -180,8 +183,16 @@ public final class ParallelFileMover implements AutoCloseable {
             List<FileResult> files = run.results();
             TaskResult result = new TaskResult(task.id(), task.attempt(), context.runId(), context.node(),
                     run.startedAt, Instant.now(), TaskResult.outcomeOf(files), null, null, files, null);
-            log.info("task {} attempt {} moved: {} ({} bytes)", task.id(), task.attempt(), result.outcome(),
-                    result.bytes());
+            if (result.outcome() == TaskOutcome.SUCCEEDED) {
+                log.info("task {} attempt {} moved: {} ({} bytes)", task.id(), task.attempt(), result.outcome(),
+                        result.bytes());
+            } else {
+                // An operator's first question is why: failed files per code, in one line.
+                Map<ErrorCode, Long> byCode = new TreeMap<>();
+                files.stream().filter(f -> !f.succeeded()).forEach(f -> byCode.merge(f.code(), 1L, Long::sum));
+                log.info("task {} attempt {} moved: {} ({} bytes), failed files by code: {}", task.id(),
+                        task.attempt(), result.outcome(), result.bytes(), byCode);
+            }
             return result;
         }
     }

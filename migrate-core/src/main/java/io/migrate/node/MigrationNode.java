@@ -202,6 +202,22 @@ public final class MigrationNode implements AutoCloseable {
         }
     }
 
+    LeaderGate gate() {
+        return gate;
+    }
+
+    TaskDispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    TaskReclaimer reclaimer() {
+        return reclaimer;
+    }
+
+    Worker worker() {
+        return worker;
+    }
+
     /** @return a snapshot of the counters */
     public NodeMetrics metrics() {
         ResultOutbox.Stats out = outbox == null ? null : outbox.stats();

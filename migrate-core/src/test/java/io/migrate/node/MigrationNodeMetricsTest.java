@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.migrate.config.Settings;
-import io.migrate.node.micrometer.MigrationNodeMetrics;
+
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -24,10 +24,10 @@ class MigrationNodeMetricsTest {
             new MigrationNodeMetrics(node).bindTo(registry);
 
             assertThat(registry.get("migrate.tasks").tag("state", "pending").gauge().value()).isEqualTo(1.0);
-            assertThat(registry.get("migrate.tasks.dispatched").tag("node", "manager-1").functionCounter().count())
+            assertThat(registry.get("migrate.dispatch.tasks").tag("node", "manager-1").functionCounter().count())
                     .isZero();
             assertThat(registry.getMeters()).allSatisfy(m -> assertThat(m.getId().getTags())
-                    .extracting(t -> t.getKey()).isSubsetOf("node", "state"));
+                    .extracting(t -> t.getKey()).isSubsetOf("node", "state", "component", "reason", "outcome"));
         }
     }
 }
