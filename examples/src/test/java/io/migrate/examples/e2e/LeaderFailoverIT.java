@@ -72,6 +72,8 @@ class LeaderFailoverIT {
             assertThat(r.failed()).as("no task gave up").isEmpty();
             // Both believed they lead: both took epochs on the task root, so they fenced each other.
             assertThat(c.managers).allSatisfy(m -> assertThat(c.output(m)).contains("Took leader epoch"));
+            assertThat(c.managers.stream().map(c::output)).as("a manager was fenced by the other's epoch")
+                    .anyMatch(out -> out.contains("Fenced: epoch"));
             System.out.println("E2E two-leaders: epochs taken " + epochs(c));
         }
     }

@@ -14,6 +14,10 @@ import java.util.Set;
  * attempt T is open from its first write to {@code .migrate-tmp/T/K} until the commit copy from
  * that temp key to K, or the delete of the temp key / abort of its multipart upload.
  *
+ * <p>It knows uploads through a temp key, which is what the S3 transport does by default; a
+ * multipart upload completed straight on the final key ({@code directMultipartCommit}) is not
+ * seen, so scenarios that rely on it keep their files below the multipart threshold.
+ *
  * <p>Thread-safe: proxy connection threads call {@link #accept}; all state is guarded by this.
  */
 final class UploadTracker implements java.util.function.Consumer<FaultProxy.Request> {
