@@ -28,19 +28,24 @@ class EndpointOutageIT {
             Workload w = new Workload(c, EndpointOutageIT.class);
             c.startAll();
             int tasks = Workload.scaled(80);
-            for (int t = 0; t < tasks / 2; t++) {
+            int third = tasks / 3;
+            for (int t = 0; t < third; t++) {
                 w.submit(w.writeFiles("a" + t, 10, 256, 16 * 1024));
             }
             await("run under way").atMost(Duration.ofSeconds(90))
                     .until(() -> c.count("archive") >= 3);
             c.stopEndpointB();
             long archivedAtStop = c.count("archive");
+            // A third arrives during the outage, so there is work however fast the first went.
+            for (int t = third; t < 2 * third; t++) {
+                w.submit(w.writeFiles("b" + t, 10, 256, 16 * 1024));
+            }
             await("work goes on through the other endpoint").atMost(Duration.ofSeconds(90))
                     .until(() -> c.count("archive") >= archivedAtStop + 5);
             c.restartEndpointB();
             long writesAtRestart = c.proxyB.forwardedWrites();
-            for (int t = tasks / 2; t < tasks; t++) {
-                w.submit(w.writeFiles("b" + t, 10, 256, 16 * 1024));
+            for (int t = 2 * third; t < tasks; t++) {
+                w.submit(w.writeFiles("c" + t, 10, 256, 16 * 1024));
             }
             EndState.Report r = EndState.verify(c, w, t0);
             assertThat(r.failed()).as("no task gave up").isEmpty();

@@ -28,13 +28,17 @@ class KafkaOutageIT {
             Workload w = new Workload(c, KafkaOutageIT.class);
             c.startAll();
             int tasks = Workload.scaled(60);
-            for (int t = 0; t < tasks; t++) {
-                w.submit(w.writeFiles("t" + t, 10, 256, 8 * 1024));
+            for (int t = 0; t < tasks / 2; t++) {
+                w.submit(w.writeFiles("a" + t, 10, 256, 8 * 1024));
             }
             await("run under way").atMost(Duration.ofSeconds(90))
                     .until(() -> c.count("archive") >= 3);
             try {
                 servers.kafka.stop();
+                // The other half arrives during the outage, so there is work however fast the first went.
+                for (int t = tasks / 2; t < tasks; t++) {
+                    w.submit(w.writeFiles("b" + t, 10, 256, 8 * 1024));
+                }
                 // Work goes on; results pile up in done/ instead of being lost.
                 await("results wait in done/ while Kafka is down").atMost(Duration.ofSeconds(90))
                         .until(() -> c.count("done") >= 5);
