@@ -107,6 +107,7 @@ class BadInputsIT {
             badFiles.keySet().forEach(k -> codes.put(k, r.codesFor(k)));
             System.out.println("E2E bad-inputs: file codes " + codes);
             badFiles.forEach((k, code) -> assertThat(r.codesFor(k)).as("codes of %s", k).containsExactly(code.name()));
+            assertThat(c.proxyA.injected() + c.proxyB.injected()).as("quota errors answered by the proxies").isPositive();
             r.fileResultsByTarget().forEach((k, results) -> {
                 if (!badFiles.containsKey(k)) {
                     assertThat(results).as("good file %s never failed", k).allMatch(f -> f.succeeded());

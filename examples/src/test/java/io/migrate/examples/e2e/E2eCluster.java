@@ -249,17 +249,6 @@ final class E2eCluster implements AutoCloseable {
         return p != null && p.isAlive();
     }
 
-    /**
-     * Fails the test at once if a node process died without being killed (a crash, a bad config).
-     */
-    synchronized void assertNoneDied() {
-        for (Map.Entry<String, ChildJvm> e : processes.entrySet()) {
-            if (!e.getValue().isAlive()) {
-                throw new AssertionError(e.getValue() + " died on its own; output:\n" + output(e.getKey()));
-            }
-        }
-    }
-
     /** @return whether a node process that was not killed has exited */
     synchronized boolean anyDied() {
         return processes.values().stream().anyMatch(p -> !p.isAlive());
