@@ -134,7 +134,12 @@ public final class MigrationNode implements AutoCloseable {
             return;
         }
         membership.start();
-        election.start();
+        if (gate != null) {
+            // Only managers stand for election. A backend-only node in the election can win it
+            // (ZooKeeper hands the latch to the next in line, whatever its roles) and then nobody
+            // dispatches or reclaims: seen in the e2e LeaderFailoverIT when the leader was killed.
+            election.start();
+        }
         if (worker != null) {
             store.registerNode(nodeId);
             mover.start();

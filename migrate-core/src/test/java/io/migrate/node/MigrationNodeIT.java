@@ -87,6 +87,18 @@ class MigrationNodeIT {
     }
 
     @Test
+    void aBackendOnlyNodeNeverStandsForElection() throws Exception {
+        Files.createDirectories(dir.resolve("src"));
+        Files.createDirectories(dir.resolve("dest"));
+        Map<String, String> p = properties("backend-1", "backend");
+        p.put("ha.static.leader", "backend-1"); // would lead if it took part
+        try (MigrationNode backend = NodeConfiguration.fromSettings(Settings.of(p)).build()) {
+            backend.start();
+            assertThat(backend.election().state()).isNotEqualTo(io.migrate.ha.spi.LeadershipState.LEADER);
+        }
+    }
+
+    @Test
     void configurationErrorsNameTheKey() {
         Map<String, String> p = properties("backend-1", "backend");
         p.put("mover.treads", "4");

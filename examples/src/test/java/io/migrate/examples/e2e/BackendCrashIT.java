@@ -1,0 +1,49 @@
+package io.migrate.examples.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.migrate.task.FileEntry;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Scenario 1: backends SIGKILLed at random every few seconds during a large run, each restarted
+ * at once; nothing is lost, nothing torn, one result per attempt.
+ */
+@E2e
+class BackendCrashIT {
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS) // keep the node logs of a failed run
+    Path dir;
+
+    @Test
+    void randomBackendKilledEveryFewSecondsLosesNothing(SharedServers servers) throws Exception {
+        long t0 = System.nanoTime();
+        int tasks = Workload.scaled(200);
+        int filesPerTask = 20;
+        try (E2eCluster c = E2eCluster.create("backend-crash", dir, servers,
+                E2eCluster.Ha.ZOOKEEPER, 2, 3, Map.of())) {
+            Workload w = new Workload(c, BackendCrashIT.class);
+            c.startAll();
+            for (int t = 0; t < tasks; t++) {
+                List<FileEntry> entries = w.writeFiles("t" + t, filesPerTask, 256, 8 * 1024);
+                w.submit(entries);
+            }
+            Chaos chaos = Chaos.every(w.random, 5_000, 9_000, () -> {
+                String victim = c.backends.get(w.random.nextInt(c.backends.size()));
+                c.restart(victim);
+            });
+            try {
+                EndState.awaitSettled(c);
+            } finally {
+                chaos.close();
+            }
+            EndState.Report r = EndState.verify(c, w, t0);
+            assertThat(c.kills()).as("backends were killed during the run").isPositive();
+            assertThat(r.failed()).as("no task gave up").isEmpty();
+        }
+    }
+}

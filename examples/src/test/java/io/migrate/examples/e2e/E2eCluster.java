@@ -1,0 +1,381 @@
+package io.migrate.examples.e2e;
+
+import io.migrate.examples.MigrateCli;
+import io.migrate.s3.testing.EmbeddedS3;
+import io.migrate.task.DirectoryTaskStore;
+import io.migrate.task.TaskSubmitter;
+import io.migrate.testing.ChildJvm;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * One scenario's cluster of real processes on one task root: manager and backend node processes
+ * ({@code migrate node --config FILE} in child JVMs), an S3 bucket behind two S3Proxy endpoints
+ * over one store, each reached through a {@link FaultProxy}, a Kafka topic of its own on the
+ * shared broker, and ZooKeeper (or static) leadership. The test JVM plays the storage platform:
+ * it writes source files and submits tasks straight to the task root.
+ *
+ * <p>Node configs use short ticks and leases so crashes are detected within seconds.
+ * Not thread-safe except {@link #kill}/{@link #restart}, which one chaos thread may call while
+ * the test thread waits.
+ */
+final class E2eCluster implements AutoCloseable {
+    static final String BUCKET = "e2e";
+
+    /** How leadership is decided. */
+    enum Ha {
+        /** ZooKeeper leader latch and ephemeral-node membership. */
+        ZOOKEEPER,
+        /** Static HA where every manager names itself leader (split brain); heartbeat-file membership. */
+        STATIC_EVERY_MANAGER_LEADS
+    }
+
+    final String name;
+    final Path dir;
+    final Path src;
+    final Path root;
+    final Path logs;
+    final String topic;
+    final SharedServers servers;
+    final DirectoryTaskStore store;
+    final TaskSubmitter submitter;
+    final UploadTracker uploads = new UploadTracker();
+    final List<String> managers = new ArrayList<>();
+    final List<String> backends = new ArrayList<>();
+    private final Ha ha;
+    private final Map<String, Path> configs = new LinkedHashMap<>();
+    private final Map<String, ChildJvm> processes = new LinkedHashMap<>();
+    private final Map<String, Integer> incarnations = new LinkedHashMap<>();
+    private final List<ChildJvm> dead = new ArrayList<>(); // killed processes, kept for their output
+    private final Map<String, String> extra;
+    private EmbeddedS3 s3a;
+    private EmbeddedS3 s3b;
+    final FaultProxy proxyA;
+    final FaultProxy proxyB;
+    private S3Client client;
+    private int kills;
+
+    private E2eCluster(String name, Path dir, SharedServers servers, Ha ha, Map<String, String> extra)
+            throws Exception {
+        this.name = name;
+        this.dir = dir;
+        this.servers = servers;
+        this.ha = ha;
+        this.extra = extra;
+        this.src = Files.createDirectories(dir.resolve("src"));
+        this.root = Files.createDirectories(dir.resolve("root"));
+        this.logs = Files.createDirectories(dir.resolve("logs"));
+        this.s3a = EmbeddedS3.startFilesystem(dir.resolve("s3"), BUCKET);
+        this.s3b = EmbeddedS3.startSharing(s3a);
+        this.proxyA = FaultProxy.start(s3a.endpoint());
+        this.proxyB = FaultProxy.start(s3b.endpoint());
+        proxyA.observe(uploads);
+        proxyB.observe(uploads);
+        this.topic = "e2e-" + name + "-" + Long.toHexString(new Random().nextLong());
+        servers.kafka.createTopic(topic, 1);
+        this.store = DirectoryTaskStore.builder().root(root).build();
+        this.submitter = TaskSubmitter.builder().store(store).build();
+    }
+
+    /**
+     * Creates the servers and configs; no node runs yet.
+     *
+     * @param name scenario name (ZooKeeper path, topic, log names)
+     * @param dir a fresh directory
+     * @param servers the shared ZooKeeper and Kafka
+     * @param ha how leadership is decided
+     * @param managerCount manager processes ({@code manager-1..})
+     * @param backendCount backend processes ({@code backend-1..})
+     * @param extra config keys added to (or replacing) every node's defaults
+     * @return the cluster
+     * @throws Exception if a server cannot start
+     */
+    static E2eCluster create(String name, Path dir, SharedServers servers, Ha ha, int managerCount, int backendCount,
+            Map<String, String> extra) throws Exception {
+        E2eCluster c = new E2eCluster(name, dir, servers, ha, extra);
+        System.out.println("E2E " + name + ": cluster in " + dir);
+        for (int i = 1; i <= managerCount; i++) {
+            c.managers.add("manager-" + i);
+        }
+        for (int i = 1; i <= backendCount; i++) {
+            c.backends.add("backend-" + i);
+        }
+        for (String m : c.managers) {
+            c.configs.put(m, c.writeConfig(m, false));
+        }
+        for (String b : c.backends) {
+            c.configs.put(b, c.writeConfig(b, true));
+        }
+        return c;
+    }
+
+    private Path writeConfig(String node, boolean backend) throws IOException {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("node.id", node);
+        p.put("node.roles", backend ? "backend" : "manager");
+        p.put("task.root", root.toString());
+        p.put("task.maxAttempts", "5");
+        p.put("dispatch.tick", "200ms");
+        p.put("reclaim.tick", "1s");
+        p.put("reclaim.nodeLease", "3s");
+        p.put("reclaim.grace", "3s");
+        p.put("reclaim.taskTimeout", "60s");
+        p.put("reclaim.rebalanceCooldown", "10s");
+        p.put("reclaim.maxReassignments", "50");
+        p.put("worker.concurrency", "3");
+        p.put("worker.pollInterval", "200ms");
+        p.put("worker.heartbeatInterval", "200ms");
+        p.put("worker.leaseRenewInterval", "1s");
+        p.put("worker.retryBackoff", "500ms");
+        p.put("worker.maxRetryBackoff", "2s");
+        p.put("worker.shutdownTimeout", "5s");
+        p.put("outbox.pollInterval", "200ms");
+        if (backend) {
+            p.put("mover.allowedSourceRoots", src.toString());
+            p.put("mover.threads", "6");
+            p.put("mover.rangeSize", "1MiB");
+            p.put("mover.maxInFlightBytes", "16MiB");
+            p.put("mover.initialBackoff", "100ms");
+            p.put("mover.maxBackoff", "1s");
+            p.put("mover.healthCheckInterval", "500ms");
+            p.put("mover.endpointWait", "30s");
+            p.put("mover.cancelTimeout", "5s");
+            p.put("transport.type", "s3");
+            p.put("transport.s3.endpoints", proxyA.endpoint() + "," + proxyB.endpoint());
+            p.put("transport.s3.bucket", BUCKET);
+            p.put("transport.s3.accessKey", EmbeddedS3.ACCESS_KEY);
+            p.put("transport.s3.secretKey", EmbeddedS3.SECRET_KEY);
+            p.put("transport.s3.connectTimeout", "1s");
+            p.put("transport.s3.socketTimeout", "15s");
+            p.put("transport.s3.apiCallAttemptTimeout", "20s");
+            p.put("transport.s3.sessionsPerEndpoint", "6");
+            // Temp objects of SIGKILLed attempts are cleaned by the sweeper: make it quick here
+            // (older than any live attempt of these small tasks).
+            p.put("transport.s3.staleUploadAge", "20s");
+            p.put("transport.s3.staleUploadSweepInterval", "2s");
+            p.put("publisher.type", "kafka");
+            p.put("publisher.kafka.bootstrapServers", servers.kafka.bootstrapServers());
+            p.put("publisher.kafka.topic", topic);
+            p.put("publisher.kafka.deliveryTimeout", "10s");
+            p.put("publisher.kafka.requestTimeout", "5s");
+            p.put("publisher.kafka.maxBlock", "5s");
+            p.put("publisher.kafka.closeTimeout", "2s");
+        }
+        if (ha == Ha.ZOOKEEPER) {
+            p.put("ha.type", "zookeeper");
+            p.put("ha.zookeeper.connect", servers.zookeeperConnect());
+            p.put("ha.zookeeper.sessionTimeout", "3s");
+            p.put("ha.zookeeper.connectionTimeout", "2s");
+            p.put("ha.zookeeper.revalidateTimeout", "2s");
+            p.put("ha.zookeeper.path", "/e2e-" + name);
+        } else {
+            p.put("ha.type", "static");
+            p.put("ha.static.leader", backend ? managers.get(0) : node);
+            p.put("ha.heartbeat.interval", "200ms");
+            p.put("ha.heartbeat.nodeLease", "3s");
+        }
+        p.putAll(extra);
+        StringBuilder text = new StringBuilder();
+        p.forEach((k, v) -> text.append(k).append('=').append(v.replace("\\", "\\\\")).append('\n'));
+        Path file = dir.resolve(node + ".properties");
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+        return file;
+    }
+
+    /** Starts every node process. */
+    void startAll() throws IOException {
+        for (String n : configs.keySet()) {
+            start(n);
+        }
+    }
+
+    /**
+     * Starts (or restarts after a kill) one node process.
+     *
+     * @param node node id
+     */
+    synchronized void start(String node) throws IOException {
+        int inc = incarnations.merge(node, 1, Integer::sum);
+        processes.put(node, ChildJvm.start(node + "-" + inc, logs, MigrateCli.class,
+                List.of("-Xmx192m", "-Xss512k", "-Djava.io.tmpdir=" + dir), "node", "--config",
+                configs.get(node).toString()));
+    }
+
+    /**
+     * SIGKILLs one node process (no shutdown hook runs) and waits until it is gone.
+     *
+     * @param node node id
+     */
+    synchronized void kill(String node) throws InterruptedException {
+        ChildJvm p = processes.remove(node);
+        if (p != null) {
+            p.kill();
+            dead.add(p);
+            kills++;
+        }
+    }
+
+    /** SIGKILLs a node and starts it again at once. */
+    synchronized void restart(String node) throws InterruptedException, IOException {
+        kill(node);
+        start(node);
+    }
+
+    /** @return SIGKILLs so far */
+    synchronized int kills() {
+        return kills;
+    }
+
+    /** @return whether the node's current process runs */
+    synchronized boolean isAlive(String node) {
+        ChildJvm p = processes.get(node);
+        return p != null && p.isAlive();
+    }
+
+    /** @return whether a node process that was not killed has exited */
+    synchronized boolean anyDied() {
+        return processes.values().stream().anyMatch(p -> !p.isAlive());
+    }
+
+    /** @return the current process's output of a node */
+    synchronized String output(String node) {
+        try {
+            ChildJvm p = processes.get(node);
+            return p == null ? "" : p.output();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static final Pattern EPOCH = Pattern.compile("Took leader epoch (\\d+)");
+
+    /**
+     * @return the manager whose running process took the highest leader epoch, or null if none
+     *     has yet (the current leader, as far as the task root is concerned)
+     */
+    synchronized String leader() {
+        String best = null;
+        long bestEpoch = -1;
+        for (String m : managers) {
+            if (!isAlive(m)) {
+                continue;
+            }
+            Matcher matcher = EPOCH.matcher(output(m));
+            while (matcher.find()) {
+                long e = Long.parseLong(matcher.group(1));
+                if (e > bestEpoch) {
+                    bestEpoch = e;
+                    best = m;
+                }
+            }
+        }
+        return best;
+    }
+
+    /**
+     * @param state a directory directly under the task root ({@code archive}, {@code done}, ...)
+     * @return how many entries it holds now (0 before it exists)
+     */
+    long count(String state) {
+        try (var s = Files.list(root.resolve(state))) {
+            return s.count();
+        } catch (java.nio.file.NoSuchFileException e) {
+            return 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** @return every node process's output joined, for failure messages */
+    synchronized String allOutput() {
+        StringBuilder sb = new StringBuilder();
+        try {
+            try (var files = Files.list(logs)) {
+                for (Path f : files.sorted().toList()) {
+                    String text = Files.readString(f);
+                    sb.append("\n===== ").append(f.getFileName()).append(" (last 4000 chars)\n")
+                            .append(text, Math.max(0, text.length() - 4000), text.length());
+                }
+            }
+        } catch (IOException e) {
+            sb.append("(cannot read logs: ").append(e).append(')');
+        }
+        return sb.toString();
+    }
+
+    /** Stops the second S3 endpoint (its proxy then refuses to forward: the endpoint is down). */
+    void stopEndpointB() throws Exception {
+        s3b.stop();
+    }
+
+    /** Starts the second endpoint again over the same store; its proxy forwards to it again. */
+    void restartEndpointB() throws Exception {
+        s3b = EmbeddedS3.startSharing(s3a);
+        proxyB.retarget(s3b.endpoint());
+    }
+
+    /** @return a client of the bucket straight to the first S3Proxy (no fault proxy) */
+    @SuppressWarnings("deprecation") // the same Apache client migrate-s3 uses
+    synchronized S3Client s3() {
+        if (client == null) {
+            client = S3Client.builder().endpointOverride(s3a.endpoint()).region(Region.US_EAST_1).forcePathStyle(true)
+                    .credentialsProvider(StaticCredentialsProvider.create(
+                            AwsBasicCredentials.create(EmbeddedS3.ACCESS_KEY, EmbeddedS3.SECRET_KEY)))
+                    .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                    .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                    .httpClientBuilder(ApacheHttpClient.builder())
+                    .build();
+        }
+        return client;
+    }
+
+    /**
+     * Kills every node process and stops the proxies and S3 servers, trying all of them; the
+     * first failure is rethrown afterwards, an interrupt is kept as the thread's flag.
+     */
+    @Override
+    public synchronized void close() {
+        List<Exception> failures = new ArrayList<>();
+        for (ChildJvm p : processes.values()) {
+            try {
+                p.kill();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        List<AutoCloseable> rest = new ArrayList<>();
+        if (client != null) {
+            rest.add(client);
+        }
+        rest.addAll(List.of(proxyA, proxyB, s3b, s3a));
+        for (AutoCloseable r : rest) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                failures.add(e);
+            }
+        }
+        if (!failures.isEmpty()) {
+            IllegalStateException e = new IllegalStateException("closing the " + name + " cluster failed", failures.get(0));
+            failures.stream().skip(1).forEach(e::addSuppressed);
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,227 @@
+package io.migrate.examples.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.migrate.kafka.testing.TopicReader;
+import io.migrate.result.FileResult;
+import io.migrate.result.TaskResult;
+import io.migrate.task.DirectoryTaskStore;
+import io.migrate.task.StoredTask;
+import io.migrate.task.TaskRef;
+import io.migrate.task.TaskState;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * The end state every scenario must reach, checked the same way for all:
+ * <ol>
+ *   <li>every task (and every retry task) is in {@code archive/} or in {@code failed/} with a
+ *       reason, nothing left in incoming, pending, an inbox, running or done;</li>
+ *   <li>every expected target object exists exactly once with the source's bytes (SHA-256 of both)
+ *       and no other object exists (nothing lost, nothing stray, nothing torn);</li>
+ *   <li>no temporary object under {@code .migrate-tmp/} and no open multipart upload;</li>
+ *   <li>Kafka holds, after dedup by the {@code migrate-result-id} header, exactly one result per
+ *       archived task attempt;</li>
+ *   <li>every failed file in a result carries an error code.</li>
+ * </ol>
+ * Prints the scenario's summary line to stdout (it lands in the failsafe report).
+ */
+final class EndState {
+    static final Duration SETTLE = Duration.ofSeconds(Long.getLong("e2e.settleSeconds", 240));
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<TaskState> UNFINISHED = Set.of(TaskState.INCOMING, TaskState.PENDING, TaskState.INBOX,
+            TaskState.RUNNING, TaskState.DONE);
+
+    /** What the scenario can look at after the checks passed. */
+    record Report(List<StoredTask> archived, List<TaskRef> failed, List<JsonNode> results,
+            Map<String, List<FileResult>> fileResultsByTarget, long bytes, long duplicateMessages) {
+        /** @return every error code any attempt reported for a target key */
+        Set<String> codesFor(String targetKey) {
+            return fileResultsByTarget.getOrDefault(targetKey, List.of()).stream()
+                    .filter(f -> f.code() != null).map(f -> f.code().name()).collect(Collectors.toCollection(TreeSet::new));
+        }
+    }
+
+    private EndState() {
+    }
+
+    /** @return whether nothing is left to do on the task root */
+    static boolean settled(DirectoryTaskStore store) {
+        for (TaskState s : UNFINISHED) {
+            try (Stream<TaskRef> refs = store.list(s)) {
+                if (refs.findAny().isPresent()) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Waits until the task root is settled, failing at once if a node process died on its own. */
+    static void awaitSettled(E2eCluster c) {
+        await("tasks settled in " + c.name).atMost(SETTLE).pollInterval(Duration.ofMillis(500))
+                .failFast("a node process died on its own", c::anyDied)
+                .until(() -> settled(c.store));
+    }
+
+    /**
+     * Waits for the end state, checks it and prints the summary line.
+     *
+     * @param c the cluster
+     * @param w what was submitted and expected
+     * @param startNanos when the scenario started
+     * @return what the scenario may check further
+     */
+    static Report verify(E2eCluster c, Workload w, long startNanos) {
+        try {
+            return check(c, w, startNanos);
+        } catch (AssertionError | RuntimeException e) {
+            System.out.println("E2E " + c.name + " FAILED (seed " + w.seed + "): " + e.getMessage());
+            throw new AssertionError(e.getMessage() + "\nseed " + w.seed + "; node logs in " + c.logs
+                    + c.allOutput(), e);
+        }
+    }
+
+    private static Report check(E2eCluster c, Workload w, long startNanos) {
+        awaitSettled(c);
+        // 1. every task archived or failed with a reason
+        List<StoredTask> archived = new ArrayList<>();
+        try (Stream<TaskRef> refs = c.store.list(TaskState.ARCHIVED)) {
+            refs.forEach(r -> archived.add(c.store.read(r).orElseThrow(() -> new AssertionError("unreadable " + r))));
+        }
+        List<TaskRef> failed;
+        try (Stream<TaskRef> refs = c.store.list(TaskState.FAILED)) {
+            failed = refs.toList();
+        }
+        for (TaskRef f : failed) {
+            assertThat(DirectoryTaskStore.failureCode(f)).as("failed task %s has a reason", f).isPresent();
+        }
+        Set<String> finished = new TreeSet<>();
+        archived.forEach(t -> finished.add(t.task().id()));
+        failed.forEach(f -> finished.add(f.taskId()));
+        assertThat(finished).as("every submitted task archived or failed").containsAll(w.taskIds());
+        Map<String, List<FileResult>> byTarget = new LinkedHashMap<>();
+        Set<String> resultIds = new TreeSet<>();
+        for (StoredTask t : archived) {
+            TaskResult r = t.result().orElseThrow(() -> new AssertionError("archived task without result " + t.ref()));
+            resultIds.add(r.resultId());
+            for (FileResult f : r.files()) {
+                byTarget.computeIfAbsent(f.targetKey(), k -> new ArrayList<>()).add(f);
+                if (!f.succeeded()) {
+                    assertThat(f.code()).as("failed file %s in %s has a code", f.targetKey(), r.resultId()).isNotNull();
+                }
+            }
+        }
+        // 2. objects: exactly the expected keys, each with the source's bytes
+        Map<String, Path> expected = new TreeMap<>(w.expected());
+        await("no temporary objects or multipart uploads in " + c.name).atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> {
+                    assertThat(objects(c, UploadTracker.TEMP_PREFIX)).as("temporary objects").isEmpty();
+                    assertThat(c.s3().listMultipartUploads(b -> b.bucket(E2eCluster.BUCKET)).uploads())
+                            .as("open multipart uploads").isEmpty();
+                });
+        List<String> keys = objects(c, "").stream().map(S3Object::key).toList();
+        Set<String> missing = new TreeSet<>(expected.keySet());
+        keys.forEach(missing::remove);
+        Set<String> stray = new TreeSet<>(keys);
+        stray.removeAll(expected.keySet());
+        List<String> torn = new ArrayList<>();
+        long bytes = 0;
+        for (Map.Entry<String, Path> e : expected.entrySet()) {
+            if (missing.contains(e.getKey())) {
+                continue;
+            }
+            String want = sha256(e.getValue());
+            try (ResponseInputStream<GetObjectResponse> in = c.s3().getObject(b -> b.bucket(E2eCluster.BUCKET)
+                    .key(e.getKey()))) {
+                String got = sha256(in);
+                if (!got.equals(want)) {
+                    torn.add(e.getKey());
+                }
+                bytes += in.response().contentLength();
+            } catch (IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
+        }
+        assertThat(missing).as("lost: expected objects missing").isEmpty();
+        assertThat(torn).as("torn: objects whose bytes differ from the source").isEmpty();
+        assertThat(stray).as("objects nobody expected (moved although they must not be)").isEmpty();
+        // 3. one result per archived attempt in Kafka, after dedup by result id
+        List<JsonNode> results = new ArrayList<>();
+        long duplicates;
+        try (TopicReader reader = new TopicReader(c.servers.kafka.bootstrapServers(), c.topic)) {
+            reader.awaitResultIds(resultIds.size(), Duration.ofSeconds(60));
+            List<ConsumerRecord<byte[], byte[]>> records = reader.drainFor(Duration.ofSeconds(1));
+            Map<String, List<ConsumerRecord<byte[], byte[]>>> byId = TopicReader.byResultId(records);
+            assertThat(new TreeSet<>(byId.keySet())).as("result ids in Kafka = archived attempts").isEqualTo(resultIds);
+            duplicates = records.size() - byId.size();
+            for (List<ConsumerRecord<byte[], byte[]>> rs : byId.values()) {
+                results.add(JSON.readTree(rs.get(0).value()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        long seconds = Duration.ofNanos(System.nanoTime() - startNanos).toSeconds();
+        System.out.printf("E2E %s: tasks=%d files=%d bytes=%d kills=%d time=%ds lost=%d torn=%d"
+                        + " (archived=%d failed=%d results=%d duplicateMessages=%d seed=%d)%n",
+                c.name, w.taskIds().size(), w.fileEntries(), bytes, c.kills(), seconds, missing.size(), torn.size(),
+                archived.size(), failed.size(), resultIds.size(), duplicates, w.seed);
+        return new Report(archived, failed, results, byTarget, bytes, duplicates);
+    }
+
+    private static List<S3Object> objects(E2eCluster c, String prefix) {
+        List<S3Object> out = new ArrayList<>();
+        c.s3().listObjectsV2Paginator(b -> b.bucket(E2eCluster.BUCKET).prefix(prefix)).contents().forEach(o -> {
+            if (!prefix.isEmpty() || !o.key().startsWith(UploadTracker.TEMP_PREFIX)) {
+                out.add(o);
+            }
+        });
+        return out;
+    }
+
+    static String sha256(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            return sha256(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static String sha256(InputStream in) throws IOException {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[64 * 1024];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                md.update(buf, 0, n);
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JRE", e);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.migrate.examples.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The detector scenario 5 relies on really reports two uploads of one key at once. */
+class UploadTrackerTest {
+    private static FaultProxy.Request put(String key) {
+        return new FaultProxy.Request("PUT", "/e2e/" + key, "", Map.of());
+    }
+
+    private static FaultProxy.Request commit(String token, String key) {
+        return new FaultProxy.Request("PUT", "/e2e/" + key, "",
+                Map.of("x-amz-copy-source", "e2e/.migrate-tmp/" + token + "/" + key));
+    }
+
+    @Test
+    void reportsTwoAttemptsUploadingOneKeyAtOnce() {
+        UploadTracker t = new UploadTracker();
+        t.accept(put(".migrate-tmp/a1/dir/k"));
+        t.accept(put(".migrate-tmp/b2/dir/k"));
+        assertThat(t.overlaps()).containsExactly("dir/k by attempts [a1, b2]");
+    }
+
+    @Test
+    void uploadsOneAfterTheOtherAreNoOverlap() {
+        UploadTracker t = new UploadTracker();
+        t.accept(put(".migrate-tmp/a1/dir/k"));
+        t.accept(commit("a1", "dir/k"));
+        t.accept(new FaultProxy.Request("DELETE", "/e2e/.migrate-tmp/a1/dir/k", "", Map.of()));
+        t.accept(put(".migrate-tmp/b2/dir/k"));
+        t.accept(new FaultProxy.Request("DELETE", "/e2e/.migrate-tmp/b2/dir/k", "", Map.of()));
+        t.accept(put(".migrate-tmp/c3/dir/k"));
+        assertThat(t.overlaps()).isEmpty();
+        assertThat(t.uploads()).isEqualTo(3);
+    }
+
+    @Test
+    void targetKeyOfTempKey() {
+        assertThat(UploadTracker.targetOf(".migrate-tmp/tok/a/b.bin")).contains("a/b.bin");
+        assertThat(UploadTracker.targetOf("a/b.bin")).isEmpty();
+    }
+}
