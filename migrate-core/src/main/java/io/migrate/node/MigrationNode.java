@@ -107,7 +107,8 @@ public final class MigrationNode implements AutoCloseable {
             worker = Worker.builder().node(nodeId).store(store).taskExecutor(new MoverTaskExecutor(mover))
                     .membership(membership).config(b.workerConfig).clock(b.clock).build();
             outbox = ResultOutbox.builder().store(store).publisher(publisher).node(nodeId)
-                    .pollInterval(b.outboxPollInterval).archiveRetention(b.archiveRetention).build();
+                    .pollInterval(b.outboxPollInterval).archiveRetention(b.archiveRetention)
+                    .takeoverAfter(b.outboxTakeoverAfter).build();
         } else {
             mover = null;
             worker = null;
@@ -308,6 +309,7 @@ public final class MigrationNode implements AutoCloseable {
         private Notifier notifier = Notifier.NONE;
         private Duration outboxPollInterval = Duration.ofSeconds(1);
         private Duration archiveRetention = Duration.ofDays(7);
+        private Duration outboxTakeoverAfter = Duration.ofSeconds(30);
         private Clock clock = Clock.systemUTC();
 
         private Builder() {
@@ -443,6 +445,16 @@ public final class MigrationNode implements AutoCloseable {
         }
 
         /**
+         * @param v how long another node's result is left to that node's outbox before this node
+         *     publishes it (results of dead nodes still go out); default 30 s
+         * @return this
+         */
+        public Builder outboxTakeoverAfter(Duration v) {
+            this.outboxTakeoverAfter = v;
+            return this;
+        }
+
+        /**
          * @param v wall clock; default UTC system clock
          * @return this
          */
@@ -479,6 +491,7 @@ public final class MigrationNode implements AutoCloseable {
             Require.nonNull("worker", workerConfig);
             Require.positive("outbox.pollInterval", outboxPollInterval);
             Require.positive("outbox.archiveRetention", archiveRetention);
+            Require.nonNull("outbox.takeoverAfter", outboxTakeoverAfter);
             Require.nonNull("clock", clock);
             Require.nonNull("notifier", notifier);
             return new MigrationNode(this);

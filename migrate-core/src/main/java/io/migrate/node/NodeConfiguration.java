@@ -97,7 +97,8 @@ public final class NodeConfiguration {
                 .dispatchConfig(dispatch(settings))
                 .workerConfig(worker(settings))
                 .outboxPollInterval(settings.duration("outbox.pollInterval", Duration.ofSeconds(1)))
-                .archiveRetention(settings.duration("outbox.archiveRetention", Duration.ofDays(7)));
+                .archiveRetention(settings.duration("outbox.archiveRetention", Duration.ofDays(7)))
+                .outboxTakeoverAfter(settings.duration("outbox.takeoverAfter", Duration.ofSeconds(30)));
         Transport transport = null;
         ResultPublisher publisher = null;
         HighAvailability ha = null;

@@ -50,6 +50,12 @@ import org.slf4j.MDC;
  *       at-least-once duplicate, harmless for the same reason. The move to {@code archive/} is
  *       the compare-and-swap that decides who archives: the loser sees
  *       {@link MoveOutcome#LOST_RACE} and counts it ({@link Stats#lostRaces()}).</li>
+ *   <li><b>Each node publishes its own results first.</b> A result committed by another node
+ *       is left to that node's outbox for {@code takeoverAfter} (default 30 s, judged on this
+ *       outbox's own monotonic clock from the first time it saw the task), and published here
+ *       only if it is still in {@code done/} then: results of a dead node, or of a node without
+ *       an outbox, still go out, and with several live nodes a result is rarely published
+ *       twice.</li>
  *   <li>A task file in {@code done/} that cannot be read, or holds no committed result, is moved
  *       to {@code failed/} with the reason; it never blocks the others.</li>
  * </ul>
@@ -87,6 +93,13 @@ public final class ResultOutbox implements AutoCloseable {
     private final Duration purgeInterval;
     private final Duration closeTimeout;
 
+    /**
+     * Task id of another node's result to the nanoTime it was first seen in done/; entries leave
+     * when the task is gone. Shared with {@link #drainOnce()} callers, hence concurrent.
+     */
+    private final Map<String, Long> foreignSince = new ConcurrentHashMap<>();
+    private final Duration takeoverAfter;
+
     /** Task id to its publication failures; entries leave on success or when the task is gone. */
     private final Map<String, Failures> failuresByTask = new ConcurrentHashMap<>();
     /** Permits = wake-up requests; the loop thread takes them all at once. */
@@ -115,6 +128,10 @@ public final class ResultOutbox implements AutoCloseable {
         this.archiveRetention = Require.positive("archiveRetention", b.archiveRetention);
         this.purgeInterval = Require.positive("purgeInterval", b.purgeInterval);
         this.closeTimeout = Require.positive("closeTimeout", b.closeTimeout);
+        this.takeoverAfter = Require.nonNull("outbox.takeoverAfter", b.takeoverAfter);
+        if (takeoverAfter.isNegative()) {
+            throw new ConfigurationException("outbox.takeoverAfter", "must be zero or positive, was " + takeoverAfter);
+        }
     }
 
     /** @return a builder with the defaults listed on its setters */
@@ -270,6 +287,10 @@ public final class ResultOutbox implements AutoCloseable {
             if (f != null && System.nanoTime() - f.notBefore < 0) {
                 continue;
             }
+            Long since = foreignSince.get(ref.taskId());
+            if (since != null && System.nanoTime() - since < takeoverAfter.toNanos()) {
+                continue;
+            }
             Step step = drainTask(ref);
             if (step == Step.ARCHIVED) {
                 archived++;
@@ -286,10 +307,11 @@ public final class ResultOutbox implements AutoCloseable {
         Set<String> listed = new HashSet<>();
         refs.forEach(r -> listed.add(r.taskId()));
         failuresByTask.keySet().retainAll(listed);
+        foreignSince.keySet().retainAll(listed);
         return new Pass(archived, false);
     }
 
-    private enum Step { ARCHIVED, LOST_RACE, PUBLISH_FAILED, REJECTED }
+    private enum Step { ARCHIVED, LOST_RACE, PUBLISH_FAILED, REJECTED, LEFT_TO_OWNER }
 
     private Step drainTask(TaskRef ref) {
         MDC.put("task", ref.taskId());
@@ -309,6 +331,9 @@ public final class ResultOutbox implements AutoCloseable {
             Optional<TaskResult> result = stored.result();
             if (result.isEmpty()) {
                 return reject(ref, ErrorCode.MISSING_FIELD, "task in done/ has no committed result");
+            }
+            if (isForeignAndYoung(ref.taskId(), result.get())) {
+                return Step.LEFT_TO_OWNER;
             }
             try {
                 publisher.publish(stored.task(), result.get());
@@ -340,6 +365,16 @@ public final class ResultOutbox implements AutoCloseable {
         } finally {
             MDC.remove("task");
         }
+    }
+
+    /** Remembers when another node's result was first seen; true while its owner has time left. */
+    private boolean isForeignAndYoung(String taskId, TaskResult result) {
+        if (node == null || result.node() == null || result.node().equals(node) || takeoverAfter.isZero()) {
+            return false;
+        }
+        long now = System.nanoTime();
+        long since = foreignSince.computeIfAbsent(taskId, id -> now);
+        return now - since < takeoverAfter.toNanos();
     }
 
     private Step reject(TaskRef ref, ErrorCode code, String message) {
@@ -388,6 +423,7 @@ public final class ResultOutbox implements AutoCloseable {
         private ResultPublisher publisher;
         private String node;
         private Duration pollInterval = Duration.ofSeconds(2);
+        private Duration takeoverAfter = Duration.ofSeconds(30);
         private Duration initialBackoff = Duration.ofSeconds(1);
         private Duration maxBackoff = Duration.ofMinutes(1);
         private Duration archiveRetention = Duration.ofDays(7);
@@ -468,6 +504,17 @@ public final class ResultOutbox implements AutoCloseable {
          */
         public Builder purgeInterval(Duration purgeInterval) {
             this.purgeInterval = purgeInterval;
+            return this;
+        }
+
+        /**
+         * @param takeoverAfter how long a result committed by another node is left to that
+         *     node's outbox before this one publishes it; default 30 s; zero publishes at once
+         *     (every outbox drains everything, more duplicates)
+         * @return this
+         */
+        public Builder takeoverAfter(Duration takeoverAfter) {
+            this.takeoverAfter = takeoverAfter;
             return this;
         }
 

@@ -131,6 +131,7 @@ class ResultOutboxTest {
         TaskStore otherNodesView = DirectoryTaskStore.builder().root(root).syncDirectories(false).build();
         try (ResultOutbox o1 = outbox(p1).build();
                 ResultOutbox o2 = ResultOutbox.builder().store(otherNodesView).publisher(p2).node("node-b")
+                        .takeoverAfter(Duration.ZERO) // race for every task, as outboxes without owners would
                         .pollInterval(Duration.ofMillis(100)).build()) {
             o1.start();
             o2.start();
@@ -145,6 +146,36 @@ class ResultOutboxTest {
             int duplicates = p1.published.size() + p2.published.size() - 60;
             assertThat(o1.stats().lostRaces() + o2.stats().lostRaces()).isGreaterThanOrEqualTo(duplicates);
         }
+    }
+
+    @Test
+    void anotherNodesResultIsLeftToItsOwnerUntilTheTakeoverTime() {
+        FinishedTasks.finish(store, "node-a", 3);
+        RecordingPublisher stranger = new RecordingPublisher(0);
+        try (ResultOutbox other = ResultOutbox.builder().store(store).publisher(stranger).node("node-b")
+                .takeoverAfter(Duration.ofHours(1)).build()) {
+            assertThat(other.drainOnce()).isZero();
+            assertThat(other.drainOnce()).isZero();
+            assertThat(stranger.calls.get()).isZero();
+            assertThat(count(TaskState.DONE)).isEqualTo(3);
+        }
+        RecordingPublisher owner = new RecordingPublisher(0);
+        try (ResultOutbox own = outbox(owner).build()) {
+            assertThat(own.drainOnce()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aDeadOwnersResultsAreTakenOverAfterTheTakeoverTime() {
+        List<MigrationTask> tasks = FinishedTasks.finish(store, "node-a", 4);
+        RecordingPublisher survivor = new RecordingPublisher(0);
+        try (ResultOutbox other = ResultOutbox.builder().store(store).publisher(survivor).node("node-b")
+                .pollInterval(Duration.ofMillis(50)).takeoverAfter(Duration.ofMillis(300)).build()) {
+            assertThat(other.drainOnce()).isZero();
+            other.start();
+            await().atMost(DEADLINE).until(() -> count(TaskState.ARCHIVED) == 4);
+        }
+        assertThat(new HashSet<>(survivor.published)).isEqualTo(resultIds(tasks));
     }
 
     @Test

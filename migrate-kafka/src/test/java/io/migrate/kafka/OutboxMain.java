@@ -42,7 +42,7 @@ public final class OutboxMain {
                 }
             }
         };
-        ResultOutbox outbox = ResultOutbox.builder().store(store).publisher(publisher).node("child")
+        ResultOutbox outbox = ResultOutbox.builder().store(store).publisher(publisher).node("node-a")
                 .pollInterval(Duration.ofMillis(100)).build();
         outbox.start();
         System.out.println("OUTBOX STARTED");
