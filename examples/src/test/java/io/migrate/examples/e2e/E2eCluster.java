@@ -147,6 +147,8 @@ final class E2eCluster implements AutoCloseable {
         p.put("worker.maxRetryBackoff", "2s");
         p.put("worker.shutdownTimeout", "5s");
         p.put("outbox.pollInterval", "200ms");
+        // A killed backend's committed results are published by the others after this.
+        p.put("outbox.takeoverAfter", "3s");
         if (backend) {
             p.put("mover.allowedSourceRoots", src.toString());
             p.put("mover.threads", "6");
