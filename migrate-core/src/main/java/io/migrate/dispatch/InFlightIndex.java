@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  * extra load on that node, never a correctness problem.
  *
  * <p>What is in it: only in-flight tasks, never pending ones, so its size is bounded by
- * nodes x backlog per node x files per task (about 80 bytes per file: with the defaults, 20
- * tasks of 500 files, about 0.8 MB per node). It is built from the task root when the leader takes
+ * nodes x backlog per node x files per task (about 90 bytes per file: with the defaults, 20
+ * tasks of 500 files, under 1 MB per node). It is built from the task root when the leader takes
  * a new epoch (a new leader knows nothing), and kept current by {@link #refresh}: names are listed
  * per node (cheap, files are not opened) and only names not yet indexed are read.
  *
