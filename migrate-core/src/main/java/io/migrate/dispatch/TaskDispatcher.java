@@ -11,11 +11,13 @@ import io.migrate.task.TaskStore;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
@@ -32,8 +34,15 @@ import org.slf4j.MDC;
  * <ol>
  *   <li>pending tasks are taken in name order, which is eligibility order; names whose
  *       {@link TaskIds#eligibleAt(String)} lies in the future (retries in backoff) end the scan;</li>
- *   <li>each run of up to {@code k} consecutive tasks (an <em>affinity group</em>) goes to one
- *       node, so a retried duplicate lands where its original is;</li>
+ *   <li>each eligible task is read (it is small); a task naming a file that is already in some
+ *       live node's inbox or running directory (a <em>duplicate</em>: the platform retried while the
+ *       original was in flight) goes alone to that node, the one holding most of its files, even
+ *       when that node is at the backlog threshold or inbox cap: there the mover moves a shared file
+ *       once or skips it as committed, while on any other node it would be moved twice at once. The
+ *       leader keeps an index of the files in flight for this ({@code InFlightIndex}), rebuilt from
+ *       the task root in every new epoch; tasks that cannot be read are dispatched normally;</li>
+ *   <li>each run of up to {@code k} consecutive other tasks (an <em>affinity group</em>) goes to one
+ *       node, so a retry submitted right behind its original lands where the original is;</li>
  *   <li>the target is the live node with the smallest backlog (inbox + running) that is under
  *       the backlog threshold and under its inbox cap, round robin among equals; a node never
  *       receives more than fits under both, the rest of its group goes to the next choice;</li>
@@ -59,6 +68,8 @@ public final class TaskDispatcher implements AutoCloseable {
     /** One tick at a time even if the host's scheduler has several threads. */
     private final ReentrantLock tickLock = new ReentrantLock();
 
+    /** Files of the tasks in every node's inbox/running; touched only while holding {@link #tickLock}. */
+    private final InFlightIndex inFlight = new InFlightIndex();
     /** Round-robin position among equally loaded nodes; touched only while holding {@link #tickLock}. */
     private int roundRobin;
 
@@ -100,6 +111,7 @@ public final class TaskDispatcher implements AutoCloseable {
         try {
             OptionalLong epoch = gate.enter();
             if (epoch.isEmpty()) {
+                inFlight.clear(); // not leader: hold nothing; the next epoch rebuilds it from the task root
                 return DispatchReport.NOT_LEADER;
             }
             return tick(epoch.getAsLong());
@@ -112,6 +124,7 @@ public final class TaskDispatcher implements AutoCloseable {
     private DispatchReport tick(long epoch) {
         Instant now = clock.instant();
         List<String> live = new ArrayList<>(new TreeSet<>(membership.liveNodes()));
+        Set<String> liveSet = new HashSet<>(live);
         Map<String, Load> loads = new LinkedHashMap<>();
         long totalRoom = 0;
         for (String node : live) {
@@ -119,9 +132,12 @@ public final class TaskDispatcher implements AutoCloseable {
             loads.put(node, l);
             totalRoom += Math.max(0, room(l));
         }
-        // Collect no more eligible tasks than can be placed; count the rest without keeping refs.
-        List<TaskRef> eligible = new ArrayList<>();
+        // Read no more eligible tasks than can be placed (duplicates of in-flight tasks take no room);
+        // count the rest without reading them or keeping refs.
+        List<Candidate> eligible = new ArrayList<>();
         int unplaceable = 0;
+        int needRoom = 0;
+        boolean indexed = false;
         try (Stream<TaskRef> pending = store.list(TaskState.PENDING)) {
             Iterator<TaskRef> it = pending.iterator();
             while (it.hasNext()) {
@@ -129,66 +145,109 @@ public final class TaskDispatcher implements AutoCloseable {
                 if (TaskIds.isValid(ref.taskId()) && TaskIds.eligibleAt(ref.taskId()).isAfter(now)) {
                     break; // names sort by eligibility: everything after this is in backoff too
                 }
-                if (eligible.size() < totalRoom) {
-                    eligible.add(ref);
-                } else {
+                if (needRoom >= totalRoom) {
                     unplaceable++;
+                    continue;
+                }
+                if (!indexed) {
+                    inFlight.refresh(store, epoch); // only on ticks with work: idle ticks list nothing more
+                    indexed = true;
+                }
+                // Moved since it was listed: the move below loses the race and counts it.
+                long[] keys = InFlightIndex.readKeys(store, ref).orElse(InFlightIndex.NO_FILES);
+                eligible.add(new Candidate(ref, keys));
+                if (inFlight.nodeFor(keys, liveSet::contains) == null) {
+                    needRoom++;
                 }
             }
         }
         Map<String, List<String>> assigned = new LinkedHashMap<>();
-        int moved = 0;
-        int lost = 0;
+        int[] counts = new int[2]; // moved, lost
         boolean stopped = false;
+        boolean full = false;
+        String target = null;
+        int groupLeft = 0;
+        int batchLeft = 0;
         int i = 0;
         int n = eligible.size();
-        outer:
-        while (i < n) {
-            int groupEnd = Math.min(i + config.affinityGroupSize(), n);
-            while (i < groupEnd) {
-                String target = chooseTarget(live, loads);
-                if (target == null) {
-                    break outer;
-                }
-                Load load = loads.get(target);
-                int take = Math.min(groupEnd - i, room(load));
+        for (; i < n; i++) {
+            Candidate c = eligible.get(i);
+            // Checked at move time, so a duplicate of a task moved earlier in this tick follows it too.
+            String holder = inFlight.nodeFor(c.keys, liveSet::contains);
+            if (holder != null) {
+                // A duplicate of an in-flight task goes alone to the node holding its files, even past
+                // the threshold and cap: there it costs nothing (moved once in flight, or skipped as
+                // committed), anywhere else it would be moved twice at once.
                 if (!gate.checkBatch()) {
                     stopped = true;
-                    break outer;
+                    break;
                 }
-                for (int j = 0; j < take; j++, i++) {
-                    if (!gate.isActive()) {
-                        stopped = true;
-                        break outer;
-                    }
-                    TaskRef ref = eligible.get(i);
-                    MDC.put("task", ref.taskId());
-                    try {
-                        if (store.move(ref, TaskState.INBOX, target) == MoveOutcome.MOVED) {
-                            load.inbox++;
-                            moved++;
-                            assigned.computeIfAbsent(target, t -> new ArrayList<>()).add(ref.taskId());
-                            Audit.moved(epoch, ref, TaskState.INBOX, target, "dispatch");
-                        } else {
-                            lost++;
-                            Audit.lostRace(epoch, ref, TaskState.INBOX, target);
-                        }
-                    } finally {
-                        MDC.remove("task");
-                    }
+                move(epoch, c, holder, loads, assigned, counts, "dispatch duplicate of in-flight files");
+                continue;
+            }
+            if (full) {
+                unplaceable++;
+                continue; // later duplicates may still go to their nodes
+            }
+            if (groupLeft == 0) {
+                groupLeft = config.affinityGroupSize();
+                batchLeft = 0;
+            }
+            if (batchLeft == 0) {
+                target = chooseTarget(live, loads);
+                if (target == null) {
+                    full = true;
+                    unplaceable++;
+                    continue;
+                }
+                batchLeft = Math.min(groupLeft, room(loads.get(target)));
+                if (!gate.checkBatch()) {
+                    stopped = true;
+                    break;
                 }
             }
+            if (!gate.isActive()) {
+                stopped = true;
+                break;
+            }
+            move(epoch, c, target, loads, assigned, counts, "dispatch");
+            batchLeft--;
+            groupLeft--;
         }
         unplaceable += n - i;
+        int moved = counts[0];
+        int lost = counts[1];
         notifyNodes(assigned);
         dispatched.addAndGet(moved);
         lostRaces.addAndGet(lost);
         lastUnplaceable = unplaceable;
         if (moved > 0 || unplaceable > 0 || lost > 0) {
-            LOG.debug("Dispatch tick (epoch {}): {} dispatched, {} unplaceable, {} lost races{}", epoch, moved,
-                    unplaceable, lost, stopped ? ", stopped early" : "");
+            LOG.debug("Dispatch tick (epoch {}): {} dispatched, {} unplaceable, {} lost races{}; in flight: {} tasks,"
+                    + " {} files", epoch, moved, unplaceable, lost, stopped ? ", stopped early" : "",
+                    inFlight.taskCount(), inFlight.fileCount());
         }
         return new DispatchReport(epoch, moved, unplaceable, lost, stopped);
+    }
+
+    /** One move pending -> inbox of {@code target}; counts[0] moved, counts[1] lost races. */
+    private void move(long epoch, Candidate c, String target, Map<String, Load> loads,
+            Map<String, List<String>> assigned, int[] counts, String reason) {
+        TaskRef ref = c.ref;
+        MDC.put("task", ref.taskId());
+        try {
+            if (store.move(ref, TaskState.INBOX, target) == MoveOutcome.MOVED) {
+                loads.get(target).inbox++;
+                counts[0]++;
+                assigned.computeIfAbsent(target, t -> new ArrayList<>()).add(ref.taskId());
+                inFlight.add(ref.taskId(), target, c.keys);
+                Audit.moved(epoch, ref, TaskState.INBOX, target, reason);
+            } else {
+                counts[1]++;
+                Audit.lostRace(epoch, ref, TaskState.INBOX, target);
+            }
+        } finally {
+            MDC.remove("task");
+        }
     }
 
     private int room(Load l) {
@@ -245,10 +304,19 @@ public final class TaskDispatcher implements AutoCloseable {
         return lastUnplaceable;
     }
 
+    /** @return in-flight tasks the leader's duplicate index holds now (tests); read on the tick's thread only */
+    int inFlightTasks() {
+        return inFlight.taskCount();
+    }
+
     /** Stops ticking and waits (bounded) for the owned thread. Does not close the gate. Idempotent. */
     @Override
     public void close() {
         periodic.close();
+    }
+
+    /** An eligible pending task and its file identities ({@link InFlightIndex#NO_FILES} if unreadable). */
+    private record Candidate(TaskRef ref, long[] keys) {
     }
 
     /** Per-node counts during one tick; the tick's thread only. */

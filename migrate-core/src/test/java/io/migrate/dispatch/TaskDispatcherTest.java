@@ -5,6 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.migrate.ha.spi.LeadershipState;
 import io.migrate.task.DirectoryTaskStore;
+import io.migrate.task.MigrationTask;
+import io.migrate.task.MoveOutcome;
+import io.migrate.task.TaskIds;
+import io.migrate.task.TaskRef;
 import io.migrate.task.TaskState;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,6 +76,171 @@ class TaskDispatcherTest {
         // every inbox holds one run of 5 consecutive tasks
         assertThat(groups).containsExactlyInAnyOrder(ids.subList(0, 5), ids.subList(5, 10), ids.subList(10, 15));
         assertThat(Tasks.ids(store, TaskState.PENDING, null)).isEmpty();
+    }
+
+    /** Submits a task and moves it to {@code state} of {@code node}, as a dispatch and claim would. */
+    private MigrationTask placed(MigrationTask task, TaskState state, String node) {
+        TaskRef pending = store.submit(task);
+        assertThat(store.move(pending, state, node)).isEqualTo(MoveOutcome.MOVED);
+        return task;
+    }
+
+    private String nodeOf(MigrationTask task) {
+        return store.find(task.id()).orElseThrow().node();
+    }
+
+    @Test
+    void aDuplicateGoesAloneToTheNodeHoldingItsOriginalEvenAtTheThresholdWhileAnotherIsIdle() {
+        nodes("a", "b");
+        DispatchConfig config = DispatchConfig.builder().backlogThreshold(3).inboxCap(3).build();
+        // a is at the threshold: one original running, one in its inbox, one unrelated task
+        MigrationTask running = placed(Tasks.task(T0.minusSeconds(60), 3), TaskState.RUNNING, "a");
+        MigrationTask queued = placed(Tasks.task(T0.minusSeconds(59), 2), TaskState.INBOX, "a");
+        placed(Tasks.task(T0.minusSeconds(58), 1), TaskState.INBOX, "a");
+        // the platform's retries arrive between unrelated tasks
+        List<String> fresh = new ArrayList<>(Tasks.submit(store, T0, 2));
+        MigrationTask dupOfRunning = Tasks.duplicate(running, T0.plusSeconds(1));
+        MigrationTask dupOfQueued = Tasks.duplicate(queued, T0.plusSeconds(2));
+        store.submit(dupOfRunning);
+        store.submit(dupOfQueued);
+        fresh.addAll(Tasks.submit(store, T0.plusSeconds(3), 1));
+
+        DispatchReport r = dispatcher(config).runOnce();
+
+        assertThat(r.dispatched()).isEqualTo(5);
+        assertThat(r.unplaceable()).isZero();
+        assertThat(nodeOf(dupOfRunning)).isEqualTo("a");
+        assertThat(nodeOf(dupOfQueued)).isEqualTo("a");
+        // the duplicates took none of b's room and did not join (or split) the affinity group
+        assertThat(Tasks.ids(store, TaskState.INBOX, "b")).containsExactlyElementsOf(fresh);
+        assertThat(store.count(TaskState.INBOX, "a")).isEqualTo(4); // above the cap: duplicates cost a nothing
+    }
+
+    @Test
+    void aDuplicateSharingFilesWithSeveralNodesGoesToTheOneWithMostOfThem() {
+        nodes("a", "b", "c");
+        store.registerNode("dead");
+        MigrationTask onA = placed(Tasks.task(T0.minusSeconds(60), 1), TaskState.RUNNING, "a");
+        MigrationTask onB = placed(Tasks.task(T0.minusSeconds(59), 3), TaskState.RUNNING, "b");
+        MigrationTask onDead = placed(Tasks.task(T0.minusSeconds(58), 5), TaskState.RUNNING, "dead");
+        MigrationTask.Builder mixed = Tasks.duplicate(onA, T0).toBuilder();
+        onB.files().subList(0, 2).forEach(f -> mixed.addFile(f.sourcePath(), f.targetKey()));
+        onDead.files().forEach(f -> mixed.addFile(f.sourcePath(), f.targetKey()));
+        MigrationTask dup = mixed.build();
+        store.submit(dup);
+
+        dispatcher(DispatchConfig.defaults()).runOnce();
+
+        // b holds 2 of its files, a 1; the dead node's 5 do not count
+        assertThat(nodeOf(dup)).isEqualTo("b");
+    }
+
+    @Test
+    void aDuplicateOfATaskDispatchedEarlierInTheSameTickFollowsIt() {
+        nodes("a", "b");
+        DispatchConfig config = DispatchConfig.builder().affinityGroupSize(1).build();
+        MigrationTask original = Tasks.task(T0, 2);
+        store.submit(original);
+        MigrationTask dup = Tasks.duplicate(original, T0.plusSeconds(1));
+        store.submit(dup);
+
+        dispatcher(config).runOnce();
+
+        // groups of one would spread them over a and b; the duplicate follows its original instead
+        assertThat(nodeOf(dup)).isEqualTo(nodeOf(original));
+    }
+
+    @Test
+    void aFreshLeaderRebuildsTheIndexFromTheTaskRootAndSendsDuplicatesTheSameWay() {
+        nodes("a", "b");
+        DispatchConfig config = DispatchConfig.builder().backlogThreshold(2).inboxCap(2).build();
+        TaskDispatcher first = dispatcher(config);
+        MigrationTask original = Tasks.task(T0, 2);
+        store.submit(original);
+        assertThat(first.runOnce().epoch()).isEqualTo(1);
+        String holder = nodeOf(original);
+        // the node claims it and gets to its threshold
+        store.move(store.find(original.id()).orElseThrow(), TaskState.RUNNING, holder);
+        placed(Tasks.task(T0.minusSeconds(10), 1), TaskState.INBOX, holder);
+
+        // another node takes over: epoch 2, an index built from nothing but the task root
+        TestElection otherElection = new TestElection("other", LeadershipState.LEADER);
+        LeaderGate otherGate = new LeaderGate(otherElection, root, config, time.ticker());
+        TaskDispatcher other = TaskDispatcher.builder().store(store).membership(membership).gate(otherGate)
+                .config(config).clock(time.clock()).build();
+        MigrationTask dup = Tasks.duplicate(original, T0.plusSeconds(1));
+        store.submit(dup);
+        DispatchReport r = other.runOnce();
+
+        assertThat(r.epoch()).isEqualTo(2);
+        assertThat(nodeOf(dup)).isEqualTo(holder);
+        assertThat(other.inFlightTasks()).isEqualTo(3);
+
+        // the first leader loses leadership and forgets; in a new epoch it rebuilds the same answer
+        otherElection.set(LeadershipState.NOT_LEADER);
+        election.set(LeadershipState.NOT_LEADER);
+        assertThat(first.runOnce().stopped()).isTrue();
+        assertThat(first.inFlightTasks()).isZero();
+        election.set(LeadershipState.LEADER);
+        MigrationTask dup2 = Tasks.duplicate(original, T0.plusSeconds(2));
+        store.submit(dup2);
+        DispatchReport again = first.runOnce();
+        assertThat(again.epoch()).isEqualTo(3);
+        assertThat(nodeOf(dup2)).isEqualTo(holder);
+    }
+
+    @Test
+    void aTaskThatLeftRunningIsDroppedFromTheIndex() {
+        nodes("a", "b");
+        TaskDispatcher d = dispatcher(DispatchConfig.defaults());
+        MigrationTask original = placed(Tasks.task(T0.minusSeconds(60), 2), TaskState.RUNNING, "a");
+        placed(Tasks.task(T0.minusSeconds(59), 1), TaskState.RUNNING, "a");
+        placed(Tasks.task(T0.minusSeconds(58), 1), TaskState.RUNNING, "a");
+        Tasks.submit(store, T0, 1); // goes to b, the index is built on the way
+        d.runOnce();
+        assertThat(d.inFlightTasks()).isEqualTo(4);
+
+        // the original finishes (done, then archived)
+        store.move(store.find(original.id()).orElseThrow(), TaskState.PENDING, null);
+        store.move(store.find(original.id()).orElseThrow(), TaskState.ARCHIVED, null);
+        MigrationTask dup = Tasks.duplicate(original, T0.plusSeconds(1));
+        store.submit(dup);
+        d.runOnce();
+
+        // no longer a duplicate of anything in flight: smallest backlog (b: 1, a: 2)
+        assertThat(nodeOf(dup)).isEqualTo("b");
+        assertThat(d.inFlightTasks()).isEqualTo(4); // 2 on a, 2 on b; the original is gone
+    }
+
+    @Test
+    void aTaskMovedByTheReclaimerIsFollowedToItsNewNode() {
+        nodes("a", "b");
+        TaskDispatcher d = dispatcher(DispatchConfig.defaults());
+        MigrationTask original = placed(Tasks.task(T0.minusSeconds(60), 2), TaskState.INBOX, "a");
+        Tasks.submit(store, T0, 1);
+        d.runOnce(); // indexed on a
+        // rebalanced from a's inbox to b's
+        store.move(store.find(original.id()).orElseThrow(), TaskState.INBOX, "b");
+        placed(Tasks.task(T0.minusSeconds(50), 1), TaskState.RUNNING, "b");
+        placed(Tasks.task(T0.minusSeconds(49), 1), TaskState.RUNNING, "b");
+        MigrationTask dup = Tasks.duplicate(original, T0.plusSeconds(1));
+        store.submit(dup);
+
+        d.runOnce();
+
+        assertThat(nodeOf(dup)).isEqualTo("b");
+    }
+
+    @Test
+    void unreadablePendingTasksAreDispatchedNormally() throws Exception {
+        nodes("a");
+        String id = TaskIds.newId(T0);
+        Files.writeString(root.resolve("pending").resolve(id + ".json"), "{ not json");
+
+        DispatchReport r = dispatcher(DispatchConfig.defaults()).runOnce();
+
+        assertThat(r.dispatched()).isEqualTo(1);
+        assertThat(Tasks.ids(store, TaskState.INBOX, "a")).containsExactly(id);
     }
 
     @Test

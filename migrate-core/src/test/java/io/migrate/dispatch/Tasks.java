@@ -19,15 +19,26 @@ public final class Tasks {
     /**
      * @param eligibleAt eligibility (and creation) time, which orders ids
      * @param files number of files
-     * @return a task
+     * @return a task whose files no other task names (so the dispatcher sees no duplicates)
      */
     public static MigrationTask task(Instant eligibleAt, int files) {
-        MigrationTask.Builder b = MigrationTask.builder().id(TaskIds.newId(eligibleAt)).createdAt(eligibleAt)
-                .sourceRoot("/src");
+        String id = TaskIds.newId(eligibleAt);
+        MigrationTask.Builder b = MigrationTask.builder().id(id).createdAt(eligibleAt).sourceRoot("/src");
         for (int i = 0; i < files; i++) {
-            b.addFile("d/f" + i, "k/f" + i);
+            b.addFile("d/" + id + "/f" + i, "k/" + id + "/f" + i);
         }
         return b.build();
+    }
+
+    /**
+     * The platform's retry of a task: the same files under a new id.
+     *
+     * @param original the task re-submitted
+     * @param eligibleAt eligibility (and creation) time of the duplicate
+     * @return the duplicate
+     */
+    public static MigrationTask duplicate(MigrationTask original, Instant eligibleAt) {
+        return original.toBuilder().id(TaskIds.newId(eligibleAt)).createdAt(eligibleAt).build();
     }
 
     /**

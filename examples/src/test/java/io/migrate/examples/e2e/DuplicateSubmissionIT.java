@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,15 +53,13 @@ class DuplicateSubmissionIT {
     }
 
     /**
-     * Known bug (design gap), kept out of CI by its tag: a duplicate submitted while its original
-     * runs is dispatched by backlog to any node, and the in-flight dedup is per node, so the two
-     * nodes upload the same files at the same time. Nothing is lost or torn (temp names are per
-     * attempt, the commit is idempotent), both tasks get results, but the requirement "no file
-     * moved twice concurrently" does not hold. Run it with
-     * {@code -Dit.test=DuplicateSubmissionIT -Dgroups=known-bug -De2e.excludedGroups=none}.
+     * A duplicate submitted while its original is already in a node's inbox or running: the leader
+     * finds its files in its index of in-flight files and sends it to that node (even past the
+     * backlog threshold), where the in-flight dedup moves each shared file once, or skips it as
+     * committed. Without that it would be dispatched by backlog to another node and two nodes would
+     * upload the same files at once.
      */
     @Test
-    @Tag("known-bug")
     void duplicateBatchesArrivingWhileTheOriginalRunsAreNeverMovedTwiceAtOnce(SharedServers servers)
             throws Exception {
         long t0 = System.nanoTime();
