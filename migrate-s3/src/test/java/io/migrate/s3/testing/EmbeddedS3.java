@@ -29,10 +29,12 @@ public final class EmbeddedS3 implements AutoCloseable {
     private final URI endpoint;
     private volatile boolean stopped;
 
-    private EmbeddedS3(BlobStore store, String accessKey, String secretKey) throws Exception {
+    private EmbeddedS3(BlobStore store, String accessKey, String secretKey, boolean ignoreUnknownHeaders)
+            throws Exception {
         this.store = store;
         this.proxy = S3Proxy.builder()
                 .blobStore(store)
+                .ignoreUnknownHeaders(ignoreUnknownHeaders)
                 .endpoint(URI.create("http://127.0.0.1:0"))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
                 .stopTimeout(1000)
@@ -76,6 +78,27 @@ public final class EmbeddedS3 implements AutoCloseable {
     }
 
     /**
+     * Starts a server over a directory that ignores request headers S3Proxy does not implement
+     * (instead of answering 501 NotImplemented), for clients such as the SDK's
+     * {@code S3TransferManager} that send them.
+     *
+     * @param baseDir where objects are stored (created if missing)
+     * @param buckets buckets to create
+     * @return the running server
+     * @throws Exception if S3Proxy cannot start
+     */
+    public static EmbeddedS3 startFilesystemLenient(Path baseDir, String... buckets) throws Exception {
+        java.nio.file.Files.createDirectories(baseDir);
+        Properties p = new Properties();
+        p.setProperty("jclouds.filesystem.basedir", baseDir.toString());
+        EmbeddedS3 s3 = new EmbeddedS3(BlobStores.create("filesystem", p), ACCESS_KEY, SECRET_KEY, true);
+        for (String b : buckets) {
+            s3.createBucket(b);
+        }
+        return s3;
+    }
+
+    /**
      * Starts another server (own port) over the same store as {@code other}: a second endpoint
      * of the same bucket.
      *
@@ -84,7 +107,7 @@ public final class EmbeddedS3 implements AutoCloseable {
      * @throws Exception if S3Proxy cannot start
      */
     public static EmbeddedS3 startSharing(EmbeddedS3 other) throws Exception {
-        return new EmbeddedS3(other.store, ACCESS_KEY, SECRET_KEY);
+        return new EmbeddedS3(other.store, ACCESS_KEY, SECRET_KEY, false);
     }
 
     /**
@@ -98,12 +121,12 @@ public final class EmbeddedS3 implements AutoCloseable {
      * @throws Exception if S3Proxy cannot start
      */
     public static EmbeddedS3 startSharing(EmbeddedS3 other, String accessKey, String secretKey) throws Exception {
-        return new EmbeddedS3(other.store, accessKey, secretKey);
+        return new EmbeddedS3(other.store, accessKey, secretKey, false);
     }
 
     private static EmbeddedS3 start(BlobStore store, String accessKey, String secretKey, String... buckets)
             throws Exception {
-        EmbeddedS3 s3 = new EmbeddedS3(store, accessKey, secretKey);
+        EmbeddedS3 s3 = new EmbeddedS3(store, accessKey, secretKey, false);
         for (String b : buckets) {
             s3.createBucket(b);
         }
@@ -111,10 +134,14 @@ public final class EmbeddedS3 implements AutoCloseable {
     }
 
     /**
-     * @param bucket a bucket to create in the store
+     * @param bucket a bucket to create in the store; one left by an earlier run is kept
      */
     public void createBucket(String bucket) {
-        store.createContainer(CreateBucketRequest.builder().bucket(Objects.requireNonNull(bucket)).build());
+        try {
+            store.createContainer(CreateBucketRequest.builder().bucket(Objects.requireNonNull(bucket)).build());
+        } catch (software.amazon.awssdk.services.s3.model.BucketAlreadyOwnedByYouException e) {
+            // a filesystem store reused across runs
+        }
     }
 
     /** @return {@code http://127.0.0.1:PORT} */
