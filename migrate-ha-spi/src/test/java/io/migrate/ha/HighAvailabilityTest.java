@@ -26,14 +26,14 @@ class HighAvailabilityTest {
     void missingTypeNamesTheKeyAndTheAllowedValues() {
         ConfigurationException e = configError(Map.of("other.key", "x"));
         assertThat(e.key()).isEqualTo("ha.type");
-        assertThat(e.getMessage()).contains("required").contains("static");
+        assertThat(e.getMessage()).contains("required").contains("[ctdb, static, zookeeper]");
     }
 
     @Test
     void unknownTypeNamesTheKeyAndTheAllowedValues() {
         ConfigurationException e = configError(Map.of("ha.type", "etcd"));
         assertThat(e.key()).isEqualTo("ha.type");
-        assertThat(e.getMessage()).contains("etcd").contains("static, zookeeper, ctdb".split(", ")[0]);
+        assertThat(e.getMessage()).contains("etcd").contains("[ctdb, static, zookeeper]");
     }
 
     @Test
@@ -71,11 +71,17 @@ class HighAvailabilityTest {
                 .isEqualTo("ha.static.vip");
         assertThat(configError(Map.of("ha.type", "static", "ha.static.leader", "a", "ha.heartbeat.interval", "5 parsecs"))
                 .key()).isEqualTo("ha.heartbeat.interval");
+        ConfigurationException lease = configError(Map.of("ha.type", "static", "ha.static.leader", "a",
+                "ha.heartbeat.interval", "30s", "ha.heartbeat.nodeLease", "10s"));
+        assertThat(lease.key()).isEqualTo("ha.heartbeat.nodeLease");
+        assertThat(lease.getMessage()).contains("must be longer than heartbeatInterval");
+        assertThat(configError(Map.of("ha.type", "zookeeper", "ha.zookeeper.connect", "zk:2181",
+                "ha.zookeeper.path", "relative")).key()).isEqualTo("ha.zookeeper.path");
     }
 
     @Test
     void everyBundledProviderIsRegistered() {
-        assertThat(HighAvailability.providers()).containsKey("static");
+        assertThat(HighAvailability.providers()).containsOnlyKeys("static", "zookeeper", "ctdb");
     }
 
     @Test

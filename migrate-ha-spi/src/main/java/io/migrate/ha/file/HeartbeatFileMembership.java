@@ -2,10 +2,10 @@ package io.migrate.ha.file;
 
 import io.migrate.error.ConfigurationException;
 import io.migrate.error.Require;
+import io.migrate.ha.internal.AbstractMembership;
+import io.migrate.ha.internal.Executors2;
 import io.migrate.ha.internal.NamedThreadFactory;
-import io.migrate.ha.internal.SerialNotifier;
 import io.migrate.ha.spi.Membership;
-import io.migrate.ha.spi.MembershipListener;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -24,7 +24,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -57,7 +56,7 @@ import org.slf4j.MDC;
  * delivers listener calls one at a time, in order. {@link #close()} is idempotent and stops both
  * within a bounded wait.
  */
-public final class HeartbeatFileMembership implements Membership {
+public final class HeartbeatFileMembership extends AbstractMembership {
     private static final Logger LOG = LoggerFactory.getLogger(HeartbeatFileMembership.class);
 
     /** Default heartbeat interval (design default). */
@@ -74,15 +73,10 @@ public final class HeartbeatFileMembership implements Membership {
     private final Duration nodeLease;
     private final long leaseNanos;
     private final long minWriteSpacingNanos;
-    private final Set<String> configuredNodes;
     private final LongSupplier ticker;
 
     /** Last observation per node; written by the observer thread and by isAlive callers. */
     private final Map<String, Observation> observations = new ConcurrentHashMap<>();
-
-    /** Guards {@link #published}: compare-and-publish must be atomic to keep events ordered. */
-    private final ReentrantLock publishLock = new ReentrantLock();
-    private volatile Set<String> published = Set.of();
 
     /** Guards this node's counter and the write; held by at most one heartbeat() call. */
     private final ReentrantLock writeLock = new ReentrantLock();
@@ -91,20 +85,17 @@ public final class HeartbeatFileMembership implements Membership {
     private boolean wroteOnce; // guarded by writeLock
     private boolean failing; // guarded by writeLock: log the first failure of a streak at WARN
 
-    private final SerialNotifier<MembershipListener> notifier = new SerialNotifier<>("ha-membership");
     private final ScheduledExecutorService observer =
             Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory("ha-heartbeat"));
-    private final AtomicBoolean started = new AtomicBoolean();
-    private final AtomicBoolean closed = new AtomicBoolean();
 
     private HeartbeatFileMembership(Builder b) {
+        super(b.knownNodes);
         this.nodeId = b.nodeId;
         this.nodesDir = b.taskRoot.resolve("nodes");
         this.heartbeatInterval = b.heartbeatInterval;
         this.nodeLease = b.nodeLease;
         this.leaseNanos = b.nodeLease.toNanos();
         this.minWriteSpacingNanos = b.heartbeatInterval.toNanos() / 10;
-        this.configuredNodes = Set.copyOf(b.knownNodes);
         this.ticker = b.ticker;
     }
 
@@ -125,33 +116,19 @@ public final class HeartbeatFileMembership implements Membership {
 
     /**
      * Starts the observer: one observation at once, then one per heartbeat interval. Does not
-     * announce this node; its worker does that by calling {@link #heartbeat()}. Idempotent.
-     *
-     * @throws IllegalStateException if closed
+     * announce this node; its worker does that by calling {@link #heartbeat()}.
      */
     @Override
-    public void start() {
-        if (closed.get()) {
-            throw new IllegalStateException("membership is closed");
-        }
-        if (!started.compareAndSet(false, true)) {
-            return;
-        }
+    protected void doStart() {
         long period = heartbeatInterval.toNanos();
         observer.scheduleWithFixedDelay(this::observeAllSafely, 0, period, TimeUnit.NANOSECONDS);
         LOG.info("heartbeat membership started on {} (node {}, interval {}, lease {})",
                 nodesDir, nodeId, heartbeatInterval, nodeLease);
     }
 
-    /** @return the live set computed at the last observation (at most one interval old) */
-    @Override
-    public Set<String> liveNodes() {
-        return published;
-    }
-
     @Override
     public Set<String> knownNodes() {
-        Set<String> known = new TreeSet<>(configuredNodes);
+        Set<String> known = new TreeSet<>(super.knownNodes());
         known.addAll(observations.keySet());
         known.addAll(listNodeDirs());
         return Set.copyOf(known);
@@ -179,7 +156,7 @@ public final class HeartbeatFileMembership implements Membership {
      */
     @Override
     public void heartbeat() {
-        if (closed.get() || !writeLock.tryLock()) {
+        if (isClosed() || !writeLock.tryLock()) {
             return;
         }
         try {
@@ -216,31 +193,10 @@ public final class HeartbeatFileMembership implements Membership {
         }
     }
 
+    /** Stops the observer; queued notifications are still delivered. */
     @Override
-    public void addListener(MembershipListener listener) {
-        notifier.add(listener);
-    }
-
-    @Override
-    public void removeListener(MembershipListener listener) {
-        notifier.remove(listener);
-    }
-
-    /** Stops the observer and the notifier (queued notifications are delivered). Idempotent. */
-    @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        observer.shutdownNow();
-        try {
-            if (!observer.awaitTermination(5, TimeUnit.SECONDS)) {
-                LOG.warn("heartbeat observer did not stop within 5 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        notifier.close();
+    protected void doClose() {
+        Executors2.stop(observer, true, "heartbeat observer");
         LOG.info("heartbeat membership of node {} closed", nodeId);
     }
 
@@ -259,7 +215,7 @@ public final class HeartbeatFileMembership implements Membership {
     }
 
     void observeAll() {
-        Set<String> nodes = new LinkedHashSet<>(configuredNodes);
+        Set<String> nodes = new LinkedHashSet<>(super.knownNodes());
         nodes.addAll(listNodeDirs());
         nodes.addAll(observations.keySet());
         for (String node : nodes) {
@@ -268,32 +224,27 @@ public final class HeartbeatFileMembership implements Membership {
         publishIfChanged(ticker.getAsLong());
     }
 
+    /** @return the node's observation now; a node never seen with a file is not recorded */
     private Observation observe(String node, long now) {
         String value = readValue(nodesDir.resolve(node).resolve(ALIVE));
-        return observations.compute(node, (n, prev) ->
-                prev == null || !Objects.equals(prev.value, value) ? new Observation(value, now) : prev);
+        Observation o = observations.compute(node, (n, prev) -> {
+            if (prev == null) {
+                // No file and never seen: nothing to remember (isAlive("typo") stays unknown).
+                return value == null ? null : new Observation(value, now);
+            }
+            return Objects.equals(prev.value, value) ? prev : new Observation(value, now);
+        });
+        return o != null ? o : new Observation(null, now);
     }
 
     private void publishIfChanged(long now) {
-        Set<String> live = new TreeSet<>();
+        Set<String> alive = new TreeSet<>();
         observations.forEach((node, o) -> {
             if (o.aliveAt(now, leaseNanos)) {
-                live.add(node);
+                alive.add(node);
             }
         });
-        publishLock.lock();
-        try {
-            if (closed.get() || live.equals(published)) {
-                return;
-            }
-            Set<String> before = published;
-            Set<String> after = Set.copyOf(live);
-            published = after;
-            LOG.info("live nodes changed: {} -> {}", new TreeSet<>(before), live);
-            notifier.publish(l -> l.onMembershipChange(after));
-        } finally {
-            publishLock.unlock();
-        }
+        publish(alive);
     }
 
     private Set<String> listNodeDirs() {

@@ -1,12 +1,9 @@
 package io.migrate.ha.fixed;
 
 import io.migrate.error.Require;
-import io.migrate.ha.internal.LeadershipStates;
-import io.migrate.ha.spi.LeaderElection;
-import io.migrate.ha.spi.LeadershipListener;
+import io.migrate.ha.internal.AbstractLeaderElection;
 import io.migrate.ha.spi.LeadershipState;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Leadership fixed by configuration: the node whose id equals the configured leader id leads,
@@ -17,11 +14,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Thread-safety: all methods may be called from any thread; no thread is owned except the
  * notifier ({@code migrate-ha-leader-N}). {@link #close()} is idempotent.
  */
-public final class FixedLeaderElection implements LeaderElection {
-    private final String nodeId;
+public final class FixedLeaderElection extends AbstractLeaderElection {
     private final String leaderId;
-    private final LeadershipStates states;
-    private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
      * @param nodeId this node's id
@@ -29,37 +23,23 @@ public final class FixedLeaderElection implements LeaderElection {
      * @throws io.migrate.error.ConfigurationException if either is blank
      */
     public FixedLeaderElection(String nodeId, String leaderId) {
-        this.nodeId = Require.nonBlank("nodeId", nodeId);
+        super(Require.nonBlank("nodeId", nodeId));
         this.leaderId = Require.nonBlank("leader", leaderId);
-        this.states = new LeadershipStates(nodeId);
-    }
-
-    @Override
-    public String nodeId() {
-        return nodeId;
     }
 
     /** Moves to LEADER or NOT_LEADER at once (listeners are told). */
     @Override
-    public void start() {
-        if (closed.get()) {
-            throw new IllegalStateException("election is closed");
-        }
+    protected void doStart() {
         revalidate();
-    }
-
-    @Override
-    public LeadershipState state() {
-        return states.get();
     }
 
     /** @return LEADER iff this node is the configured leader (and not closed) */
     @Override
     public LeadershipState revalidate() {
-        if (closed.get()) {
+        if (isClosed()) {
             return LeadershipState.NOT_LEADER;
         }
-        return states.set(nodeId.equals(leaderId) ? LeadershipState.LEADER : LeadershipState.NOT_LEADER,
+        return states.set(nodeId().equals(leaderId) ? LeadershipState.LEADER : LeadershipState.NOT_LEADER,
                 "configured leader is " + leaderId);
     }
 
@@ -69,19 +49,7 @@ public final class FixedLeaderElection implements LeaderElection {
     }
 
     @Override
-    public void addListener(LeadershipListener listener) {
-        states.add(listener);
-    }
-
-    @Override
-    public void removeListener(LeadershipListener listener) {
-        states.remove(listener);
-    }
-
-    @Override
-    public void close() {
-        if (closed.compareAndSet(false, true)) {
-            states.close();
-        }
+    protected void doClose() {
+        // nothing owned besides the notifier
     }
 }

@@ -10,6 +10,7 @@ import io.migrate.ha.spi.Membership;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * {@code ha.type=static}: a fixed leader ({@code ha.static.leader}) or the holder of a virtual
@@ -51,7 +52,7 @@ public final class StaticHaProvider implements HaProvider {
                 .vip(parseAddress(vip.get()))
                 .pollInterval(p.duration(VIP_POLL, VipLeaderElection.DEFAULT_POLL_INTERVAL));
         p.optional(KEEPALIVED_STATE).map(Path::of).ifPresent(b::keepalivedState);
-        return b.build();
+        return HaProperties.build(Map.of("pollInterval", VIP_POLL), "static.vip", b::build);
     }
 
     private static InetAddress parseAddress(String literal) {
@@ -80,12 +81,13 @@ public final class StaticHaProvider implements HaProvider {
      */
     public static HeartbeatFileMembership heartbeatMembership(HaContext context) {
         HaProperties p = new HaProperties(context);
-        return HeartbeatFileMembership.builder()
-                .nodeId(context.nodeId())
-                .taskRoot(context.taskRoot())
-                .heartbeatInterval(p.duration("heartbeat.interval", HeartbeatFileMembership.DEFAULT_HEARTBEAT_INTERVAL))
-                .nodeLease(p.duration("heartbeat.nodeLease", HeartbeatFileMembership.DEFAULT_NODE_LEASE))
-                .knownNodes(p.list("nodes"))
-                .build();
+        return HaProperties.build(Map.of("heartbeatInterval", "heartbeat.interval", "nodeLease", "heartbeat.nodeLease"),
+                "heartbeat", () -> HeartbeatFileMembership.builder()
+                        .nodeId(context.nodeId())
+                        .taskRoot(context.taskRoot())
+                        .heartbeatInterval(p.duration("heartbeat.interval", HeartbeatFileMembership.DEFAULT_HEARTBEAT_INTERVAL))
+                        .nodeLease(p.duration("heartbeat.nodeLease", HeartbeatFileMembership.DEFAULT_NODE_LEASE))
+                        .knownNodes(p.list("nodes"))
+                        .build());
     }
 }

@@ -139,6 +139,37 @@ public final class HaProperties {
     }
 
     /**
+     * Builds with a builder whose settings are named without prefix; a rejected setting is
+     * reported under the property key an operator writes ({@code nodeLease} becomes
+     * {@code ha.heartbeat.nodeLease}).
+     *
+     * @param keys builder setting to property key without prefix, e.g. {@code nodeLease ->
+     *     heartbeat.nodeLease}; settings not listed are prefixed with {@code section.}
+     * @param section prefix for settings not in {@code keys}, e.g. {@code ctdb}
+     * @param build the build call
+     * @param <T> what is built
+     * @return what was built
+     * @throws ConfigurationException naming the property key
+     */
+    public static <T> T build(Map<String, String> keys, String section, java.util.function.Supplier<T> build) {
+        try {
+            return build.get();
+        } catch (ConfigurationException e) {
+            if (e.key().startsWith(PREFIX)) {
+                throw e;
+            }
+            String key = fullKey(keys.getOrDefault(e.key(), section + "." + e.key()));
+            String message = e.getMessage();
+            String marker = e.key() + ": ";
+            int at = message.indexOf(marker);
+            ConfigurationException renamed = new ConfigurationException(key,
+                    at < 0 ? message : message.substring(at + marker.length()));
+            renamed.initCause(e);
+            throw renamed;
+        }
+    }
+
+    /**
      * @param key key without prefix
      * @param defaultValue used when absent
      * @return true for {@code true}, false for {@code false} (any case)

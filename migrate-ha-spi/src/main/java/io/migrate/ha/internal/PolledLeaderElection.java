@@ -1,37 +1,30 @@
 package io.migrate.ha.internal;
 
-import io.migrate.ha.spi.LeaderElection;
-import io.migrate.ha.spi.LeadershipListener;
 import io.migrate.ha.spi.LeadershipState;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * A {@link LeaderElection} whose state is a check run at a fixed poll interval (an address
- * lookup, a {@code ctdb} command) and on every {@link #revalidate()}.
+ * A leader election whose state is a check run at a fixed poll interval (an address lookup, a
+ * {@code ctdb} command) and on every {@link #revalidate()}.
  *
  * <p>Internal: not part of the API. Threads owned: one poller ({@code migrate-<role>-N}) and the
  * notifier of {@link LeadershipStates}. Checks never overlap: the poller and revalidate callers
  * take {@link #checkLock} in turn, so a slow old answer cannot overwrite a newer one.
  */
-public abstract class PolledLeaderElection implements LeaderElection {
+public abstract class PolledLeaderElection extends AbstractLeaderElection {
     private static final Logger LOG = LoggerFactory.getLogger(PolledLeaderElection.class);
 
-    private final String nodeId;
     private final Duration pollInterval;
     private final String role;
-    private final LeadershipStates states;
     /** Serialises checks; held across the check's I/O by design (one check at a time). */
     private final ReentrantLock checkLock = new ReentrantLock();
-    private final AtomicBoolean started = new AtomicBoolean();
-    private final AtomicBoolean closed = new AtomicBoolean();
     private volatile ScheduledExecutorService poller;
 
     /**
@@ -40,10 +33,9 @@ public abstract class PolledLeaderElection implements LeaderElection {
      * @param role thread name role, e.g. {@code ha-vip}
      */
     protected PolledLeaderElection(String nodeId, Duration pollInterval, String role) {
-        this.nodeId = nodeId;
+        super(nodeId);
         this.pollInterval = pollInterval;
         this.role = role;
-        this.states = new LeadershipStates(nodeId);
     }
 
     /**
@@ -62,18 +54,7 @@ public abstract class PolledLeaderElection implements LeaderElection {
     }
 
     @Override
-    public final String nodeId() {
-        return nodeId;
-    }
-
-    @Override
-    public final void start() {
-        if (closed.get()) {
-            throw new IllegalStateException("election is closed");
-        }
-        if (!started.compareAndSet(false, true)) {
-            return;
-        }
+    protected final void doStart() {
         onStart();
         ScheduledExecutorService p = Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory(role));
         poller = p;
@@ -81,13 +62,8 @@ public abstract class PolledLeaderElection implements LeaderElection {
     }
 
     @Override
-    public final LeadershipState state() {
-        return states.get();
-    }
-
-    @Override
     public final LeadershipState revalidate() {
-        if (closed.get()) {
+        if (isClosed()) {
             return LeadershipState.NOT_LEADER;
         }
         checkLock.lock();
@@ -96,10 +72,10 @@ public abstract class PolledLeaderElection implements LeaderElection {
             try {
                 fresh = check();
             } catch (RuntimeException e) {
-                LOG.warn("leadership check of node {} failed; state UNKNOWN", nodeId, e);
+                LOG.warn("leadership check of node {} failed; state UNKNOWN", nodeId(), e);
                 fresh = LeadershipState.UNKNOWN;
             }
-            if (closed.get()) {
+            if (isClosed()) {
                 return LeadershipState.NOT_LEADER;
             }
             states.set(fresh, "checked");
@@ -110,7 +86,7 @@ public abstract class PolledLeaderElection implements LeaderElection {
     }
 
     private void pollSafely() {
-        MDC.put("node", nodeId);
+        MDC.put("node", nodeId());
         try {
             revalidate();
         } finally {
@@ -119,37 +95,11 @@ public abstract class PolledLeaderElection implements LeaderElection {
     }
 
     @Override
-    public final void addListener(LeadershipListener listener) {
-        states.add(listener);
-    }
-
-    @Override
-    public final void removeListener(LeadershipListener listener) {
-        states.remove(listener);
-    }
-
-    @Override
-    public final void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
+    protected final void doClose() {
         ScheduledExecutorService p = poller;
         if (p != null) {
-            p.shutdownNow();
-            try {
-                if (!p.awaitTermination(5, TimeUnit.SECONDS)) {
-                    LOG.warn("leadership poller of node {} did not stop within 5 s", nodeId);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            Executors2.stop(p, true, "leadership poller of node " + nodeId());
         }
         onClose();
-        states.close();
-    }
-
-    /** @return whether {@link #close()} was called */
-    protected final boolean isClosed() {
-        return closed.get();
     }
 }

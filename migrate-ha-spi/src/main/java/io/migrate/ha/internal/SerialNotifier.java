@@ -1,13 +1,11 @@
 package io.migrate.ha.internal;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,26 +63,9 @@ public final class SerialNotifier<L> implements AutoCloseable {
         }
     }
 
-    /**
-     * Delivers what is queued, then stops the thread, waiting at most {@code wait}. Idempotent.
-     *
-     * @param wait bound on the wait for queued notifications
-     */
-    public void close(Duration wait) {
-        thread.shutdown();
-        try {
-            if (!thread.awaitTermination(wait.toMillis(), TimeUnit.MILLISECONDS)) {
-                thread.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            thread.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Same as {@code close(Duration.ofSeconds(5))}. */
+    /** Delivers what is queued, then stops the thread within {@link Executors2#STOP_WAIT}. Idempotent. */
     @Override
     public void close() {
-        close(Duration.ofSeconds(5));
+        Executors2.stop(thread, false, "HA notifier");
     }
 }

@@ -153,6 +153,8 @@ class HeartbeatFileMembershipTest {
         assertThat(observer.isAlive("node-b")).isFalse();
         beat(membership("node-b", nodeClock, INTERVAL));
         assertThat(observer.isAlive("node-b")).isTrue();
+        assertThat(observer.isAlive("no-such-node")).isFalse();
+        assertThat(observer.knownNodes()).doesNotContain("no-such-node");
     }
 
     @Test

@@ -25,6 +25,13 @@ class VipLeaderElectionTest {
     @TempDir
     Path dir;
 
+    /** As a notify script should: {@code echo $3 > f.tmp && mv f.tmp f}, never a torn read. */
+    private static void writeState(Path state, String content) throws Exception {
+        Path tmp = state.resolveSibling(state.getFileName() + ".tmp");
+        Files.writeString(tmp, content);
+        Files.move(tmp, state, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
     private static VipLeaderElection election(String vip, Path keepalived) throws Exception {
         VipLeaderElection.Builder b = VipLeaderElection.builder().nodeId("node-a")
                 .vip(InetAddress.getByName(vip)).pollInterval(Duration.ofMillis(20));
@@ -56,14 +63,14 @@ class VipLeaderElectionTest {
         try (VipLeaderElection e = election(LOCAL, state);
                 VipLeaderElection absent = election(NOT_LOCAL, state)) {
             assertThat(e.revalidate()).as("no state written yet").isEqualTo(LeadershipState.UNKNOWN);
-            Files.writeString(state, "MASTER\n");
+            writeState(state, "MASTER\n");
             assertThat(e.revalidate()).isEqualTo(LeadershipState.LEADER);
             assertThat(absent.revalidate()).as("MASTER but no VIP").isEqualTo(LeadershipState.NOT_LEADER);
-            Files.writeString(state, "BACKUP\n");
+            writeState(state, "BACKUP\n");
             assertThat(e.revalidate()).as("stale VIP after a failover").isEqualTo(LeadershipState.NOT_LEADER);
-            Files.writeString(state, "FAULT\n");
+            writeState(state, "FAULT\n");
             assertThat(e.revalidate()).isEqualTo(LeadershipState.NOT_LEADER);
-            Files.writeString(state, "garbage\n");
+            writeState(state, "garbage\n");
             assertThat(e.revalidate()).isEqualTo(LeadershipState.UNKNOWN);
         }
     }
@@ -71,7 +78,7 @@ class VipLeaderElectionTest {
     @Test
     void pollerDeliversTransitionsInOrderFromOneNamedThread() throws Exception {
         Path state = dir.resolve("vrrp.state");
-        Files.writeString(state, "MASTER\n");
+        writeState(state, "MASTER\n");
         List<String> events = new CopyOnWriteArrayList<>();
         List<String> threads = new CopyOnWriteArrayList<>();
         try (VipLeaderElection e = election(LOCAL, state)) {
@@ -81,9 +88,9 @@ class VipLeaderElectionTest {
             });
             e.start();
             await().atMost(Duration.ofSeconds(10)).until(() -> events.size() == 1);
-            Files.writeString(state, "BACKUP\n");
+            writeState(state, "BACKUP\n");
             await().atMost(Duration.ofSeconds(10)).until(() -> events.size() == 2);
-            Files.writeString(state, "MASTER\n");
+            writeState(state, "MASTER\n");
             await().atMost(Duration.ofSeconds(10)).until(() -> events.size() == 3);
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> events.size() == 4);

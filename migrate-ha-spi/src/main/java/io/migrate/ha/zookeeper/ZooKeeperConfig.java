@@ -1,0 +1,169 @@
+package io.migrate.ha.zookeeper;
+
+import io.migrate.error.ConfigurationException;
+import io.migrate.error.Require;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Set;
+
+/**
+ * Immutable configuration shared by {@link ZooKeeperLeaderElection} and
+ * {@link ZooKeeperMembership}. Build with {@link #builder()}; {@link Builder#build()} validates.
+ *
+ * <p>Defaults: session timeout 15 s, connection timeout 5 s, base path {@code /migrate},
+ * revalidate timeout 3 s. The leader latch lives under {@code <basePath>/leader}, members under
+ * {@code <basePath>/members/<node>}. Thread-safe (immutable).
+ */
+public final class ZooKeeperConfig {
+    /** Default session timeout: how long a silent leader keeps its latch node. */
+    public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(15);
+    /** Default connection timeout. */
+    public static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(5);
+    /** Default bound on {@code revalidate()} and {@code isAlive()} round trips. */
+    public static final Duration DEFAULT_REVALIDATE_TIMEOUT = Duration.ofSeconds(3);
+    /** Default base path. */
+    public static final String DEFAULT_BASE_PATH = "/migrate";
+
+    private final String nodeId;
+    private final String connectString;
+    private final Duration sessionTimeout;
+    private final Duration connectionTimeout;
+    private final Duration revalidateTimeout;
+    private final String basePath;
+    private final Set<String> knownNodes;
+
+    private ZooKeeperConfig(Builder b) {
+        this.nodeId = b.nodeId;
+        this.connectString = b.connectString;
+        this.sessionTimeout = b.sessionTimeout;
+        this.connectionTimeout = b.connectionTimeout;
+        this.revalidateTimeout = b.revalidateTimeout;
+        this.basePath = b.basePath;
+        this.knownNodes = Set.copyOf(b.knownNodes);
+    }
+
+    /** @return a builder with the defaults */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return this node's id (latch participant id and member node name) */
+    public String nodeId() {
+        return nodeId;
+    }
+
+    /** @return the ensemble, {@code host:port,host:port} */
+    public String connectString() {
+        return connectString;
+    }
+
+    /** @return the requested session timeout */
+    public Duration sessionTimeout() {
+        return sessionTimeout;
+    }
+
+    /** @return the connection timeout */
+    public Duration connectionTimeout() {
+        return connectionTimeout;
+    }
+
+    /** @return the bound on synchronous checks */
+    public Duration revalidateTimeout() {
+        return revalidateTimeout;
+    }
+
+    /** @return the base znode path */
+    public String basePath() {
+        return basePath;
+    }
+
+    /** @return nodes known before they first register */
+    public Set<String> knownNodes() {
+        return knownNodes;
+    }
+
+    String latchPath() {
+        return basePath + "/leader";
+    }
+
+    String membersPath() {
+        return basePath + "/members";
+    }
+
+    /** Mutable builder. Not thread-safe. */
+    public static final class Builder {
+        private String nodeId;
+        private String connectString;
+        private Duration sessionTimeout = DEFAULT_SESSION_TIMEOUT;
+        private Duration connectionTimeout = DEFAULT_CONNECTION_TIMEOUT;
+        private Duration revalidateTimeout = DEFAULT_REVALIDATE_TIMEOUT;
+        private String basePath = DEFAULT_BASE_PATH;
+        private Set<String> knownNodes = Set.of();
+
+        private Builder() {
+        }
+
+        /** @param nodeId this node's id; required, no {@code /} */
+        public Builder nodeId(String nodeId) {
+            this.nodeId = nodeId;
+            return this;
+        }
+
+        /** @param connectString the ensemble; required */
+        public Builder connectString(String connectString) {
+            this.connectString = connectString;
+            return this;
+        }
+
+        /** @param timeout session timeout; default 15 s (the server may clamp it) */
+        public Builder sessionTimeout(Duration timeout) {
+            this.sessionTimeout = timeout;
+            return this;
+        }
+
+        /** @param timeout connection timeout; default 5 s */
+        public Builder connectionTimeout(Duration timeout) {
+            this.connectionTimeout = timeout;
+            return this;
+        }
+
+        /** @param timeout bound on revalidate/isAlive round trips; default 3 s */
+        public Builder revalidateTimeout(Duration timeout) {
+            this.revalidateTimeout = timeout;
+            return this;
+        }
+
+        /** @param path base znode, absolute, no trailing slash; default {@code /migrate} */
+        public Builder basePath(String path) {
+            this.basePath = path;
+            return this;
+        }
+
+        /** @param nodes nodes known before they first register */
+        public Builder knownNodes(Collection<String> nodes) {
+            this.knownNodes = Set.copyOf(nodes);
+            return this;
+        }
+
+        /**
+         * @return the validated configuration
+         * @throws ConfigurationException naming the bad setting
+         */
+        public ZooKeeperConfig build() {
+            Require.nonBlank("nodeId", nodeId);
+            if (nodeId.contains("/")) {
+                throw new ConfigurationException("nodeId", "must not contain '/', was '" + nodeId + "'");
+            }
+            Require.nonBlank("connectString", connectString);
+            Require.positive("sessionTimeout", sessionTimeout);
+            Require.positive("connectionTimeout", connectionTimeout);
+            Require.positive("revalidateTimeout", revalidateTimeout);
+            Require.nonBlank("basePath", basePath);
+            if (!basePath.startsWith("/") || (basePath.length() > 1 && basePath.endsWith("/"))) {
+                throw new ConfigurationException("basePath",
+                        "must be an absolute znode path without trailing '/', was '" + basePath + "'");
+            }
+            return new ZooKeeperConfig(this);
+        }
+    }
+}
