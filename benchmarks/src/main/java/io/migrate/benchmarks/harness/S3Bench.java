@@ -44,6 +44,7 @@ final class S3Bench {
 
     void run(boolean big, boolean small) throws Exception {
         Files.createDirectories(work);
+        Bench.deleteTree(work.resolve("store")); // leftovers of an interrupted run
         try (S3ProxyServer server = S3ProxyServer.start(o.s3proxyJar(), work, "1g");
              S3Client sync = S3Clients.sync(server.endpoint(), S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)) {
             sync.createBucket(b -> b.bucket(BUCKET));
