@@ -217,6 +217,11 @@ public final class Harness {
             return i("small-count", 10_000, 1_000);
         }
 
+        /** Runs of the small-files comparison (10,000 files take minutes per run on 2 loaded cores). */
+        int smallRuns() {
+            return i("small-runs", 1, 1);
+        }
+
         int smallThreads() {
             return i("small-threads", 16, 16);
         }

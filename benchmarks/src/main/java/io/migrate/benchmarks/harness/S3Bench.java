@@ -186,7 +186,7 @@ final class S3Bench {
              ParallelFileMover mover = ParallelFileMover.builder(transport).config(MoverConfig.builder()
                      .allowSourceRoot(src).threads(t).build()).build()) {
             mover.start();
-            for (int round = 0; round < o.runs(); round++) {
+            for (int round = 0; round < o.smallRuns(); round++) {
                 for (int i = 0; i < order.size(); i++) {
                     String who = order.get((i + round) % order.size());
                     String prefix = "small-" + round + "-" + i;
@@ -230,7 +230,7 @@ final class S3Bench {
         }
         report.h2(String.format("2. %,d × 64 KiB files → local S3", count));
         report.p("Same source tree (50 directories), same server, same run; contenders alternate. Median of "
-                + o.runs() + " runs.");
+                + o.smallRuns() + " run(s).");
         double peer = Bench.median(rates.get(rcloneName));
         report.row("contender", "median files/s", "vs rclone", "runs files/s", "load avg at start");
         for (String n : order) {
