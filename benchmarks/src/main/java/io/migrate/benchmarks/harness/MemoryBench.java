@@ -45,7 +45,9 @@ final class MemoryBench {
         String load = Bench.load();
         String out;
         try (ChildJvm child = ChildJvm.start("memory-child", work, MemoryChild.class,
-                List.of("-Xmx512m", "-XX:-UseSerialGC", "-XX:+UseG1GC", "-XX:TieredStopAtLevel=4"),
+                // heap fixed and touched up front, so RSS growth would be anything but the Java heap
+                List.of("-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch", "-XX:-UseSerialGC", "-XX:+UseG1GC",
+                        "-XX:TieredStopAtLevel=4"),
                 src.toString(), dst.toString(), Integer.toString(rounds))) {
             int rc = child.awaitExit(Duration.ofMinutes(30));
             out = child.output();
@@ -60,9 +62,11 @@ final class MemoryBench {
             String[] f = line.trim().split(" ");
             switch (f[0]) {
                 case "SAMPLE" -> samples.add(new long[] {Long.parseLong(f[1]), Long.parseLong(f[2]),
-                    Long.parseLong(f[3])});
+                    Long.parseLong(f[3]), Long.parseLong(f[4]), Long.parseLong(f[5]), Long.parseLong(f[6])});
                 case "ROUND" -> roundEnds.add(new long[] {Long.parseLong(f[1]), Long.parseLong(f[2]),
-                    Long.parseLong(f[3]), samples.isEmpty() ? -1 : samples.get(samples.size() - 1)[1]});
+                    Long.parseLong(f[3]), samples.isEmpty() ? -1 : samples.get(samples.size() - 1)[1],
+                    samples.isEmpty() ? -1 : samples.get(samples.size() - 1)[3],
+                    samples.isEmpty() ? -1 : samples.get(samples.size() - 1)[5]});
                 case "RESULT" -> result = new long[] {Long.parseLong(f[1]), Long.parseLong(f[2]),
                     Long.parseLong(f[3]), Long.parseLong(f[4])};
                 default -> {
@@ -75,7 +79,11 @@ final class MemoryBench {
         long endMs = samples.get(samples.size() - 1)[0];
         long firstHalfMax = 0;
         long secondHalfMax = 0;
+        long maxHeapCommitted = 0;
+        long maxDirect = 0;
         for (long[] s : samples) {
+            maxHeapCommitted = Math.max(maxHeapCommitted, s[3]);
+            maxDirect = Math.max(maxDirect, s[5]);
             if (s[0] < endMs / 2) {
                 firstHalfMax = Math.max(firstHalfMax, s[1]);
             } else {
@@ -86,7 +94,7 @@ final class MemoryBench {
         double gib = result[3] / (double) Bench.GIB;
         double secs = roundEnds.get(roundEnds.size() - 1)[1] / 1000.0;
         report.h2(String.format("5. Mover memory while moving %.1f GiB of mixed sizes", gib));
-        report.p(String.format("A child JVM (`-Xmx512m`, G1) with a default mover (4 threads, 8 MiB ranges, 256 MiB "
+        report.p(String.format("A child JVM (`-Xms256m -Xmx256m -XX:+AlwaysPreTouch`, G1: the heap is resident from the start, so RSS growth would be memory outside the Java heap) with a default mover (4 threads, 8 MiB ranges, 256 MiB "
                 + "buffer cap, fsync on) moves a %.0f MiB source tree (1 × 512 MiB, 3 × 128 MiB, 100 × 1 MiB, "
                 + "1000 × 64 KiB, random data) %d times POSIX → POSIX in tasks of up to 500 files, two tasks at "
                 + "once; each round's output is deleted after it. RSS is sampled every 250 ms from "
@@ -100,11 +108,14 @@ final class MemoryBench {
         report.row("max RSS, first half of the run", String.format("%.0f MiB", firstHalfMax / 1024.0));
         report.row("max RSS, second half of the run", String.format("%.0f MiB (%+.0f MiB)", secondHalfMax / 1024.0,
                 growthMiB));
-        StringBuilder perRoundRss = new StringBuilder();
+        report.row("max committed Java heap / max direct buffers", String.format("%.0f / %.0f MiB",
+                maxHeapCommitted / (double) Bench.MIB, maxDirect / (double) Bench.MIB));
+        StringBuilder rows = new StringBuilder();
         for (long[] r : roundEnds) {
-            perRoundRss.append(perRoundRss.length() == 0 ? "" : ", ").append(r[3] / 1024);
+            rows.append(rows.length() == 0 ? "" : ", ").append(r[3] / 1024).append(" / ")
+                    .append(r[4] / Bench.MIB).append(" / ").append(r[5] / Bench.MIB);
         }
-        report.row("RSS MiB at the end of each round", perRoundRss.toString());
+        report.row("RSS / committed heap / direct MiB at the end of each round", rows.toString());
         report.endTable();
         report.result("memory.rssGrowthMiB", growthMiB);
         Bench.deleteTree(dst);

@@ -7,6 +7,9 @@ import io.migrate.result.TaskResult;
 import io.migrate.task.MigrationTask;
 import io.migrate.transport.posix.PosixTransport;
 import java.io.IOException;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +24,8 @@ import java.util.stream.Stream;
 /**
  * Item 5, the child JVM: moves the source tree {@code rounds} times POSIX → POSIX with a default
  * mover (fsync on), deleting each round's output, while a sampler records this process's RSS and
- * the buffer pool's use every 250 ms. Prints {@code SAMPLE ms rssKiB poolBytes} lines, then
+ * the buffer pool's use every 250 ms. Prints {@code SAMPLE ms rssKiB poolHighWater heapCommitted heapUsed
+ * directBytes} lines, then
  * {@code ROUND}, and finally {@code RESULT vmHwmKiB poolHighWater poolCapacity bytesMoved}.
  *
  * <p>Arguments: source dir, target dir, rounds.
@@ -43,6 +47,7 @@ public final class MemoryChild {
             files = s.filter(Files::isRegularFile).map(p -> src.relativize(p).toString()).sorted().toList();
         }
         long start = System.nanoTime();
+        MemoryMXBean heap = ManagementFactory.getMemoryMXBean();
         long moved = 0;
         ExecutorService callers = Executors.newFixedThreadPool(2);
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -54,9 +59,10 @@ public final class MemoryChild {
              ParallelFileMover mover = ParallelFileMover.builder(transport)
                      .config(MoverConfig.builder().allowSourceRoot(src).build()).build()) {
             mover.start();
-            sampler.scheduleAtFixedRate(() -> System.out.printf("SAMPLE %d %d %d%n",
-                    (System.nanoTime() - start) / 1_000_000, status("VmRSS"), mover.bufferCapacityBytes() > 0
-                            ? mover.bufferHighWaterBytes() : 0), 0, 250, TimeUnit.MILLISECONDS);
+            sampler.scheduleAtFixedRate(() -> System.out.printf("SAMPLE %d %d %d %d %d %d%n",
+                    (System.nanoTime() - start) / 1_000_000, status("VmRSS"), mover.bufferHighWaterBytes(),
+                    heap.getHeapMemoryUsage().getCommitted(), heap.getHeapMemoryUsage().getUsed(), direct()),
+                    0, 250, TimeUnit.MILLISECONDS);
             for (int round = 0; round < rounds; round++) {
                 Path out = dst.resolve("r" + round);
                 List<Future<TaskResult>> results = new ArrayList<>();
@@ -84,6 +90,16 @@ public final class MemoryChild {
             sampler.shutdownNow();
             callers.shutdownNow();
         }
+    }
+
+    /** @return bytes of direct buffers the JVM has allocated (the mover's pool and NIO's temporary ones) */
+    static long direct() {
+        for (BufferPoolMXBean b : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+            if (b.getName().equals("direct")) {
+                return b.getMemoryUsed();
+            }
+        }
+        return -1;
     }
 
     /** A {@code /proc/self/status} field in KiB. */
