@@ -1,6 +1,5 @@
 package io.migrate.benchmarks.harness;
 
-import io.migrate.worker.ExecutionContext;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.FileVisitResult;
@@ -12,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /** Small helpers shared by the harness sections: statistics, processes, files, load average. */
@@ -122,29 +120,5 @@ final class Bench {
     /** Drops clean pages so a run does not find its output of the previous run in the cache (best effort). */
     static void sync() {
         firstLine("sync");
-    }
-
-    /** An execution context that is never cancelled (the harness drives the mover directly). */
-    static final class Context implements ExecutionContext {
-        private final String runId = UUID.randomUUID().toString();
-
-        @Override
-        public String node() {
-            return "bench";
-        }
-
-        @Override
-        public String runId() {
-            return runId;
-        }
-
-        @Override
-        public boolean isCancelled() {
-            return false;
-        }
-
-        @Override
-        public void progress(long bytesDone, int filesDone) {
-        }
     }
 }

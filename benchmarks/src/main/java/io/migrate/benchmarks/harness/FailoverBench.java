@@ -144,25 +144,10 @@ final class FailoverBench {
                         cluster.getConnectString(), "zk-" + i, Long.toString(sessionMs)));
             }
             int[] leader = {-1};
-            await(() -> {
-                for (int i = 0; i < 3; i++) {
-                    if (lastState(children.get(i)).equals("LEADER")) {
-                        leader[0] = i;
-                        return true;
-                    }
-                }
-                return false;
-            }, 120, "no ZooKeeper leader");
+            await(() -> (leader[0] = leaderAmong(children, -1)) >= 0, 120, "no ZooKeeper leader");
             long t0 = System.nanoTime();
             children.get(leader[0]).kill();
-            await(() -> {
-                for (int i = 0; i < 3; i++) {
-                    if (i != leader[0] && lastState(children.get(i)).equals("LEADER")) {
-                        return true;
-                    }
-                }
-                return false;
-            }, 120, "no new ZooKeeper leader");
+            await(() -> leaderAmong(children, leader[0]) >= 0, 120, "no new ZooKeeper leader");
             double secs = (System.nanoTime() - t0) / 1e9;
             Harness.log("failover zookeeper (%s): %.1f s", label, secs);
             report.row("ZooKeeper election: leader JVM SIGKILLed → another is LEADER", label,
@@ -172,6 +157,16 @@ final class FailoverBench {
                 c.close();
             }
         }
+    }
+
+    /** @return the index of a child whose last reported state is LEADER, other than {@code except}; -1 if none */
+    private static int leaderAmong(List<ChildJvm> children, int except) {
+        for (int i = 0; i < children.size(); i++) {
+            if (i != except && lastState(children.get(i)).equals("LEADER")) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static String lastState(ChildJvm c) {

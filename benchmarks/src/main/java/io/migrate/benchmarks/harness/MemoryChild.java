@@ -5,6 +5,7 @@ import io.migrate.move.ParallelFileMover;
 import io.migrate.result.TaskOutcome;
 import io.migrate.result.TaskResult;
 import io.migrate.task.MigrationTask;
+import io.migrate.testing.TestExecutionContext;
 import io.migrate.transport.posix.PosixTransport;
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
@@ -72,7 +73,7 @@ public final class MemoryChild {
                         b.addFile(f, "r" + round + "/" + f);
                     }
                     MigrationTask task = b.build();
-                    results.add(callers.submit(() -> mover.move(task, new Bench.Context())));
+                    results.add(callers.submit(() -> mover.move(task, new TestExecutionContext("bench"))));
                 }
                 for (Future<TaskResult> f : results) {
                     TaskResult r = f.get();

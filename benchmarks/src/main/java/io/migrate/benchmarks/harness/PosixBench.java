@@ -5,6 +5,7 @@ import io.migrate.move.ParallelFileMover;
 import io.migrate.result.TaskOutcome;
 import io.migrate.result.TaskResult;
 import io.migrate.task.MigrationTask;
+import io.migrate.testing.TestExecutionContext;
 import io.migrate.transport.posix.PosixTransport;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -84,7 +85,7 @@ final class PosixBench {
                             cpuMillis = (processCpuNanos() - cpu0) / 1e6;
                         } else {
                             TaskResult r = mover.move(MigrationTask.builder().sourceRoot(src.toString())
-                                    .addFile("big.bin", "big.bin").build(), new Bench.Context());
+                                    .addFile("big.bin", "big.bin").build(), new TestExecutionContext("bench"));
                             if (r.outcome() != TaskOutcome.SUCCEEDED) {
                                 throw new IllegalStateException("mover failed: " + r);
                             }

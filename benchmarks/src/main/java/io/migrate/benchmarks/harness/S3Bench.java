@@ -7,6 +7,7 @@ import io.migrate.result.TaskResult;
 import io.migrate.s3.S3Transport;
 import io.migrate.s3.S3TransportConfig;
 import io.migrate.task.MigrationTask;
+import io.migrate.testing.TestExecutionContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,7 +106,7 @@ final class S3Bench {
                     long t0 = System.nanoTime();
                     if (who.equals(moverName)) {
                         TaskResult r = mover.move(MigrationTask.builder().sourceRoot(src.toString())
-                                .addFile("big.bin", key).build(), new Bench.Context());
+                                .addFile("big.bin", key).build(), new TestExecutionContext("bench"));
                         if (r.outcome() != TaskOutcome.SUCCEEDED) {
                             throw new IllegalStateException("mover failed: " + r);
                         }
@@ -200,7 +201,7 @@ final class S3Bench {
                                 b.addFile(n, prefix + "/" + n);
                             }
                             MigrationTask task = b.build();
-                            results.add(callers.submit(() -> mover.move(task, new Bench.Context())));
+                            results.add(callers.submit(() -> mover.move(task, new TestExecutionContext("bench"))));
                         }
                         for (Future<TaskResult> f : results) {
                             TaskResult r = f.get();
