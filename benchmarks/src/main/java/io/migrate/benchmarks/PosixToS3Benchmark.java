@@ -39,10 +39,13 @@ import software.amazon.awssdk.transfer.s3.S3TransferManager;
  * store), in one run: the S3 transport driven by the {@link ParallelFileMover} versus a single
  * {@code PutObject} versus the SDK's {@link S3TransferManager} (async Netty client, multipart).
  * Contenders alternate within each round so drift on a shared machine hits all of them alike.
- * Each upload goes to a fresh key; its object is deleted afterwards.
+ * Each upload goes to a fresh key; its object is deleted afterwards. Round 0 warms the JIT and is
+ * not counted. After each single PutObject the same object is copied server-side once, which is
+ * what the transport's commit (CopyObject from the temporary key) costs on this server.
  *
  * <p>Usage: {@code java -cp ... io.migrate.benchmarks.PosixToS3Benchmark [sizeMiB=1024] [rounds=3]
- * [moverThreads=4] [rangeMiB=16] [workDir]}. Results in {@code docs/performance.md}.
+ * [moverThreads=4] [rangeMiB=16] [workDir] [contenders=mover,direct,put,tm]}. {@code direct} is the
+ * transport with {@code directMultipartCommit(true)} (completes on the final key, no copy). Results in {@code docs/performance.md}.
  */
 public final class PosixToS3Benchmark {
     private static final long MIB = 1024 * 1024;
@@ -74,6 +77,7 @@ public final class PosixToS3Benchmark {
         int threads = args.length > 2 ? Integer.parseInt(args[2]) : 4;
         long rangeMiB = args.length > 3 ? Long.parseLong(args[3]) : 16;
         Path work = args.length > 4 ? Path.of(args[4]) : Files.createTempDirectory("migrate-bench-s3");
+        List<String> only = args.length > 5 ? List.of(args[5].split(",")) : List.of("mover", "direct", "put", "tm");
         Path src = Files.createDirectories(work.resolve("src"));
         Path file = src.resolve("big.bin");
         writeRandom(file, sizeMiB * MIB);
@@ -89,19 +93,29 @@ public final class PosixToS3Benchmark {
                      .bucket(BUCKET).credentials(EmbeddedS3.ACCESS_KEY, EmbeddedS3.SECRET_KEY)
                      .sessionsPerEndpoint(threads).staleUploadSweepInterval(Duration.ZERO).build());
              ParallelFileMover mover = ParallelFileMover.builder(transport).config(MoverConfig.builder()
+                     .allowSourceRoot(src).threads(threads).rangeSize(rangeMiB * MIB).build()).build();
+             S3Transport directTransport = S3Transport.create(transport.config().toBuilder()
+                     .directMultipartCommit(true).build());
+             ParallelFileMover directMover = ParallelFileMover.builder(directTransport).config(MoverConfig.builder()
                      .allowSourceRoot(src).threads(threads).rangeSize(rangeMiB * MIB).build()).build()) {
             mover.start();
+            directMover.start();
             long size = Files.size(file);
-            for (int round = 0; round < rounds; round++) {
-                List<String> order = List.of("mover+S3Transport", "single PutObject", "S3TransferManager");
+            for (int round = 0; round <= rounds; round++) {
+                List<String> order = List.of("mover+S3Transport", "single PutObject", "S3TransferManager",
+                        "mover+S3Transport direct commit");
+                List<String> codes = List.of("mover", "put", "tm", "direct");
                 for (int i = 0; i < order.size(); i++) {
                     String who = order.get((i + round) % order.size());
+                    if (!only.contains(codes.get(order.indexOf(who)))) {
+                        continue;
+                    }
                     String key = "bench/" + UUID.randomUUID();
                     long t0 = System.nanoTime();
                     try {
-                        upload(who, key, file, src, mover, sync, tm);
+                        upload(who, key, file, src, who.equals(order.get(3)) ? directMover : mover, sync, tm);
                     } catch (RuntimeException e) {
-                        System.out.printf("round %d  %-20s FAILED: %s%n", round + 1, who, e);
+                        System.out.printf("round %d  %-20s FAILED: %s%n", round, who, e);
                         continue;
                     }
                     double secs = (System.nanoTime() - t0) / 1e9;
@@ -109,10 +123,28 @@ public final class PosixToS3Benchmark {
                     if (stored != size) {
                         throw new IllegalStateException(who + " stored " + stored + " bytes of " + size);
                     }
+                    if (who.equals(order.get(1))) {
+                        // What the transport's commit costs on this server: one server-side copy.
+                        String copy = key + ".copy";
+                        long c0 = System.nanoTime();
+                        sync.copyObject(b -> b.sourceBucket(BUCKET).sourceKey(key).destinationBucket(BUCKET)
+                                .destinationKey(copy));
+                        double csecs = (System.nanoTime() - c0) / 1e9;
+                        sync.deleteObject(b -> b.bucket(BUCKET).key(copy));
+                        System.out.printf("round %d  %-20s %7.2f s  (server-side CopyObject of the same object)%n",
+                                round, "CopyObject", csecs);
+                        if (round > 0) {
+                            results.computeIfAbsent("server-side CopyObject (commit cost)", k -> new ArrayList<>())
+                                    .add(size / (double) MIB / csecs);
+                        }
+                    }
                     sync.deleteObject(b -> b.bucket(BUCKET).key(key));
                     double mibs = size / (double) MIB / secs;
-                    results.computeIfAbsent(who, k -> new ArrayList<>()).add(mibs);
-                    System.out.printf("round %d  %-20s %7.2f s  %7.1f MiB/s%n", round + 1, who, secs, mibs);
+                    System.out.printf("round %d  %-20s %7.2f s  %7.1f MiB/s%s%n", round, who, secs, mibs,
+                            round == 0 ? "  (warm-up, not counted)" : "");
+                    if (round > 0) {
+                        results.computeIfAbsent(who, k -> new ArrayList<>()).add(mibs);
+                    }
                 }
             }
         }
@@ -130,7 +162,7 @@ public final class PosixToS3Benchmark {
     private static void upload(String who, String key, Path file, Path src, ParallelFileMover mover, S3Client sync,
             S3TransferManager tm) throws InterruptedException {
         switch (who) {
-            case "mover+S3Transport" -> {
+            case "mover+S3Transport", "mover+S3Transport direct commit" -> {
                 MigrationTask task = MigrationTask.builder().sourceRoot(src.toString())
                         .addFile("big.bin", key).build();
                 TaskResult r = mover.move(task, new Context());

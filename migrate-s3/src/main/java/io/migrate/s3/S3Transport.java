@@ -3,7 +3,6 @@ package io.migrate.s3;
 import io.migrate.error.ErrorCode;
 import io.migrate.s3.internal.Endpoint;
 import io.migrate.s3.internal.S3ErrorClassifier;
-import io.migrate.s3.internal.S3Session;
 import io.migrate.s3.internal.SessionHandle;
 import io.migrate.s3.internal.SessionPool;
 import io.migrate.s3.internal.StaleUploadSweeper;

@@ -54,6 +54,7 @@ public final class S3TransportConfig {
     private final int serverErrorsBeforeFailover;
     private final ChecksumMode checksumMode;
     private final boolean readBackVerification;
+    private final boolean directMultipartCommit;
     private final long multipartCopyThreshold;
     private final long copyPartSize;
     private final Duration staleUploadAge;
@@ -83,6 +84,7 @@ public final class S3TransportConfig {
         this.serverErrorsBeforeFailover = b.serverErrorsBeforeFailover;
         this.checksumMode = b.checksumMode;
         this.readBackVerification = b.readBackVerification;
+        this.directMultipartCommit = b.directMultipartCommit;
         this.multipartCopyThreshold = b.multipartCopyThreshold;
         this.copyPartSize = b.copyPartSize;
         this.staleUploadAge = b.staleUploadAge;
@@ -120,6 +122,7 @@ public final class S3TransportConfig {
         b.serverErrorsBeforeFailover = serverErrorsBeforeFailover;
         b.checksumMode = checksumMode;
         b.readBackVerification = readBackVerification;
+        b.directMultipartCommit = directMultipartCommit;
         b.multipartCopyThreshold = multipartCopyThreshold;
         b.copyPartSize = copyPartSize;
         b.staleUploadAge = staleUploadAge;
@@ -233,6 +236,14 @@ public final class S3TransportConfig {
         return readBackVerification;
     }
 
+    /**
+     * @return whether MULTIPART uploads of more than one range go straight to the final key and
+     *     commit is their CompleteMultipartUpload (no server-side copy)
+     */
+    public boolean directMultipartCommit() {
+        return directMultipartCommit;
+    }
+
     /** @return above this size commit copies with UploadPartCopy instead of one CopyObject */
     public long multipartCopyThreshold() {
         return multipartCopyThreshold;
@@ -269,7 +280,8 @@ public final class S3TransportConfig {
                 + ", quotaErrorCodes=" + quotaErrorCodes + ", connectTimeout=" + connectTimeout
                 + ", socketTimeout=" + socketTimeout + ", apiCallAttemptTimeout=" + apiCallAttemptTimeout
                 + ", sdkRetries=" + sdkRetries + ", sessionsPerEndpoint=" + sessionsPerEndpoint
-                + ", checksumMode=" + checksumMode + ", readBackVerification=" + readBackVerification + "}";
+                + ", checksumMode=" + checksumMode + ", readBackVerification=" + readBackVerification
+                + ", directMultipartCommit=" + directMultipartCommit + "}";
     }
 
     /** Builder of {@link S3TransportConfig}; not thread-safe. */
@@ -296,6 +308,7 @@ public final class S3TransportConfig {
         private int serverErrorsBeforeFailover = 2;
         private ChecksumMode checksumMode = ChecksumMode.CRC32C;
         private boolean readBackVerification;
+        private boolean directMultipartCommit;
         private long multipartCopyThreshold = MAX_PART_SIZE;
         private long copyPartSize = 512L * 1024 * 1024;
         private Duration staleUploadAge = Duration.ofHours(24);
@@ -519,6 +532,25 @@ public final class S3TransportConfig {
          */
         public Builder readBackVerification(boolean verify) {
             this.readBackVerification = verify;
+            return this;
+        }
+
+        /**
+         * Commit MULTIPART uploads by completing them on the final key instead of copying a
+         * completed temporary object: the upload is invisible until CompleteMultipartUpload, so
+         * the commit is still atomic, and the server does not copy the data once more (on
+         * S3Proxy that copy costs as long as the upload itself). Costs: the object's user
+         * metadata is the one given to {@code open} (metadata added only at commit, such as the
+         * whole-file checksum, is not stored), and incomplete uploads live under the final keys,
+         * where the sweeper does not look (use a bucket lifecycle rule
+         * {@code AbortIncompleteMultipartUpload}). Files of one range keep the temporary key.
+         * Default false.
+         *
+         * @param direct whether to complete on the final key
+         * @return this
+         */
+        public Builder directMultipartCommit(boolean direct) {
+            this.directMultipartCommit = direct;
             return this;
         }
 

@@ -16,7 +16,6 @@ import io.migrate.transport.Upload;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -53,9 +52,8 @@ class FaultMappingTest {
     }
 
     private static S3Transport transport(URI endpoint, int sdkRetries) {
-        return S3Transport.create(S3TransportConfig.builder().endpoint(endpoint).bucket("b").credentials("AK", "SK")
-                .sdkRetries(sdkRetries).connectTimeout(Duration.ofSeconds(1))
-                .staleUploadSweepInterval(Duration.ZERO).build());
+        return S3Transport.create(S3TestSupport.scripted(endpoint, S3TransportConfig.builder())
+                .sdkRetries(sdkRetries).build());
     }
 
     /** Multipart set-up answered normally; part uploads answered by {@code onPart}. */

@@ -84,6 +84,34 @@ class MoverToS3IT {
     }
 
     @Test
+    void directMultipartCommitMovesAndSkipsToo() throws Exception {
+        RandomFiles files = new RandomFiles(RandomFiles.seed(getClass()));
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        MigrationTask.Builder task = MigrationTask.builder().sourceRoot(src.toString());
+        long[] sizes = {0, 3, 5 * MIB, 40 * MIB + 1};
+        for (int i = 0; i < sizes.length; i++) {
+            files.write(src.resolve("d" + i), sizes[i]);
+            task.addFile("d" + i, "direct/d" + i);
+        }
+        try (EmbeddedS3 server = EmbeddedS3.startTransient(BUCKET);
+             S3Transport transport = S3Transport.create(config(server.endpoint()).directMultipartCommit(true).build());
+             ParallelFileMover mover = ParallelFileMover.builder(transport)
+                     .config(moverConfig(src).rangeSize(5 * MIB).build()).build();
+             S3Client s3 = client(server.endpoint())) {
+            mover.start();
+            TaskResult r = mover.move(task.build(), new TestExecutionContext("n1"));
+            assertThat(r.outcome()).as(r.toString()).isEqualTo(TaskOutcome.SUCCEEDED);
+            for (FileResult f : r.files()) {
+                assertSameBytes(s3, f.targetKey(), src.resolve(f.sourcePath()));
+            }
+            assertThat(s3.listObjectsV2(b -> b.bucket(BUCKET).prefix(".migrate-tmp/")).contents()).isEmpty();
+            assertThat(s3.listMultipartUploads(b -> b.bucket(BUCKET)).uploads()).isEmpty();
+            TaskResult again = mover.move(task.id(null).build(), new TestExecutionContext("n1"));
+            assertThat(again.files()).extracting(FileResult::outcome).containsOnly(FileOutcome.SKIPPED_IDENTICAL);
+        }
+    }
+
+    @Test
     void anEndpointStoppedMidTransferFailsOverAndNoFileFails() throws Exception {
         RandomFiles files = new RandomFiles(RandomFiles.seed(getClass()));
         Path src = Files.createDirectories(tmp.resolve("src"));

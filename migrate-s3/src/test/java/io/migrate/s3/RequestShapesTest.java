@@ -39,9 +39,8 @@ class RequestShapesTest {
         server.close();
     }
 
-    private S3Transport transport(S3TransportConfig.Builder b) {
-        return S3Transport.create(b.endpoints(List.of(server.endpoint())).bucket("b")
-                .credentials("AK", "SK").sdkRetries(0).staleUploadSweepInterval(java.time.Duration.ZERO).build());
+    private S3TestSupport.Open open(S3TransportConfig.Builder b) {
+        return S3TestSupport.Open.of(S3TestSupport.scripted(server.endpoint(), b).build());
     }
 
     private static ByteBuffer bytes(String s) {
@@ -59,9 +58,9 @@ class RequestShapesTest {
 
     @Test
     void dellEcsWritesRangesWithARangeHeader() {
-        try (S3Transport t = transport(S3TransportConfig.builder().writeMode(S3WriteMode.OFFSET_WRITE)
-                .offsetWriteShape(RequestShape.DELL_ECS));
-             TransportSession s = t.openSession(t.endpoints().get(0))) {
+        try (S3TestSupport.Open o = open(S3TransportConfig.builder().writeMode(S3WriteMode.OFFSET_WRITE)
+                .offsetWriteShape(RequestShape.DELL_ECS))) {
+            TransportSession s = o.session();
             Upload u = s.open("dir/f", "a1", 12, 4, META);
             write(s, u, 8, "wxyz");
             write(s, u, 0, "abcd");
@@ -81,9 +80,9 @@ class RequestShapesTest {
 
     @Test
     void huaweiObsPfsWritesWithModifyAndPosition() {
-        try (S3Transport t = transport(S3TransportConfig.builder().writeMode(S3WriteMode.OFFSET_WRITE)
-                .offsetWriteShape(RequestShape.HUAWEI_OBS_PFS));
-             TransportSession s = t.openSession(t.endpoints().get(0))) {
+        try (S3TestSupport.Open o = open(S3TransportConfig.builder().writeMode(S3WriteMode.OFFSET_WRITE)
+                .offsetWriteShape(RequestShape.HUAWEI_OBS_PFS))) {
+            TransportSession s = o.session();
             Upload u = s.open("f", "a1", 8, 4, META);
             write(s, u, 4, "efgh");
             Request w = puts().get(1);
@@ -97,9 +96,9 @@ class RequestShapesTest {
     void aConfiguredShapePlugsInAnotherPlatform() {
         RequestShape shape = RequestShape.of("POST", Map.of("x-op", "write", "at", "{offset}"),
                 Map.of("X-Write-Range", "{offset}+{length}"));
-        try (S3Transport t = transport(S3TransportConfig.builder().writeMode(S3WriteMode.OFFSET_WRITE)
-                .offsetWriteShape(shape));
-             TransportSession s = t.openSession(t.endpoints().get(0))) {
+        try (S3TestSupport.Open o = open(S3TransportConfig.builder().writeMode(S3WriteMode.OFFSET_WRITE)
+                .offsetWriteShape(shape))) {
+            TransportSession s = o.session();
             Upload u = s.open("f", "a1", 8, 4, META);
             write(s, u, 4, "efgh");
             Request w = puts().get(1);
@@ -111,9 +110,9 @@ class RequestShapesTest {
 
     @Test
     void cephRgwAppendsInOrderWithPositions() {
-        try (S3Transport t = transport(S3TransportConfig.builder().writeMode(S3WriteMode.APPEND)
-                .appendDialect(AppendDialect.CEPH_RGW));
-             TransportSession s = t.openSession(t.endpoints().get(0))) {
+        try (S3TestSupport.Open o = open(S3TransportConfig.builder().writeMode(S3WriteMode.APPEND)
+                .appendDialect(AppendDialect.CEPH_RGW))) {
+            TransportSession s = o.session();
             Upload u = s.open("f", "a1", 8, 4, META);
             assertThat(server.requests()).as("open sends nothing: the first append creates the object").isEmpty();
             write(s, u, 0, "abcd");
@@ -128,9 +127,9 @@ class RequestShapesTest {
 
     @Test
     void ossAppendsWithPost() {
-        try (S3Transport t = transport(S3TransportConfig.builder().writeMode(S3WriteMode.APPEND)
-                .appendDialect(AppendDialect.ALIBABA_OSS));
-             TransportSession s = t.openSession(t.endpoints().get(0))) {
+        try (S3TestSupport.Open o = open(S3TransportConfig.builder().writeMode(S3WriteMode.APPEND)
+                .appendDialect(AppendDialect.ALIBABA_OSS))) {
+            TransportSession s = o.session();
             Upload u = s.open("f", "a1", 8, 4, META);
             write(s, u, 0, "abcd");
             write(s, u, 4, "efgh");
@@ -141,9 +140,9 @@ class RequestShapesTest {
 
     @Test
     void s3ExpressAppendsWithWriteOffsetBytes() {
-        try (S3Transport t = transport(S3TransportConfig.builder().writeMode(S3WriteMode.APPEND)
-                .appendDialect(AppendDialect.S3_EXPRESS));
-             TransportSession s = t.openSession(t.endpoints().get(0))) {
+        try (S3TestSupport.Open o = open(S3TransportConfig.builder().writeMode(S3WriteMode.APPEND)
+                .appendDialect(AppendDialect.S3_EXPRESS))) {
+            TransportSession s = o.session();
             Upload u = s.open("f", "a1", 8, 4, META);
             write(s, u, 0, "abcd");
             write(s, u, 4, "efgh");
@@ -160,8 +159,8 @@ class RequestShapesTest {
     void appendMismatchIsAcceptedWhenTheStoreAlreadyHasTheRange() {
         server.respondWith(r -> Response.error(409, "PositionNotEqualToLength",
                 Map.of("x-rgw-next-append-position", "8")));
-        try (S3Transport t = transport(S3TransportConfig.builder().writeMode(S3WriteMode.APPEND));
-             TransportSession s = t.openSession(t.endpoints().get(0))) {
+        try (S3TestSupport.Open o = open(S3TransportConfig.builder().writeMode(S3WriteMode.APPEND))) {
+            TransportSession s = o.session();
             Upload u = s.open("f", "a1", 8, 4, META);
             RangeReceipt r = write(s, u, 4, "efgh");
             assertThat(r.offset()).isEqualTo(4);
@@ -173,8 +172,8 @@ class RequestShapesTest {
     void appendMismatchFailsWhenTheStoreHasAnotherLength() {
         server.respondWith(r -> Response.error(409, "PositionNotEqualToLength",
                 Map.of("x-rgw-next-append-position", "2")));
-        try (S3Transport t = transport(S3TransportConfig.builder().writeMode(S3WriteMode.APPEND));
-             TransportSession s = t.openSession(t.endpoints().get(0))) {
+        try (S3TestSupport.Open o = open(S3TransportConfig.builder().writeMode(S3WriteMode.APPEND))) {
+            TransportSession s = o.session();
             Upload u = s.open("f", "a1", 8, 4, META);
             assertThatThrownBy(() -> write(s, u, 4, "efgh"))
                     .isInstanceOfSatisfying(TransportException.class, e -> {
@@ -190,9 +189,9 @@ class RequestShapesTest {
         server.respondWith(r -> r.method().equals("HEAD")
                 ? new Response(200, Map.of("Content-Length", "8", "ETag", "\"e\""), "")
                 : Response.error(400, "InvalidWriteOffset", Map.of()));
-        try (S3Transport t = transport(S3TransportConfig.builder().writeMode(S3WriteMode.APPEND)
-                .appendDialect(AppendDialect.S3_EXPRESS));
-             TransportSession s = t.openSession(t.endpoints().get(0))) {
+        try (S3TestSupport.Open o = open(S3TransportConfig.builder().writeMode(S3WriteMode.APPEND)
+                .appendDialect(AppendDialect.S3_EXPRESS))) {
+            TransportSession s = o.session();
             Upload u = s.open("f", "a1", 8, 4, META);
             assertThat(write(s, u, 4, "efgh").length()).isEqualTo(4);
             assertThat(server.requests()).extracting(Request::method).containsExactly("PUT", "HEAD");

@@ -46,6 +46,26 @@ final class S3TestSupport {
                 .staleUploadSweepInterval(Duration.ZERO);
     }
 
+    /** A transport and one session of its first endpoint, closed together. */
+    record Open(S3Transport transport, TransportSession session) implements AutoCloseable {
+        static Open of(S3TransportConfig config) {
+            S3Transport t = S3Transport.create(config);
+            return new Open(t, t.openSession(t.endpoints().get(0)));
+        }
+
+        @Override
+        public void close() {
+            session.close();
+            transport.close();
+        }
+    }
+
+    /** Configuration for a scripted server ({@code RecordingS3Server}): bucket {@code b}, no SDK retry. */
+    static S3TransportConfig.Builder scripted(URI endpoint, S3TransportConfig.Builder b) {
+        return b.endpoints(List.of(endpoint)).bucket("b").credentials("AK", "SK").sdkRetries(0)
+                .connectTimeout(Duration.ofSeconds(1)).staleUploadSweepInterval(Duration.ZERO);
+    }
+
     /** A plain client to look at what the server holds, independent of the transport. */
     static S3Client client(URI endpoint) {
         return S3Client.builder().endpointOverride(endpoint).region(Region.US_EAST_1).forcePathStyle(true)

@@ -165,6 +165,51 @@ class S3TransportIT {
     }
 
     @Test
+    void directCommitCompletesOnTheFinalKeyAtomicallyAndIdempotently() throws Exception {
+        Path v1 = randomFile(dir, "v1.bin", 3, SEED);
+        Path v2 = randomFile(dir, "v2.bin", 11 * MIB + 5, SEED + 1);
+        S3TransportConfig cfg = config(server.endpoint()).directMultipartCommit(true).build();
+        try (S3Transport t = S3Transport.create(cfg); TransportSession s = t.openSession(t.endpoints().get(0))) {
+            assertThat(new TestUploader(t, 1, 5 * MIB).upload(v1, "direct/f")).isTrue();
+            int crc = crc32c(v2);
+            Map<String, String> meta = fingerprint(v2, crc);
+            Upload u = s.open("direct/f", "att-direct", 11 * MIB + 5, 5 * MIB, meta);
+            assertThat(u.tempKey()).isEqualTo("direct/f");
+            List<RangeReceipt> r = writeAll(s, u, v2);
+            s.complete(u, r, crc);
+            assertSameBytes(s3, "direct/f", v1);
+            s.commit(u, meta);
+            s.commit(u, meta);
+            assertSameBytes(s3, "direct/f", v2);
+            assertThat(s.stat("direct/f")).get().extracting(TargetStat::metadata).isEqualTo(meta);
+            assertThat(keysUnder(".migrate-tmp/")).isEmpty();
+            assertThat(multipartUploads()).isEmpty();
+
+            // An aborted direct upload leaves the committed object alone.
+            Upload aborted = s.open("direct/f", "att-direct-2", 11 * MIB + 5, 5 * MIB, meta);
+            writeAll(s, aborted, v1.resolveSibling("v2.bin"));
+            s.abort(aborted);
+            assertSameBytes(s3, "direct/f", v2);
+            assertThat(multipartUploads()).isEmpty();
+        }
+    }
+
+    @Test
+    void directCompleteNoticesAMissingPart() throws Exception {
+        Path f = randomFile(dir, "m.bin", 11 * MIB, SEED);
+        try (S3Transport t = S3Transport.create(config(server.endpoint()).directMultipartCommit(true).build());
+             TransportSession s = t.openSession(t.endpoints().get(0))) {
+            Upload u = s.open("direct/missing", "att-m", 11 * MIB, 5 * MIB, Map.of());
+            List<RangeReceipt> r = writeAll(s, u, f);
+            List<RangeReceipt> claimed = List.of(r.get(0), r.get(1), new RangeReceipt(10 * MIB, MIB, 7, "\"nope\""));
+            assertThatThrownBy(() -> s.complete(u, claimed, 0)).isInstanceOfSatisfying(TransportException.class,
+                    e -> assertThat(e.code()).isEqualTo(ErrorCode.CHECKSUM_MISMATCH));
+            s.abort(u);
+            assertThat(s.stat("direct/missing")).isEmpty();
+        }
+    }
+
+    @Test
     void aCorruptedPartIsRejectedByItsChecksum() throws Exception {
         try (S3Transport t = S3Transport.create(config(server.endpoint()).build());
              TransportSession s = t.openSession(t.endpoints().get(0))) {

@@ -8,7 +8,6 @@ import io.migrate.transport.Transport;
 import io.migrate.transport.TransportException;
 import io.migrate.transport.TransportSession;
 import io.migrate.transport.Upload;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;

@@ -40,6 +40,8 @@ import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListPartsResponse;
+import software.amazon.awssdk.services.s3.model.Part;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectResponse;
@@ -124,8 +126,11 @@ public final class S3Session implements TransportSession {
         if (size < 0 || rangeSize <= 0) {
             throw invalid("size " + size + " and rangeSize " + rangeSize + " must be >= 0 and > 0");
         }
-        String tempKey = tempKey(targetKey, attemptToken);
         Map<String, String> meta = lowerKeys(metadata);
+        boolean direct = config.writeMode() == S3WriteMode.MULTIPART && config.directMultipartCommit()
+                && size > rangeSize;
+        // Direct: the pending multipart upload is the temporary location, invisible until complete.
+        String tempKey = direct ? targetKey : tempKey(targetKey, attemptToken);
         String uploadId = null;
         switch (config.writeMode()) {
             case MULTIPART -> {
@@ -348,8 +353,17 @@ public final class S3Session implements TransportSession {
 
     // ---------------------------------------------------------------- complete
 
+    /** Whether the upload is a multipart upload on its final key, completed by commit. */
+    private static boolean isDirect(Upload upload) {
+        return upload.uploadId() != null && upload.tempKey().equals(upload.targetKey());
+    }
+
     @Override
     public void complete(Upload upload, List<RangeReceipt> ranges, int crc32c) {
+        if (isDirect(upload)) {
+            verifyParts(upload, ranges);
+            return;
+        }
         if (config.writeMode() == S3WriteMode.MULTIPART && upload.uploadId() != null) {
             completeMultipart(upload, ranges);
         } else if (upload.size() == 0) {
@@ -359,11 +373,82 @@ public final class S3Session implements TransportSession {
         verifyTemp(upload, crc32c);
     }
 
-    private void completeMultipart(Upload upload, List<RangeReceipt> ranges) {
+    /**
+     * Direct mode's complete: the parts the store holds (ListParts) must be exactly the
+     * receipts, with their sizes and ETags; the upload itself is completed by commit.
+     */
+    private void verifyParts(Upload upload, List<RangeReceipt> ranges) {
+        checkPartCount(upload, ranges);
+        Map<Integer, Part> stored = listParts(upload);
+        if (stored.size() != ranges.size()) {
+            throw new TransportException(Disposition.PERMANENT, ErrorCode.CHECKSUM_MISMATCH, upload.tempKey()
+                    + " has " + stored.size() + " parts, expected " + ranges.size(), null);
+        }
+        for (RangeReceipt r : ranges) {
+            int n = Math.toIntExact(r.offset() / upload.rangeSize() + 1);
+            Part p = stored.get(n);
+            if (p == null || p.size() != r.length() || r.tag() != null && !r.tag().equals(p.eTag())) {
+                throw new TransportException(Disposition.PERMANENT, ErrorCode.CHECKSUM_MISMATCH, upload.tempKey()
+                        + " part " + n + " is " + (p == null ? "missing" : p.size() + " bytes, ETag " + p.eTag())
+                        + ", expected " + r.length() + " bytes, ETag " + r.tag(), null);
+            }
+        }
+    }
+
+    /** The parts the store holds for the upload, by part number (ListParts, all pages). */
+    private Map<Integer, Part> listParts(Upload upload) {
+        Map<Integer, Part> stored = new java.util.TreeMap<>();
+        Integer marker = null;
+        do {
+            final Integer m = marker;
+            ListPartsResponse page = call("list parts of " + upload.tempKey(), () -> s3.listParts(b -> b
+                    .bucket(bucket).key(upload.tempKey()).uploadId(upload.uploadId()).partNumberMarker(m)));
+            page.parts().forEach(p -> stored.put(p.partNumber(), p));
+            marker = Boolean.TRUE.equals(page.isTruncated()) ? page.nextPartNumberMarker() : null;
+        } while (marker != null);
+        return stored;
+    }
+
+    private static void checkPartCount(Upload upload, List<RangeReceipt> ranges) {
         long expected = (upload.size() + upload.rangeSize() - 1) / upload.rangeSize();
         if (ranges.size() != expected) {
             throw invalid("complete of " + upload.tempKey() + " with " + ranges.size() + " parts, expected " + expected);
         }
+    }
+
+    private void completeMultipart(Upload upload, List<RangeReceipt> ranges) {
+        checkPartCount(upload, ranges);
+        completeMultipartWith(upload, partList(upload, ranges));
+    }
+
+    private void completeMultipartWith(Upload upload, List<CompletedPart> parts) {
+        String op = "complete " + upload.tempKey();
+        try {
+            call(op, () -> s3.completeMultipartUpload(b -> b.bucket(bucket).key(upload.tempKey())
+                    .uploadId(upload.uploadId()).multipartUpload(m -> m.parts(parts))));
+        } catch (TransportException e) {
+            // A retried Complete whose first try succeeded: the object is there if it happened.
+            requireAlreadyCompleted(upload, e);
+            LOG.debug("{}: upload already completed, object verified by HEAD", op);
+        }
+    }
+
+    /**
+     * After {@code e}: returns if it is {@code NoSuchUpload} and the completed object (HEAD) has
+     * the upload's size and metadata, i.e. an earlier try completed it; else rethrows {@code e}.
+     */
+    private void requireAlreadyCompleted(Upload upload, TransportException e) {
+        if (!"NoSuchUpload".equals(S3ErrorClassifier.errorCode(serviceCause(e)))) {
+            throw e;
+        }
+        Optional<HeadObjectResponse> head = headRaw(upload.tempKey());
+        if (head.isEmpty() || head.get().contentLength() != upload.size()
+                || !sameMetadata(upload.metadata(), head.get().metadata())) {
+            throw e;
+        }
+    }
+
+    private List<CompletedPart> partList(Upload upload, List<RangeReceipt> ranges) {
         List<CompletedPart> parts = new ArrayList<>(ranges.size());
         for (RangeReceipt r : ranges) {
             CompletedPart.Builder p = CompletedPart.builder()
@@ -373,21 +458,7 @@ public final class S3Session implements TransportSession {
             }
             parts.add(p.build());
         }
-        String op = "complete " + upload.tempKey();
-        try {
-            call(op, () -> s3.completeMultipartUpload(b -> b.bucket(bucket).key(upload.tempKey())
-                    .uploadId(upload.uploadId()).multipartUpload(m -> m.parts(parts))));
-        } catch (TransportException e) {
-            if (!"NoSuchUpload".equals(S3ErrorClassifier.errorCode(serviceCause(e)))) {
-                throw e;
-            }
-            // A retried Complete whose first try succeeded: the object is there if it happened.
-            Optional<HeadObjectResponse> head = headRaw(upload.tempKey());
-            if (head.isEmpty() || head.get().contentLength() != upload.size()) {
-                throw e;
-            }
-            LOG.debug("{}: upload already completed, object verified by HEAD", op);
-        }
+        return parts;
     }
 
     private void verifyTemp(Upload upload, int crc32c) {
@@ -430,6 +501,26 @@ public final class S3Session implements TransportSession {
         Map<String, String> meta = lowerKeys(metadata);
         if (config.createParentMarkers()) {
             createParentMarkers(upload.targetKey());
+        }
+        if (isDirect(upload)) {
+            // The multipart upload is on the final key: completing it is the atomic commit. Its
+            // metadata is the one given at open (see directMultipartCommit).
+            try {
+                List<CompletedPart> parts = new ArrayList<>();
+                for (Part p : listParts(upload).values()) {
+                    CompletedPart.Builder c = CompletedPart.builder().partNumber(p.partNumber()).eTag(p.eTag());
+                    if (config.checksumMode() == ChecksumMode.CRC32C && p.checksumCRC32C() != null) {
+                        c.checksumCRC32C(p.checksumCRC32C());
+                    }
+                    parts.add(c.build());
+                }
+                completeMultipartWith(upload, parts);
+            } catch (TransportException e) {
+                // Listing found no upload: completed by an earlier commit if the object matches.
+                requireAlreadyCompleted(upload, e);
+            }
+            LOG.debug("committed {} by completing its multipart upload", upload.targetKey());
+            return;
         }
         String op = "commit " + upload.tempKey() + " -> " + upload.targetKey();
         try {
@@ -508,7 +599,10 @@ public final class S3Session implements TransportSession {
         if (upload.uploadId() != null) {
             abortQuietly(upload.tempKey(), upload.uploadId());
         }
-        deleteQuietly(upload.tempKey());
+        if (!upload.tempKey().equals(upload.targetKey())) {
+            // Never delete a final key: in direct mode it may hold an earlier committed version.
+            deleteQuietly(upload.tempKey());
+        }
     }
 
     private void abortQuietly(String key, String uploadId) {
