@@ -1,0 +1,278 @@
+package io.migrate.benchmarks.harness;
+
+import io.migrate.move.MoverConfig;
+import io.migrate.move.ParallelFileMover;
+import io.migrate.result.TaskOutcome;
+import io.migrate.result.TaskResult;
+import io.migrate.s3.S3Transport;
+import io.migrate.s3.S3TransportConfig;
+import io.migrate.task.MigrationTask;
+import io.migrate.testing.TestExecutionContext;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.transfer.s3.S3TransferManager;
+
+/**
+ * Items 1 and 2: POSIX → local S3 against one standalone S3Proxy, this library versus rclone and
+ * the AWS SDK. Contenders alternate within each round (the order rotates) so drift on a shared
+ * machine hits all of them alike; each run writes to a fresh prefix that is deleted afterwards.
+ */
+final class S3Bench {
+    private static final String BUCKET = "bench";
+
+    private final Harness.Options o;
+    private final Report report;
+    private final Path work;
+
+    S3Bench(Harness.Options o, Report report) {
+        this.o = o;
+        this.report = report;
+        this.work = o.work().resolve("s3");
+    }
+
+    void run(boolean big, boolean small) throws Exception {
+        Files.createDirectories(work);
+        Bench.deleteTree(work.resolve("store")); // leftovers of an interrupted run
+        try (S3ProxyServer server = S3ProxyServer.start(o.s3proxyJar(), work, "1g");
+             S3Client sync = S3Clients.sync(server.endpoint(), S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)) {
+            sync.createBucket(b -> b.bucket(BUCKET));
+            Path rcloneConf = work.resolve("rclone.conf");
+            Files.writeString(rcloneConf, String.join("\n", "[bench]", "type = s3", "provider = Other",
+                    "endpoint = " + server.endpoint(), "force_path_style = true", "region = us-east-1",
+                    "access_key_id = " + S3ProxyServer.ACCESS_KEY, "secret_access_key = " + S3ProxyServer.SECRET_KEY,
+                    ""));
+            Rclone rclone = new Rclone(rcloneConf, work.resolve("rclone.log"));
+            if (big) {
+                bigFile(server, sync, rclone);
+            }
+            if (small) {
+                smallFiles(server, sync, rclone);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ 1. one large file
+
+    private void bigFile(S3ProxyServer server, S3Client sync, Rclone rclone) throws Exception {
+        long size = o.bigMiB() * Bench.MIB;
+        Path src = work.resolve("big-src");
+        Path file = src.resolve("big.bin");
+        Bench.writeRandom(file, size, 42);
+        int t = o.s3Threads();
+        long range = o.s3RangeMiB() * Bench.MIB;
+        int rc = o.rcloneConcurrency();
+        String chunk = o.rcloneChunkMiB() + "M";
+        Map<String, Runnable> contenders = new LinkedHashMap<>();
+        Map<String, List<Double>> mibs = new LinkedHashMap<>();
+        Map<String, List<String>> loads = new LinkedHashMap<>();
+        try (S3Transport transport = transport(server, t);
+             ParallelFileMover mover = ParallelFileMover.builder(transport).config(MoverConfig.builder()
+                     .allowSourceRoot(src).threads(t).rangeSize(range).build()).build();
+             S3Transport directTransport = S3Transport.create(transport.config().toBuilder()
+                     .directMultipartCommit(true).build());
+             ParallelFileMover directMover = ParallelFileMover.builder(directTransport).config(MoverConfig.builder()
+                     .allowSourceRoot(src).threads(t).rangeSize(range).build()).build();
+             S3AsyncClient async = S3Clients.async(server.endpoint(), S3ProxyServer.ACCESS_KEY,
+                     S3ProxyServer.SECRET_KEY, o.tmConcurrency(), range);
+             S3TransferManager tm = S3TransferManager.builder().s3Client(async).build()) {
+            mover.start();
+            directMover.start();
+            String moverName = String.format("migrate mover (%d threads x %d MiB ranges), temp key + copy commit", t,
+                    o.s3RangeMiB());
+            String directName = "migrate mover, same, `directMultipartCommit` (no copy)";
+            String rcloneName = String.format("rclone copyto (upload-concurrency %d, chunk %s, cutoff %s)", rc, chunk,
+                    chunk);
+            String rcloneNoSum = "rclone, same + --s3-disable-checksum";
+            String tmName = String.format("S3TransferManager (Netty, %d conns, %d MiB parts)", o.tmConcurrency(),
+                    o.s3RangeMiB());
+            String putName = "one PutObject (Apache client)";
+            for (String name : List.of(moverName, directName, rcloneName, rcloneNoSum, tmName, putName)) {
+                mibs.put(name, new ArrayList<>());
+                loads.put(name, new ArrayList<>());
+            }
+            List<String> names = new ArrayList<>(mibs.keySet());
+            for (int round = 0; round < o.runs(); round++) {
+                for (int i = 0; i < names.size(); i++) {
+                    String who = names.get((i + round) % names.size());
+                    String prefix = "big-" + round + "-" + i;
+                    String key = prefix + "/big.bin";
+                    String load = Bench.load();
+                    long t0 = System.nanoTime();
+                    if (who.equals(moverName) || who.equals(directName)) {
+                        TaskResult r = (who.equals(moverName) ? mover : directMover).move(MigrationTask.builder().sourceRoot(src.toString())
+                                .addFile("big.bin", key).build(), new TestExecutionContext("bench"));
+                        if (r.outcome() != TaskOutcome.SUCCEEDED) {
+                            throw new IllegalStateException("mover failed: " + r);
+                        }
+                    } else if (who.equals(rcloneName) || who.equals(rcloneNoSum)) {
+                        List<String> args = new ArrayList<>(List.of("copyto", file.toString(),
+                                "bench:" + BUCKET + "/" + key, "--s3-upload-concurrency", Integer.toString(rc),
+                                "--s3-chunk-size", chunk, "--s3-upload-cutoff", chunk));
+                        if (who.equals(rcloneNoSum)) {
+                            args.add("--s3-disable-checksum");
+                        }
+                        rclone.run(args);
+                    } else if (who.equals(tmName)) {
+                        tm.uploadFile(u -> u.source(file).putObjectRequest(p -> p.bucket(BUCKET).key(key)))
+                                .completionFuture().join();
+                    } else {
+                        sync.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromFile(file));
+                    }
+                    double secs = (System.nanoTime() - t0) / 1e9;
+                    long stored = sync.headObject(b -> b.bucket(BUCKET).key(key)).contentLength();
+                    if (stored != size) {
+                        throw new IllegalStateException(who + " stored " + stored + " of " + size + " bytes");
+                    }
+                    Bench.deleteTree(work.resolve("store").resolve(BUCKET).resolve(prefix));
+                    double rate = size / (double) Bench.MIB / secs;
+                    mibs.get(who).add(rate);
+                    loads.get(who).add(load);
+                    Harness.log("1 GiB->S3 round %d %-60s %6.2f s %7.1f MiB/s (load %s)", round + 1, who, secs, rate,
+                            load);
+                }
+            }
+            report.h2(String.format("1. One %d MiB file → local S3 (S3Proxy 4.1.0, filesystem store)", o.bigMiB()));
+            report.p("Same source file, same server process, same run; contenders rotate within each round. "
+                    + "Median of " + o.runs() + " runs; ratio = this row's median / the best peer's median.");
+            double bestPeer = 0;
+            for (String n : names) {
+                if (!n.equals(moverName) && !n.equals(directName)) {
+                    bestPeer = Math.max(bestPeer, Bench.median(mibs.get(n)));
+                }
+            }
+            report.row("contender", "median MiB/s", "vs best peer", "runs MiB/s", "load avg at start");
+            for (String n : names) {
+                double m = Bench.median(mibs.get(n));
+                report.row(n, String.format("%.1f", m), String.format("%.2fx", m / bestPeer),
+                        Bench.list(mibs.get(n)), String.join(", ", loads.get(n)));
+            }
+            report.endTable();
+            // the library's best mode
+            report.result("s3big.mover", Math.max(Bench.median(mibs.get(moverName)),
+                    Bench.median(mibs.get(directName))));
+            report.result("s3big.bestPeer", bestPeer);
+        }
+    }
+
+    // ------------------------------------------------------------------ 2. many small files
+
+    private void smallFiles(S3ProxyServer server, S3Client sync, Rclone rclone) throws Exception {
+        int count = o.smallCount();
+        long size = 64 * Bench.KIB;
+        Path src = work.resolve("small-src");
+        List<String> names = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            String name = String.format("d%02d/f%05d.bin", i % 50, i);
+            names.add(name);
+            Bench.writeRandom(src.resolve(name), size, i);
+        }
+        int t = o.smallThreads();
+        int transfers = o.rcloneTransfers();
+        String moverName = String.format("migrate mover (%d threads, %d tasks of 500 files, %d at once)", t,
+                (count + 499) / 500, o.smallCallers());
+        String rcloneName = String.format("rclone copy --transfers %d --checkers %d", transfers, transfers);
+        Map<String, List<Double>> rates = new LinkedHashMap<>();
+        Map<String, List<String>> loads = new LinkedHashMap<>();
+        for (String n : List.of(moverName, rcloneName)) {
+            rates.put(n, new ArrayList<>());
+            loads.put(n, new ArrayList<>());
+        }
+        List<String> order = new ArrayList<>(rates.keySet());
+        ExecutorService callers = Executors.newFixedThreadPool(o.smallCallers());
+        try (S3Transport transport = transport(server, t);
+             ParallelFileMover mover = ParallelFileMover.builder(transport).config(MoverConfig.builder()
+                     .allowSourceRoot(src).threads(t).build()).build()) {
+            mover.start();
+            for (int round = 0; round < o.smallRuns(); round++) {
+                for (int i = 0; i < order.size(); i++) {
+                    String who = order.get((i + round) % order.size());
+                    String prefix = "small-" + round + "-" + i;
+                    String load = Bench.load();
+                    long t0 = System.nanoTime();
+                    if (who.equals(moverName)) {
+                        List<Future<TaskResult>> results = new ArrayList<>();
+                        for (int from = 0; from < count; from += 500) {
+                            MigrationTask.Builder b = MigrationTask.builder().sourceRoot(src.toString());
+                            for (String n : names.subList(from, Math.min(count, from + 500))) {
+                                b.addFile(n, prefix + "/" + n);
+                            }
+                            MigrationTask task = b.build();
+                            results.add(callers.submit(() -> mover.move(task, new TestExecutionContext("bench"))));
+                        }
+                        for (Future<TaskResult> f : results) {
+                            TaskResult r = f.get();
+                            if (r.outcome() != TaskOutcome.SUCCEEDED) {
+                                throw new IllegalStateException("mover failed: " + r.outcome());
+                            }
+                        }
+                    } else {
+                        rclone.run(List.of("copy", src.toString(), "bench:" + BUCKET + "/" + prefix, "--transfers",
+                                Integer.toString(transfers), "--checkers", Integer.toString(transfers)));
+                    }
+                    double secs = (System.nanoTime() - t0) / 1e9;
+                    long stored = countObjects(sync, prefix + "/");
+                    if (stored != count) {
+                        throw new IllegalStateException(who + " stored " + stored + " of " + count + " objects");
+                    }
+                    Bench.deleteTree(work.resolve("store").resolve(BUCKET).resolve(prefix));
+                    double rate = count / secs;
+                    rates.get(who).add(rate);
+                    loads.get(who).add(load);
+                    Harness.log("64 KiB files->S3 round %d %-60s %6.2f s %7.1f files/s (load %s)", round + 1, who,
+                            secs, rate, load);
+                }
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+        report.h2(String.format("2. %,d × 64 KiB files → local S3", count));
+        report.p("Same source tree (50 directories), same server, same run; contenders alternate. Median of "
+                + o.smallRuns() + " run(s).");
+        double peer = Bench.median(rates.get(rcloneName));
+        report.row("contender", "median files/s", "vs rclone", "runs files/s", "load avg at start");
+        for (String n : order) {
+            double m = Bench.median(rates.get(n));
+            report.row(n, String.format("%.0f", m), String.format("%.2fx", m / peer), Bench.list(rates.get(n)),
+                    String.join(", ", loads.get(n)));
+        }
+        report.endTable();
+        report.result("s3small.mover", Bench.median(rates.get(moverName)));
+        report.result("s3small.rclone", peer);
+    }
+
+    private static long countObjects(S3Client sync, String prefix) {
+        return sync.listObjectsV2Paginator(ListObjectsV2Request.builder().bucket(BUCKET).prefix(prefix).build())
+                .contents().stream().count();
+    }
+
+    private S3Transport transport(S3ProxyServer server, int sessions) {
+        return S3Transport.create(S3TransportConfig.builder().endpoint(server.endpoint()).bucket(BUCKET)
+                .credentials(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY).sessionsPerEndpoint(sessions)
+                .staleUploadSweepInterval(Duration.ZERO).build());
+    }
+
+    /** rclone with the harness's config file; every call's output goes to one log. */
+    private record Rclone(Path config, Path log) {
+        void run(List<String> args) throws IOException, InterruptedException {
+            List<String> cmd = new ArrayList<>(List.of("rclone", "--config", config.toString()));
+            cmd.addAll(args);
+            int rc = Bench.run(cmd, log, Map.of(), 1800);
+            if (rc != 0) {
+                throw new IllegalStateException("rclone exited " + rc + "; see " + log);
+            }
+        }
+    }
+}
