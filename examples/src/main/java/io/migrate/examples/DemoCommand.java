@@ -1,11 +1,8 @@
 package io.migrate.examples;
 
-import java.io.IOException;
-import java.nio.file.FileVisitResult;
+import io.migrate.testing.Trees;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -50,7 +47,7 @@ final class DemoCommand implements Callable<Integer> {
             return s.ok() ? 0 : 1;
         } finally {
             if (temporary) {
-                deleteTree(dir);
+                Trees.deleteTree(dir);
             }
         }
     }
@@ -72,19 +69,4 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println(s.ok() ? "RESULT: OK" : "RESULT: FAILED");
     }
 
-    private static void deleteTree(Path dir) throws IOException {
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                Files.delete(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
-    }
 }

@@ -18,6 +18,7 @@ import io.migrate.task.TaskEvent;
 import io.migrate.task.TaskIds;
 import io.migrate.task.TaskRef;
 import io.migrate.task.TaskState;
+import io.migrate.testing.Trees;
 import io.migrate.worker.ExecutionContext;
 import io.migrate.worker.TaskExecutor;
 import io.migrate.worker.Worker;
@@ -28,7 +29,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -92,20 +92,12 @@ class DispatchSimulationTest {
         } finally {
             migrateLog.setLevel(level);
             if (!root.equals(tempDir)) {
-                deleteTree(root);
+                Trees.deleteTree(root);
             }
         }
         assertThat(sim.submitted).as("seed %d", seed).hasSizeGreaterThan(steps / 4);
         assertThat(sim.zombieRuns).as("zombie executions exercised (seed %d)", seed).isPositive();
         assertThat(sim.store.lostRaces).as("lost races exercised (seed %d)", seed).isPositive();
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 
     private enum NodeState { UP, STALLED, CRASHED }

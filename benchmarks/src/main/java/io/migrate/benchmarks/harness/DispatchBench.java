@@ -12,6 +12,7 @@ import io.migrate.task.MigrationTask;
 import io.migrate.task.TaskRef;
 import io.migrate.task.TaskState;
 import io.migrate.task.TaskStore;
+import io.migrate.testing.Trees;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.reflect.InvocationTargetException;
@@ -50,7 +51,7 @@ final class DispatchBench {
     void run() throws Exception {
         int n = o.dispatchTasks();
         Path root = o.work().resolve("dispatch");
-        Bench.deleteTree(root);
+        Trees.deleteTree(root);
         List<String> nodes = new ArrayList<>();
         for (int i = 1; i <= NODES; i++) {
             nodes.add("node-" + i);
@@ -119,7 +120,7 @@ final class DispatchBench {
                 + "keeps at most 140 references and counts the rest). Between ticks it holds nothing per task.",
                 heap[0], heap[1], heap[2]));
         report.result("dispatch.bytesPerTask", (double) Math.max(heap[0], heap[1]));
-        Bench.deleteTree(root);
+        Trees.deleteTree(root);
     }
 
     private int dispatch(Path root, List<String> nodes, boolean sync, int room) throws Exception {

@@ -6,6 +6,7 @@ import io.migrate.task.MigrationTask;
 import io.migrate.task.TaskRef;
 import io.migrate.task.TaskState;
 import io.migrate.testing.ChildJvm;
+import io.migrate.testing.Trees;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,7 +37,7 @@ final class FailoverBench {
 
     void run() throws Exception {
         Path work = o.work().resolve("failover");
-        Bench.deleteTree(work);
+        Trees.deleteTree(work);
         Path src = work.resolve("src");
         for (int i = 0; i < 300; i++) {
             Bench.writeRandom(src.resolve(String.format("f%03d.bin", i)), Bench.MIB, i);
@@ -61,7 +62,7 @@ final class FailoverBench {
                 + "in one `ZooKeeperLeaderElection` on a 3-server `TestingCluster`; seconds = from SIGKILL of the "
                 + "leader's JVM until another child reports LEADER (ZooKeeper notices only when the session "
                 + "expires, so this follows the session timeout).");
-        Bench.deleteTree(work);
+        Trees.deleteTree(work);
     }
 
     private void backend(Path dir, Path src, List<String> extra, String label) throws Exception {
@@ -133,7 +134,7 @@ final class FailoverBench {
     }
 
     private void zookeeper(Path dir, long sessionMs, String label) throws Exception {
-        Bench.deleteTree(dir);
+        Trees.deleteTree(dir);
         Files.createDirectories(dir);
         List<ChildJvm> children = new ArrayList<>();
         String load = Bench.load();

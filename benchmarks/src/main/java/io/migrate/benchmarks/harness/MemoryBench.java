@@ -1,6 +1,7 @@
 package io.migrate.benchmarks.harness;
 
 import io.migrate.testing.ChildJvm;
+import io.migrate.testing.Trees;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,7 +30,7 @@ final class MemoryBench {
         Path work = o.work().resolve("memory");
         Path src = work.resolve("src");
         Path dst = work.resolve("dst");
-        Bench.deleteTree(dst);
+        Trees.deleteTree(dst);
         Files.createDirectories(dst);
         long perRound = 0;
         int seed = 0;
@@ -118,6 +119,6 @@ final class MemoryBench {
         report.row("RSS / committed heap / direct MiB at the end of each round", rows.toString());
         report.endTable();
         report.result("memory.rssGrowthMiB", growthMiB);
-        Bench.deleteTree(dst);
+        Trees.deleteTree(dst);
     }
 }

@@ -6,6 +6,7 @@ import io.migrate.result.TaskOutcome;
 import io.migrate.result.TaskResult;
 import io.migrate.task.MigrationTask;
 import io.migrate.testing.TestExecutionContext;
+import io.migrate.testing.Trees;
 import io.migrate.transport.posix.PosixTransport;
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
@@ -82,7 +83,7 @@ public final class MemoryChild {
                     }
                     moved += r.bytes();
                 }
-                Bench.deleteTree(out);
+                Trees.deleteTree(out);
                 System.out.printf("ROUND %d %d %d%n", round, (System.nanoTime() - start) / 1_000_000, moved);
             }
             System.out.printf("RESULT %d %d %d %d%n", status("VmHWM"), mover.bufferHighWaterBytes(),

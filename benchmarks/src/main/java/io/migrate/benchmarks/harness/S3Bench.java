@@ -8,6 +8,7 @@ import io.migrate.s3.S3Transport;
 import io.migrate.s3.S3TransportConfig;
 import io.migrate.task.MigrationTask;
 import io.migrate.testing.TestExecutionContext;
+import io.migrate.testing.Trees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +46,7 @@ final class S3Bench {
 
     void run(boolean big, boolean small) throws Exception {
         Files.createDirectories(work);
-        Bench.deleteTree(work.resolve("store")); // leftovers of an interrupted run
+        Trees.deleteTree(work.resolve("store")); // leftovers of an interrupted run
         try (S3ProxyServer server = S3ProxyServer.start(o.s3proxyJar(), work, "1g");
              S3Client sync = S3Clients.sync(server.endpoint(), S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)) {
             sync.createBucket(b -> b.bucket(BUCKET));
@@ -136,7 +137,7 @@ final class S3Bench {
                     if (stored != size) {
                         throw new IllegalStateException(who + " stored " + stored + " of " + size + " bytes");
                     }
-                    Bench.deleteTree(work.resolve("store").resolve(BUCKET).resolve(prefix));
+                    Trees.deleteTree(work.resolve("store").resolve(BUCKET).resolve(prefix));
                     double rate = size / (double) Bench.MIB / secs;
                     mibs.get(who).add(rate);
                     loads.get(who).add(load);
@@ -227,7 +228,7 @@ final class S3Bench {
                     if (stored != count) {
                         throw new IllegalStateException(who + " stored " + stored + " of " + count + " objects");
                     }
-                    Bench.deleteTree(work.resolve("store").resolve(BUCKET).resolve(prefix));
+                    Trees.deleteTree(work.resolve("store").resolve(BUCKET).resolve(prefix));
                     double rate = count / secs;
                     rates.get(who).add(rate);
                     loads.get(who).add(load);
