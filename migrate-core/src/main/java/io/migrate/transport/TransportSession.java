@@ -1,9 +1,12 @@
 package io.migrate.transport;
 
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
 
 /**
  * One connection to one destination endpoint, owned by one mover thread at a time (not
@@ -70,6 +73,52 @@ public interface TransportSession extends AutoCloseable {
      * @return what is stored there, or empty if nothing
      */
     Optional<TargetStat> stat(String key);
+
+    /**
+     * Stores a whole file at its final key in one request that the destination applies
+     * atomically and verifies (readers see the old object or the complete new one, never part of
+     * it). Called only for files of at most {@link TransportCapabilities#wholePutLimit()} bytes,
+     * instead of {@code open}/{@code write}/{@code complete}/{@code commit}.
+     *
+     * @param targetKey the final key
+     * @param data the file's bytes, from position to limit; not retained after return
+     * @param crc32c the CRC32C of those bytes, verified by the destination where it can
+     * @param metadata the final metadata (fingerprint and checksum)
+     * @throws UnsupportedOperationException if the transport's {@code wholePutLimit} is 0
+     */
+    default void putWhole(String targetKey, ByteBuffer data, int crc32c, Map<String, String> metadata) {
+        throw new UnsupportedOperationException(getClass().getName() + " has no whole-file put");
+    }
+
+    /**
+     * Copies one range of a local source file into the upload without the mover reading it (an
+     * in-kernel copy), then computes the CRC32C of what the destination now holds for the range.
+     * Called only when {@link TransportCapabilities#copiesLocalFiles()}, in place of
+     * {@link #write}; the same offset rules apply.
+     *
+     * @param upload the upload
+     * @param offset where the range starts, in the source and the destination
+     * @param source the source file, opened for reading; its position is not used
+     * @param length the range's length
+     * @return the receipt, with the CRC32C of the bytes written
+     * @throws TransportException SOURCE_CHANGED if the source ended before {@code offset + length}
+     * @throws UnsupportedOperationException if the transport does not copy local files
+     */
+    default RangeReceipt copyRange(Upload upload, long offset, FileChannel source, long length) {
+        throw new UnsupportedOperationException(getClass().getName() + " does not copy local files");
+    }
+
+    /**
+     * Which of {@code keys} certainly do not exist, found with fewer requests than one
+     * {@link #stat} per key (S3: one listing of their common prefix). Keys not in the answer may or
+     * may not exist and are stat-ed as usual; the default knows nothing.
+     *
+     * @param keys final keys that share everything up to their last {@code '/'}
+     * @return the keys known to be absent, a subset of {@code keys}
+     */
+    default Set<String> knownAbsent(SortedSet<String> keys) {
+        return Set.of();
+    }
 
     /** Closes the connection. Idempotent. */
     @Override
