@@ -95,6 +95,33 @@ final class Bench {
     }
 
 
+    /** @return CPU time this JVM used so far, all threads */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /**
+     * @param stat a {@code /proc/<pid>/stat} line
+     * @param children whether to read the waited-for children's CPU (fields 16, 17) instead of
+     *     the process's own (14, 15)
+     * @return user + system CPU in milliseconds (100 Hz clock ticks)
+     */
+    static double cpuMillisOf(String stat, boolean children) {
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+        int user = children ? 13 : 11;
+        return (Long.parseLong(f[user]) + Long.parseLong(f[user + 1])) * 10.0;
+    }
+
+    /** @return the CPU milliseconds process {@code pid} used so far */
+    static double cpuMillisOf(long pid) {
+        try {
+            return cpuMillisOf(Files.readString(Path.of("/proc/" + pid + "/stat")), false);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the CPU time of process " + pid, e);
+        }
+    }
+
     /** Drops clean pages so a run does not find its output of the previous run in the cache (best effort). */
     static void sync() {
         firstLine("sync");

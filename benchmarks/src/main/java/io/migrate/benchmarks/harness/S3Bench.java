@@ -79,6 +79,8 @@ final class S3Bench {
         Map<String, Runnable> contenders = new LinkedHashMap<>();
         Map<String, List<Double>> mibs = new LinkedHashMap<>();
         Map<String, List<String>> loads = new LinkedHashMap<>();
+        Map<String, List<Double>> clientCpu = new LinkedHashMap<>();
+        Map<String, List<Double>> serverCpu = new LinkedHashMap<>();
         try (S3Transport transport = transport(server, t);
              ParallelFileMover mover = ParallelFileMover.builder(transport).config(MoverConfig.builder()
                      .allowSourceRoot(src).threads(t).rangeSize(range).build()).build();
@@ -103,6 +105,8 @@ final class S3Bench {
             for (String name : List.of(moverName, directName, rcloneName, rcloneNoSum, tmName, putName)) {
                 mibs.put(name, new ArrayList<>());
                 loads.put(name, new ArrayList<>());
+                clientCpu.put(name, new ArrayList<>());
+                serverCpu.put(name, new ArrayList<>());
             }
             List<String> names = new ArrayList<>(mibs.keySet());
             for (int round = 0; round < o.runs(); round++) {
@@ -111,6 +115,9 @@ final class S3Bench {
                     String prefix = "big-" + round + "-" + i;
                     String key = prefix + "/big.bin";
                     String load = Bench.load();
+                    long cpu0 = Bench.processCpuNanos();
+                    double server0 = Bench.cpuMillisOf(server.pid());
+                    double childCpu = 0;
                     long t0 = System.nanoTime();
                     if (who.equals(moverName) || who.equals(directName)) {
                         TaskResult r = (who.equals(moverName) ? mover : directMover).move(MigrationTask.builder().sourceRoot(src.toString())
@@ -125,7 +132,7 @@ final class S3Bench {
                         if (who.equals(rcloneNoSum)) {
                             args.add("--s3-disable-checksum");
                         }
-                        rclone.run(args);
+                        childCpu = rclone.run(args);
                     } else if (who.equals(tmName)) {
                         tm.uploadFile(u -> u.source(file).putObjectRequest(p -> p.bucket(BUCKET).key(key)))
                                 .completionFuture().join();
@@ -133,6 +140,9 @@ final class S3Bench {
                         sync.putObject(b -> b.bucket(BUCKET).key(key), RequestBody.fromFile(file));
                     }
                     double secs = (System.nanoTime() - t0) / 1e9;
+                    double gib = size / (double) Bench.GIB;
+                    clientCpu.get(who).add(((Bench.processCpuNanos() - cpu0) / 1e6 + childCpu) / 1e3 / gib);
+                    serverCpu.get(who).add((Bench.cpuMillisOf(server.pid()) - server0) / 1e3 / gib);
                     long stored = sync.headObject(b -> b.bucket(BUCKET).key(key)).contentLength();
                     if (stored != size) {
                         throw new IllegalStateException(who + " stored " + stored + " of " + size + " bytes");
@@ -141,24 +151,29 @@ final class S3Bench {
                     double rate = size / (double) Bench.MIB / secs;
                     mibs.get(who).add(rate);
                     loads.get(who).add(load);
-                    Harness.log("1 GiB->S3 round %d %-60s %6.2f s %7.1f MiB/s (load %s)", round + 1, who, secs, rate,
-                            load);
+                    Harness.log("1 GiB->S3 round %d %-60s %6.2f s %7.1f MiB/s, CPU s/GiB client %.2f server %.2f"
+                            + " (load %s)", round + 1, who, secs, rate, last(clientCpu.get(who)),
+                            last(serverCpu.get(who)), load);
                 }
             }
             report.h2(String.format("1. One %d MiB file → local S3 (S3Proxy 4.1.0, filesystem store)", o.bigMiB()));
             report.p("Same source file, same server process, same run; contenders rotate within each round. "
-                    + "Median of " + o.runs() + " runs; ratio = this row's median / the best peer's median.");
+                    + "Median of " + o.runs() + " runs; ratio = this row's median / the best peer's median. "
+                    + "CPU: seconds per GiB, median, of the client (the harness JVM, or rclone) and of the "
+                    + "S3Proxy process: on a shared machine the least load-dependent numbers.");
             double bestPeer = 0;
             for (String n : names) {
                 if (!n.equals(moverName) && !n.equals(directName)) {
                     bestPeer = Math.max(bestPeer, Bench.median(mibs.get(n)));
                 }
             }
-            report.row("contender", "median MiB/s", "vs best peer", "runs MiB/s", "load avg at start");
+            report.row("contender", "median MiB/s", "vs best peer", "runs MiB/s", "CPU s/GiB client", "CPU s/GiB server",
+                    "load avg at start");
             for (String n : names) {
                 double m = Bench.median(mibs.get(n));
                 report.row(n, String.format("%.1f", m), String.format("%.2fx", m / bestPeer),
-                        Bench.list(mibs.get(n)), String.join(", ", loads.get(n)));
+                        Bench.list(mibs.get(n)), String.format("%.2f", Bench.median(clientCpu.get(n))),
+                        String.format("%.2f", Bench.median(serverCpu.get(n))), String.join(", ", loads.get(n)));
             }
             report.endTable();
             // the library's best mode
@@ -188,9 +203,13 @@ final class S3Bench {
         String rcloneName = String.format("rclone copy --transfers %d --checkers %d", transfers, transfers);
         Map<String, List<Double>> rates = new LinkedHashMap<>();
         Map<String, List<String>> loads = new LinkedHashMap<>();
+        Map<String, List<Double>> clientCpu = new LinkedHashMap<>();
+        Map<String, List<Double>> serverCpu = new LinkedHashMap<>();
         for (String n : List.of(moverName, rcloneName)) {
             rates.put(n, new ArrayList<>());
             loads.put(n, new ArrayList<>());
+            clientCpu.put(n, new ArrayList<>());
+            serverCpu.put(n, new ArrayList<>());
         }
         List<String> order = new ArrayList<>(rates.keySet());
         ExecutorService callers = Executors.newFixedThreadPool(o.smallCallers());
@@ -203,6 +222,9 @@ final class S3Bench {
                     String who = order.get((i + round) % order.size());
                     String prefix = "small-" + round + "-" + i;
                     String load = Bench.load();
+                    long cpu0 = Bench.processCpuNanos();
+                    double server0 = Bench.cpuMillisOf(server.pid());
+                    double childCpu = 0;
                     long t0 = System.nanoTime();
                     if (who.equals(moverName)) {
                         List<Future<TaskResult>> results = new ArrayList<>();
@@ -221,10 +243,12 @@ final class S3Bench {
                             }
                         }
                     } else {
-                        rclone.run(List.of("copy", src.toString(), "bench:" + BUCKET + "/" + prefix, "--transfers",
+                        childCpu = rclone.run(List.of("copy", src.toString(), "bench:" + BUCKET + "/" + prefix, "--transfers",
                                 Integer.toString(transfers), "--checkers", Integer.toString(transfers)));
                     }
                     double secs = (System.nanoTime() - t0) / 1e9;
+                    clientCpu.get(who).add(((Bench.processCpuNanos() - cpu0) / 1e6 + childCpu) * 1000 / count);
+                    serverCpu.get(who).add((Bench.cpuMillisOf(server.pid()) - server0) * 1000 / count);
                     long stored = countObjects(sync, prefix + "/");
                     if (stored != count) {
                         throw new IllegalStateException(who + " stored " + stored + " of " + count + " objects");
@@ -233,8 +257,9 @@ final class S3Bench {
                     double rate = count / secs;
                     rates.get(who).add(rate);
                     loads.get(who).add(load);
-                    Harness.log("64 KiB files->S3 round %d %-60s %6.2f s %7.1f files/s (load %s)", round + 1, who,
-                            secs, rate, load);
+                    Harness.log("64 KiB files->S3 round %d %-60s %6.2f s %7.1f files/s, CPU ms/1000 files client %.0f"
+                            + " server %.0f (load %s)", round + 1, who, secs, rate, last(clientCpu.get(who)),
+                            last(serverCpu.get(who)), load);
                 }
             }
         } finally {
@@ -242,17 +267,24 @@ final class S3Bench {
         }
         report.h2(String.format("2. %,d × 64 KiB files → local S3", count));
         report.p("Same source tree (50 directories), same server, same run; contenders alternate. Median of "
-                + o.smallRuns() + " run(s).");
+                + o.smallRuns() + " run(s). CPU: milliseconds per 1,000 files of the client (the harness JVM, or "
+                + "rclone) and of the S3Proxy process.");
         double peer = Bench.median(rates.get(rcloneName));
-        report.row("contender", "median files/s", "vs rclone", "runs files/s", "load avg at start");
+        report.row("contender", "median files/s", "vs rclone", "runs files/s", "CPU ms/1,000 files client",
+                "CPU ms/1,000 files server", "load avg at start");
         for (String n : order) {
             double m = Bench.median(rates.get(n));
             report.row(n, String.format("%.0f", m), String.format("%.2fx", m / peer), Bench.list(rates.get(n)),
-                    String.join(", ", loads.get(n)));
+                    String.format("%.0f", Bench.median(clientCpu.get(n))),
+                    String.format("%.0f", Bench.median(serverCpu.get(n))), String.join(", ", loads.get(n)));
         }
         report.endTable();
         report.result("s3small.mover", Bench.median(rates.get(moverName)));
         report.result("s3small.rclone", peer);
+    }
+
+    private static double last(List<Double> values) {
+        return values.get(values.size() - 1);
     }
 
     private static long countObjects(S3Client sync, String prefix) {
@@ -268,13 +300,19 @@ final class S3Bench {
 
     /** rclone with the harness's config file; every call's output goes to one log. */
     private record Rclone(Path config, Path log) {
-        void run(List<String> args) throws IOException, InterruptedException {
-            List<String> cmd = new ArrayList<>(List.of("rclone", "--config", config.toString()));
+        /** @return the CPU milliseconds rclone used */
+        double run(List<String> args) throws IOException, InterruptedException {
+            Path stat = config.resolveSibling("rclone.stat");
+            // the shell writes its stat after waiting for rclone: its children's CPU is rclone's
+            List<String> cmd = new ArrayList<>(List.of("sh", "-c",
+                    "rclone \"$@\"; rc=$?; cat /proc/$$/stat > \"$STATFILE\"; exit $rc", "sh",
+                    "--config", config.toString()));
             cmd.addAll(args);
-            int rc = Bench.run(cmd, log, Map.of(), 1800);
+            int rc = Bench.run(cmd, log, Map.of("STATFILE", stat.toString()), 1800);
             if (rc != 0) {
                 throw new IllegalStateException("rclone exited " + rc + "; see " + log);
             }
+            return Bench.cpuMillisOf(Files.readString(stat), true);
         }
     }
 }

@@ -25,8 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @E2e
 class DuplicateSubmissionIT {
-    private static final Duration UPLOAD_DELAY = Duration.ofMillis(150);
-
     @TempDir(cleanup = CleanupMode.ON_SUCCESS) // keep the node logs of a failed run
     Path dir;
 
@@ -89,19 +87,10 @@ class DuplicateSubmissionIT {
         }
     }
 
-    /** Slows every temp-object write down a little so tasks run long enough to overlap. */
+    /** Holds every upload a little so tasks run long enough to overlap (and direct PUTs are tracked). */
     private static void slowUploads(E2eCluster c) {
-        java.util.function.Consumer<FaultProxy.Request> slow = req -> {
-            if (req.writes() && UploadTracker.targetOf(req.key()).isPresent()) {
-                try {
-                    Thread.sleep(UPLOAD_DELAY.toMillis()); // injected latency, not synchronisation
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        };
-        c.proxyA.observe(slow);
-        c.proxyB.observe(slow);
+        UploadTracker.holdUploads(c.proxyA);
+        UploadTracker.holdUploads(c.proxyB);
     }
 
     private static void assertBothGotResults(EndState.Report r, List<String> ids) {

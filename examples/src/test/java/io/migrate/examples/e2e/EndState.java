@@ -21,6 +21,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -150,6 +151,12 @@ final class EndState {
         Set<String> stray = new TreeSet<>(keys);
         stray.removeAll(expected.keySet());
         List<String> torn = new ArrayList<>();
+        for (Map.Entry<String, byte[]> t : w.tolerated().entrySet()) {
+            if (stray.remove(t.getKey()) && !Arrays.equals(
+                    c.s3().getObjectAsBytes(b -> b.bucket(E2eCluster.BUCKET).key(t.getKey())).asByteArray(), t.getValue())) {
+                torn.add(t.getKey());
+            }
+        }
         long bytes = 0;
         for (Map.Entry<String, Path> e : expected.entrySet()) {
             if (missing.contains(e.getKey())) {

@@ -1,5 +1,6 @@
 package io.migrate.examples.e2e;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -7,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.LongSupplier;
 
 /**
  * Watches the S3 requests passing a {@link FaultProxy} and finds one target key being uploaded
@@ -14,19 +16,69 @@ import java.util.Set;
  * attempt T is open from its first write to {@code .migrate-tmp/T/K} until the commit copy from
  * that temp key to K, or the delete of the temp key / abort of its multipart upload.
  *
- * <p>It knows uploads through a temp key, which is what the S3 transport does by default; a
- * multipart upload completed straight on the final key ({@code directMultipartCommit}) is not
- * seen, so scenarios that rely on it keep their files below the multipart threshold.
+ * <p>A file small enough for one request is PUT straight to K (the S3 transport's
+ * {@code directPut}): that upload is one request, whose end the proxy does not see. Scenarios
+ * that check overlaps hold every upload request for at least {@link #DIRECT_PUT_HOLD} before the
+ * proxy forwards it ({@link #holdUploads}), so a direct PUT lasts at least that long and two of
+ * one key that start closer together than that were in flight at once. A multipart upload
+ * completed straight on the final key ({@code directMultipartCommit}) is not seen, so scenarios
+ * that rely on this keep that option off.
  *
  * <p>Thread-safe: proxy connection threads call {@link #accept}; all state is guarded by this.
  */
 final class UploadTracker implements java.util.function.Consumer<FaultProxy.Request> {
     static final String TEMP_PREFIX = ".migrate-tmp/";
+    /** How long {@link #holdUploads} holds each upload request. */
+    static final Duration DIRECT_PUT_HOLD = Duration.ofMillis(150);
 
     private final Map<String, Set<String>> openTokensByKey = new HashMap<>();
     private final Set<String> ended = new HashSet<>();
     private final List<String> overlaps = new ArrayList<>();
+    private final Map<String, Long> lastDirectPutNanos = new HashMap<>();
+    private final LongSupplier clock;
     private long uploads;
+
+    UploadTracker() {
+        this(System::nanoTime);
+    }
+
+    /** @param clock nanoTime source (tests step it) */
+    UploadTracker(LongSupplier clock) {
+        this.clock = clock;
+    }
+
+    /**
+     * Makes the proxy hold every upload request (temp-object writes and direct PUTs) for
+     * {@link #DIRECT_PUT_HOLD}: tasks run long enough to overlap, and direct PUTs become visible
+     * to the overlap check.
+     */
+    static void holdUploads(FaultProxy proxy) {
+        proxy.observe(req -> {
+            if (uploadTarget(req).isPresent()) {
+                try {
+                    Thread.sleep(DIRECT_PUT_HOLD.toMillis()); // injected latency, not synchronisation
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+    }
+
+    /** @return the target key a request uploads data for: a temp-object write or a direct PUT */
+    static Optional<String> uploadTarget(FaultProxy.Request r) {
+        if (!r.writes()) {
+            return Optional.empty();
+        }
+        Optional<String> temp = targetOf(r.key());
+        return temp.isPresent() ? temp : isDirectPut(r) ? Optional.of(r.key()) : Optional.empty();
+    }
+
+    /** A PUT of data to a final key: not a temp key, parent marker, copy or multipart part. */
+    static boolean isDirectPut(FaultProxy.Request r) {
+        String key = r.key();
+        return r.method().equals("PUT") && !key.isEmpty() && !key.endsWith("/") && !key.startsWith(TEMP_PREFIX)
+                && !r.headers().containsKey("x-amz-copy-source") && !r.query().contains("uploadId");
+    }
 
     /** @return for a temp key {@code .migrate-tmp/<token>/<key>} its {@code <key>} */
     static Optional<String> targetOf(String key) {
@@ -46,7 +98,14 @@ final class UploadTracker implements java.util.function.Consumer<FaultProxy.Requ
     public synchronized void accept(FaultProxy.Request r) {
         String key = r.key();
         Optional<String> target = targetOf(key);
-        if (target.isPresent() && r.writes()) {
+        if (isDirectPut(r)) {
+            uploads++;
+            long now = clock.getAsLong();
+            Long last = lastDirectPutNanos.put(key, now);
+            if (last != null && now - last < DIRECT_PUT_HOLD.toNanos()) {
+                overlaps.add(key + " by two direct PUTs " + (now - last) / 1_000_000 + " ms apart");
+            }
+        } else if (target.isPresent() && r.writes()) {
             String token = tokenOf(key);
             if (ended.contains(token + "/" + target.get())) {
                 return; // a late retry of a request of an ended attempt

@@ -38,6 +38,31 @@ class UploadTrackerTest {
     }
 
     @Test
+    void twoDirectPutsOfOneKeyCloserThanTheHoldAreAnOverlapAndFartherApartAreNot() {
+        long[] now = {0};
+        UploadTracker t = new UploadTracker(() -> now[0]);
+        t.accept(put("dir/k"));
+        now[0] += UploadTracker.DIRECT_PUT_HOLD.toNanos(); // the first one was held this long: sequential
+        t.accept(put("dir/k"));
+        t.accept(put("dir/other"));
+        assertThat(t.overlaps()).isEmpty();
+        now[0] += UploadTracker.DIRECT_PUT_HOLD.toNanos() / 2;
+        t.accept(put("dir/k"));
+        assertThat(t.overlaps()).containsExactly("dir/k by two direct PUTs 75 ms apart");
+        assertThat(t.uploads()).isEqualTo(4);
+    }
+
+    @Test
+    void markersCopiesAndPartsAreNotDirectPuts() {
+        assertThat(UploadTracker.isDirectPut(put("dir/"))).isFalse();
+        assertThat(UploadTracker.isDirectPut(commit("a1", "dir/k"))).isFalse();
+        assertThat(UploadTracker.isDirectPut(new FaultProxy.Request("PUT", "/e2e/dir/k", "partNumber=1&uploadId=x",
+                Map.of()))).isFalse();
+        assertThat(UploadTracker.uploadTarget(put("dir/k"))).contains("dir/k");
+        assertThat(UploadTracker.uploadTarget(put(".migrate-tmp/a1/dir/k"))).contains("dir/k");
+    }
+
+    @Test
     void targetKeyOfTempKey() {
         assertThat(UploadTracker.targetOf(".migrate-tmp/tok/a/b.bin")).contains("a/b.bin");
         assertThat(UploadTracker.targetOf("a/b.bin")).isEmpty();

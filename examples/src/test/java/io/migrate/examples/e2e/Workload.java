@@ -24,6 +24,7 @@ final class Workload {
     final Random random;
     private final E2eCluster cluster;
     private final Map<String, Path> expected = new LinkedHashMap<>();
+    private final Map<String, byte[]> tolerated = new LinkedHashMap<>();
     private final List<String> taskIds = new ArrayList<>();
     private int fileEntries;
 
@@ -77,6 +78,20 @@ final class Workload {
     /** A target key that must not exist at the end. */
     void expectAbsent(String targetKey) {
         expected.remove(targetKey);
+    }
+
+    /**
+     * A target key that may be absent at the end or hold exactly {@code bytes} (a whole version
+     * of a source deleted while its copy was stored), nothing else.
+     */
+    void expectAbsentOrExactly(String targetKey, byte[] bytes) {
+        expected.remove(targetKey);
+        tolerated.put(targetKey, bytes.clone());
+    }
+
+    /** @return target keys that may be absent or hold exactly the given bytes */
+    Map<String, byte[]> tolerated() {
+        return Map.copyOf(tolerated);
     }
 
     /** @return target key to the source file whose bytes must be there at the end */
