@@ -101,7 +101,10 @@ class S3TransportIT {
         }
         try (S3Transport t = S3Transport.create(config(server.endpoint()).build());
              TransportSession s = t.openSession(t.endpoints().get(0))) {
-            // A directory of more pages than the budget (1 + n/500): nothing concluded.
+            // Keys sharing more than their directory: only their common prefix is listed.
+            assertThat(s.knownAbsent(new TreeSet<>(List.of("survey/many/o00001", "survey/many/o00002x"))))
+                    .containsExactly("survey/many/o00002x");
+            // A range of more pages than the budget (1 + n/500): nothing concluded.
             assertThat(s.knownAbsent(new TreeSet<>(List.of("survey/many/o00001", "survey/many/new")))).isEmpty();
             // A directory listed whole: every key it does not show is absent, in any listing order.
             assertThat(s.knownAbsent(new TreeSet<>(List.of("survey/few/sub", "survey/few/there", "survey/few/zz",

@@ -660,11 +660,14 @@ public final class S3Session implements TransportSession {
     }
 
     /**
-     * Lists the keys' common directory (delimiter {@code /}); if the whole listing fits a small
-     * page budget, every key it does not show is absent. A directory with more objects than the
-     * budget (1 + n/500 pages of 1,000) proves nothing and costs at most those pages, a fraction
-     * of the HEADs it would have saved. No {@code start-after}: that would rely on the store
-     * listing in UTF-8 order, which S3Proxy's stores, for one, do not.
+     * Lists what starts with the keys' longest common prefix, in their directory (delimiter
+     * {@code /}); if the whole listing fits a small page budget, every key it does not show is
+     * absent. The common prefix keeps the listing to the neighbourhood of the keys (a task's
+     * files are usually a run of one directory's names), which matters because the store's cost
+     * of a listing grows with the entries it returns. A range with more objects than the budget
+     * (1 + n/500 pages of 1,000) proves nothing and costs at most those pages. No
+     * {@code start-after}: that would rely on the store listing in UTF-8 order, which S3Proxy's
+     * stores, for one, do not; a prefix match does not depend on any order.
      */
     @Override
     public Set<String> knownAbsent(SortedSet<String> keys) {
@@ -679,24 +682,38 @@ public final class S3Session implements TransportSession {
                 return Set.of(); // not one directory: nothing can be concluded from one listing
             }
         }
+        String common = commonPrefix(keys.first(), keys.last()); // first and last differ the most
         int budget = 1 + keys.size() / 500;
         Set<String> absent = new HashSet<>(keys);
         String token = null;
         for (int pages = 1; ; pages++) {
             final String t = token;
-            ListObjectsV2Response page = call("list " + prefix, () -> s3.listObjectsV2(b -> b.bucket(bucket)
-                    .prefix(prefix).delimiter("/").continuationToken(t)));
+            ListObjectsV2Response page = call("list " + common, () -> s3.listObjectsV2(b -> b.bucket(bucket)
+                    .prefix(common).delimiter("/").continuationToken(t)));
             page.contents().forEach(o -> absent.remove(o.key()));
             token = page.nextContinuationToken();
             if (!Boolean.TRUE.equals(page.isTruncated()) || token == null) {
-                LOG.debug("listed {} ({} pages): {} of {} targets absent", prefix, pages, absent.size(), keys.size());
+                LOG.debug("listed {} ({} pages): {} of {} targets absent", common, pages, absent.size(), keys.size());
                 return absent;
             }
             if (pages == budget) {
-                LOG.debug("{} holds more than {} pages of objects: stat-ing its {} targets", prefix, budget, keys.size());
+                LOG.debug("{} holds more than {} pages of objects: stat-ing its {} targets", common, budget, keys.size());
                 return Set.of();
             }
         }
+    }
+
+    /** @return the longest common prefix, not ending inside a surrogate pair */
+    static String commonPrefix(String a, String b) {
+        int n = 0;
+        int max = Math.min(a.length(), b.length());
+        while (n < max && a.charAt(n) == b.charAt(n)) {
+            n++;
+        }
+        if (n > 0 && Character.isHighSurrogate(a.charAt(n - 1))) {
+            n--;
+        }
+        return a.substring(0, n);
     }
 
     private Optional<HeadObjectResponse> headRaw(String key) {
