@@ -44,7 +44,10 @@ final class FileWork {
     private boolean finished;
     private final ParallelFileMover mover;
 
-    /** Set by the survey step before it queues the prepare step: the target certainly does not exist. */
+    /**
+     * The target certainly does not exist: set by the survey step before it queues the prepare
+     * step (the queue hands it over safely), read by the prepare step.
+     */
     boolean knownAbsent;
 
     // set by the prepare step

@@ -88,14 +88,14 @@ public final class ParallelFileMover implements AutoCloseable {
     final Endpoints endpoints;
     private final MoveListener listener;
 
-    /** Jobs for the mover threads: ranges of started files before new files, then FIFO. */
     /**
-     * New files of one task in one target directory from which on the transport is asked which
-     * targets certainly do not exist ({@code TransportSession#knownAbsent}: one S3 listing
-     * instead of a HEAD per file), before their skip checks.
+     * The fewest new files of one task in one target directory for which the mover first asks
+     * the transport which targets certainly do not exist ({@code TransportSession#knownAbsent}:
+     * one S3 listing instead of a HEAD per file) before their skip checks.
      */
     static final int SURVEY_MIN_FILES = 2;
 
+    /** Jobs for the mover threads: ranges of started files before new files, then FIFO. */
     final PriorityBlockingQueue<MoverThread.Job> queue = new PriorityBlockingQueue<>();
     /** The per-node in-flight map: source real path + target key → the work moving it. */
     private final ConcurrentHashMap<String, FileWork> inflight = new ConcurrentHashMap<>();

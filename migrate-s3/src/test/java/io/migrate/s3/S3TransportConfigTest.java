@@ -28,6 +28,20 @@ class S3TransportConfigTest {
     }
 
     @Test
+    void smallFilesArePutDirectlyUnlessTheyMustBeReadBackFirst() {
+        assertThat(valid().build().directPut()).isTrue();
+        assertThat(S3Transport.capabilitiesOf(valid().build()).wholePutLimit()).isEqualTo(S3TransportConfig.MAX_PART_SIZE);
+        for (S3WriteMode mode : S3WriteMode.values()) {
+            assertThat(S3Transport.capabilitiesOf(valid().writeMode(mode).build()).wholePutLimit()).as("%s", mode)
+                    .isPositive();
+        }
+        S3TransportConfig readBack = valid().readBackVerification(true).build();
+        assertThat(readBack.directPut()).isFalse();
+        assertThat(S3Transport.capabilitiesOf(readBack).wholePutLimit()).isZero();
+        assertThat(S3Transport.capabilitiesOf(valid().directPut(false).build()).wholePutLimit()).isZero();
+    }
+
+    @Test
     void toStringNeverShowsCredentials() {
         String s = valid().build().toString();
         assertThat(s).doesNotContain("AKIDEXAMPLE").doesNotContain("very-secret").contains("****");
