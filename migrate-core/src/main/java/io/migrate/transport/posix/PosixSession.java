@@ -57,12 +57,14 @@ final class PosixSession implements TransportSession {
 
     private final PosixTransport.Endpoint ep;
     private final boolean fsync;
+    private final CopyLocks copyLocks;
     /** Read buffer for {@link #copyRange}, allocated on first use; only the owning thread touches it. */
     private ByteBuffer scratch;
 
-    PosixSession(PosixTransport.Endpoint ep, boolean fsync) {
+    PosixSession(PosixTransport.Endpoint ep, boolean fsync, CopyLocks copyLocks) {
         this.ep = ep;
         this.fsync = fsync;
+        this.copyLocks = copyLocks;
     }
 
     @Override
@@ -117,7 +119,8 @@ final class PosixSession implements TransportSession {
      * {@link FileChannel#transferTo} on Linux) into a channel of the temporary file opened for this
      * call, so concurrent ranges of one file each write at their own file offset, then checksums
      * the range through a read-only mapping of the temporary file (never of the source: a source
-     * truncated under a mapping would crash the JVM in the checksum). Zeros at the start of the
+     * truncated under a mapping would crash the JVM in the checksum). Copies into one file take
+     * turns ({@link CopyLocks}); checksums run in parallel. Zeros at the start of the
      * range (all of it for a range in a hole) are not copied: the temporary file is pre-sized
      * sparse, so they read as zeros already and sparse sources stay sparse.
      */
@@ -133,9 +136,14 @@ final class PosixSession implements TransportSession {
         // READ for the mapping; WRITE without CREATE: a copy after abort fails instead of resurrecting the file
         try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             if (dataStart < end) {
-                transfer(upload, source, dataStart, end, ch);
+                // one copy into a file at a time: concurrent ones spin on its inode lock (see CopyLocks)
+                copyLocks.withLock(upload.tempKey(), () -> transfer(upload, source, dataStart, end, ch));
             }
             return new RangeReceipt(offset, length, crc32c(ch, offset, length), null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TransportException(Disposition.PERMANENT, ErrorCode.CANCELLED,
+                    "interrupted while waiting to copy into " + upload.targetKey(), e);
         } catch (IOException e) {
             if (!source.isOpen()) {
                 // the mover's shared source channel was closed by an interrupt: not the destination's fault

@@ -65,6 +65,8 @@ public final class PosixTransport implements Transport {
     private final boolean fsync;
     private final TransportCapabilities capabilities;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Shared by all sessions: copies into one temporary file take turns. */
+    private final CopyLocks copyLocks = new CopyLocks();
 
     /** One mount point of the destination; {@code xattrs} flips to false on first ENOTSUP. */
     static final class Endpoint {
@@ -128,7 +130,7 @@ public final class PosixTransport implements Transport {
             throw new TransportException(Disposition.FAILOVER, ErrorCode.ENDPOINTS_UNAVAILABLE,
                     "endpoint " + endpointId + ": root " + ep.root + " is not a directory", null);
         }
-        return new PosixSession(ep, fsync);
+        return new PosixSession(ep, fsync, copyLocks);
     }
 
     /** Writes and deletes a probe file in the endpoint's root. */

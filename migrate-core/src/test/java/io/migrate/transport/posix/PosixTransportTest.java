@@ -194,7 +194,7 @@ class PosixTransportTest {
         Files.setLastModifiedTime(root.resolve("plain"), FileTime.from(1_700_000_000L, TimeUnit.SECONDS));
         PosixTransport.Endpoint ep = new PosixTransport.Endpoint("posix-0", root);
         ep.xattrs.set(false);
-        try (PosixSession s = new PosixSession(ep, true)) {
+        try (PosixSession s = new PosixSession(ep, true, new CopyLocks())) {
             Optional<TargetStat> st = s.stat("plain");
             assertThat(st).isPresent();
             assertThat(st.get().metadata()).containsExactly(
