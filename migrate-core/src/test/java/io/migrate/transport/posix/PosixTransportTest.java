@@ -274,6 +274,7 @@ class PosixTransportTest {
                     .isEqualTo(Crc32c.of(ByteBuffer.wrap(want, r * range, len)));
         }
         assertThat(Files.readAllBytes(root.resolve(u.tempKey()))).isEqualTo(want);
+        assertThat(Unmapper.available()).as("checksum mappings are released at once, not by the GC").isTrue();
     }
 
     @Test
