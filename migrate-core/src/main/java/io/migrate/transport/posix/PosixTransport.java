@@ -34,8 +34,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       temporary file then holds for the range, computed through a short-lived read-only
  *       mapping of the temporary file (released at once). Only the temporary file is ever mapped,
  *       never the source: a mapped file truncated by someone else crashes the JVM when read, and
- *       the temporary file's name is unique to the attempt, so only the mover writes it. A source
- *       that ends before the range does fails the copy with PERMANENT {@code SOURCE_CHANGED}.</li>
+ *       the temporary file's name is unique to the attempt, so only the mover writes it. Nothing
+ *       else may truncate {@code *.migrate-tmp} files while a mover runs (no external clean-up of
+ *       them; on NFS, no other client deleting them): where that cannot be ruled out, turn
+ *       {@link Builder#copyLocalFiles} off. A source that ends before the range does fails the
+ *       copy with PERMANENT {@code SOURCE_CHANGED}.</li>
  *   <li>{@code complete} checks the size and fsyncs the file; {@code commit} sets the mode and
  *       mtime from {@link io.migrate.move.MetadataKeys#MODE} and
  *       {@link io.migrate.move.MetadataKeys#MTIME_NANOS}, stores every metadata entry as a
@@ -200,8 +203,8 @@ public final class PosixTransport implements Transport {
         /**
          * @param copy whether the transport declares {@link TransportCapabilities#copiesLocalFiles()},
          *     so the mover has it copy ranges of local source files in the kernel instead of reading
-         *     them and writing the bytes (default true; off only to compare the two paths or for a
-         *     destination that should not be memory-mapped)
+         *     them and writing the bytes (default true; off to compare the two paths, or where
+         *     something other than the mover might truncate its temporary files, see above)
          * @return this
          */
         public Builder copyLocalFiles(boolean copy) {
