@@ -182,6 +182,20 @@ final class MoverThread implements Runnable {
     }
 
     /**
+     * The range through {@link TransportSession#copyRange}: no pooled buffer (the bytes never
+     * enter the JVM), the checksum from the receipt. A source that ended early comes back as a
+     * PERMANENT {@code SOURCE_CHANGED}, like a short read on the other path.
+     */
+    private void copyRange(FileWork w, int r, long offset, int length) throws InterruptedException {
+        Upload upload = w.upload;
+        FileChannel source = w.channel;
+        RangeReceipt receipt = call(w, "copy", true, s -> s.copyRange(upload, offset, source, length));
+        w.receipts[r] = receipt;
+        w.crcs[r] = receipt.crc32c();
+        w.countRange(r, length);
+    }
+
+    /**
      * Reads one range into a pooled direct buffer, checksums it and writes it; or, when the
      * transport copies local files, has it copy the range in the kernel and checksum what it wrote.
      */
@@ -213,20 +227,6 @@ final class MoverThread implements Runnable {
             w.crcs[r] = crc;
             w.countRange(r, length);
         }
-    }
-
-    /**
-     * The range through {@link TransportSession#copyRange}: no pooled buffer (the bytes never
-     * enter the JVM), the checksum from the receipt. A source that ended early comes back as a
-     * PERMANENT {@code SOURCE_CHANGED}, like a short read on the other path.
-     */
-    private void copyRange(FileWork w, int r, long offset, int length) throws InterruptedException {
-        Upload upload = w.upload;
-        FileChannel source = w.channel;
-        RangeReceipt receipt = call(w, "copy", true, s -> s.copyRange(upload, offset, source, length));
-        w.receipts[r] = receipt;
-        w.crcs[r] = receipt.crc32c();
-        w.countRange(r, length);
     }
 
     /** Runs once per file, after its last range: verify, complete, commit — or abort. */
