@@ -44,6 +44,9 @@ final class FileWork {
     private boolean finished;
     private final ParallelFileMover mover;
 
+    /** Set by the survey step before it queues the prepare step: the target certainly does not exist. */
+    boolean knownAbsent;
+
     // set by the prepare step
     SourceFile.Fingerprint before;
     FileChannel channel;

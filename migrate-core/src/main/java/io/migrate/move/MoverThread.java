@@ -18,8 +18,12 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -79,6 +83,16 @@ final class MoverThread implements Runnable {
         };
     }
 
+    /** Asks the transport which targets of {@code group} (one directory) are absent, then prepares each file. */
+    static Job surveyJob(List<FileWork> group) {
+        return new Job(group.get(0), 1, 0) {
+            @Override
+            void run(MoverThread t) {
+                t.survey(group);
+            }
+        };
+    }
+
     static Job rangeJobFor(FileWork work, int range) {
         return new Job(work, 0, range) {
             @Override
@@ -119,6 +133,27 @@ final class MoverThread implements Runnable {
 
     // ---- the steps of one file ------------------------------------------------------------
 
+    /**
+     * Marks the files whose targets the transport knows to be absent, so their prepare step
+     * needs no stat, and queues every file's prepare step. A failed survey only costs the stats.
+     */
+    private void survey(List<FileWork> group) {
+        FileWork first = group.get(0);
+        try {
+            SortedSet<String> keys = new TreeSet<>();
+            group.forEach(w -> keys.add(w.targetKey));
+            Set<String> absent = call(first, "survey", true, s -> s.knownAbsent(keys));
+            for (FileWork w : group) {
+                w.knownAbsent = absent.contains(w.targetKey);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // close() gave up waiting; the prepares see the cancellation
+        } catch (RuntimeException e) {
+            log.debug("survey of {} targets failed, stat-ing each: {}", group.size(), e.toString());
+        }
+        group.forEach(w -> mover.queue.add(prepareJob(w)));
+    }
+
     private void prepare(FileWork w) {
         if (w.cancelled()) {
             w.finish(FileOutcome.FAILED, ErrorCode.CANCELLED, "task cancelled", null);
@@ -128,7 +163,8 @@ final class MoverThread implements Runnable {
             // fingerprint first: a file replaced between the two steps then shows up as changed
             w.before = SourceFile.fingerprint(w.source);
             w.channel = SourceFile.open(w.source);
-            Optional<TargetStat> existing = call(w, "stat", true, s -> s.stat(w.targetKey));
+            Optional<TargetStat> existing = w.knownAbsent ? Optional.empty()
+                    : call(w, "stat", true, s -> s.stat(w.targetKey));
             if (existing.isPresent() && identical(existing.get(), w.before)) {
                 log.debug("{} already at target with the same fingerprint, skipped", w.targetKey);
                 w.finish(FileOutcome.SKIPPED_IDENTICAL, null, null,
@@ -145,6 +181,11 @@ final class MoverThread implements Runnable {
             w.receipts = new RangeReceipt[w.rangeCount];
             w.crcs = new int[w.rangeCount];
             w.counted = new AtomicIntegerArray(w.rangeCount);
+            long wholePutLimit = mover.capabilities.wholePutLimit();
+            if (w.rangeCount == 1 && wholePutLimit > 0 && size <= wholePutLimit) {
+                putWhole(w);
+                return;
+            }
             String token = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
             Map<String, String> meta = w.before.metadata();
             w.upload = call(w, "open", true, s -> s.open(w.targetKey, token, size, w.rangeSize, meta));
@@ -182,6 +223,62 @@ final class MoverThread implements Runnable {
     }
 
     /**
+     * A file that fits one range, on a transport that stores it in one atomic request: read it
+     * whole, check the source did not change while it was read (the buffer is then exactly the
+     * checksummed content of one version of the file), put it at its final key with the final
+     * metadata. No temporary object, no commit step.
+     *
+     * <p>The source is checked once more after the put, so a change during the request is still
+     * reported (SOURCE_CHANGED, and the task's retry copies the new content): the object then
+     * holds the complete, verified content that was read, described by its fingerprint metadata,
+     * never a mix of two versions.
+     */
+    private void putWhole(FileWork w) throws InterruptedException {
+        int length = (int) w.before.size();
+        try (BufferPool.Lease lease = mover.pool.acquire(length, w::stopping)) {
+            ByteBuffer buf = readRange(w, 0, length, lease);
+            int crc = Crc32c.of(buf);
+            requireUnchanged(w, "while read");
+            Map<String, String> meta = new LinkedHashMap<>(w.before.metadata());
+            meta.put(MetadataKeys.CHECKSUM, Crc32c.format(crc));
+            call(w, "put", true, s -> {
+                s.putWhole(w.targetKey, buf.duplicate(), crc, meta);
+                return null;
+            });
+            w.countRange(0, length);
+            requireUnchanged(w, "while its copy was stored (the destination holds the content read before the change)");
+            log.debug("{} put whole, {} bytes, {}", w.targetKey, length, Crc32c.format(crc));
+            w.finish(FileOutcome.COPIED, null, null, Crc32c.format(crc));
+        }
+    }
+
+    /** @throws MigrateException SOURCE_CHANGED if the source's fingerprint is no longer the one taken first */
+    private static void requireUnchanged(FileWork w, String when) {
+        SourceFile.Fingerprint now = SourceFile.fingerprint(w.source);
+        if (!now.equals(w.before)) {
+            throw new MigrateException(ErrorCode.SOURCE_CHANGED,
+                    "source changed " + when + ": before " + w.before + ", after " + now);
+        }
+    }
+
+    /** Reads {@code length} bytes at {@code offset} of the source into the lease's buffer, flipped. */
+    private static ByteBuffer readRange(FileWork w, long offset, int length, BufferPool.Lease lease) {
+        ByteBuffer buf = lease.buffer();
+        buf.clear().limit(length);
+        try {
+            while (buf.hasRemaining()) {
+                if (w.channel.read(buf, offset + buf.position()) < 0) {
+                    throw new MigrateException(ErrorCode.SOURCE_CHANGED,
+                            "source shrank below " + w.before.size() + " bytes while copied");
+                }
+            }
+        } catch (IOException e) {
+            throw new MigrateException(ErrorCode.SOURCE_UNREADABLE, "cannot read source: " + e, e);
+        }
+        return buf.flip();
+    }
+
+    /**
      * The range through {@link TransportSession#copyRange}: no pooled buffer (the bytes never
      * enter the JVM), the checksum from the receipt. A source that ended early comes back as a
      * PERMANENT {@code SOURCE_CHANGED}, like a short read on the other path.
@@ -207,19 +304,7 @@ final class MoverThread implements Runnable {
             return;
         }
         try (BufferPool.Lease lease = mover.pool.acquire(length, w::stopping)) {
-            ByteBuffer buf = lease.buffer();
-            buf.clear().limit(length);
-            try {
-                while (buf.hasRemaining()) {
-                    if (w.channel.read(buf, offset + buf.position()) < 0) {
-                        throw new MigrateException(ErrorCode.SOURCE_CHANGED,
-                                "source shrank below " + w.before.size() + " bytes while copied");
-                    }
-                }
-            } catch (IOException e) {
-                throw new MigrateException(ErrorCode.SOURCE_UNREADABLE, "cannot read source: " + e, e);
-            }
-            buf.flip();
+            ByteBuffer buf = readRange(w, offset, length, lease);
             int crc = Crc32c.of(buf);
             Upload upload = w.upload;
             RangeReceipt receipt = call(w, "write", true, s -> s.write(upload, offset, buf.duplicate(), crc));
@@ -240,11 +325,7 @@ final class MoverThread implements Runnable {
                 for (int r = 1; r < w.rangeCount; r++) {
                     crc = Crc32c.combine(crc, w.crcs[r], w.receipts[r].length());
                 }
-                SourceFile.Fingerprint after = SourceFile.fingerprint(w.source);
-                if (!after.equals(w.before)) {
-                    throw new MigrateException(ErrorCode.SOURCE_CHANGED,
-                            "source changed while copied: before " + w.before + ", after " + after);
-                }
+                requireUnchanged(w, "while copied");
                 int fileCrc = crc;
                 Upload upload = w.upload;
                 call(w, "complete", true, s -> {

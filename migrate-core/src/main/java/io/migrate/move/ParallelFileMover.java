@@ -18,6 +18,7 @@ import io.migrate.worker.ExecutionContext;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -91,6 +92,13 @@ public final class ParallelFileMover implements AutoCloseable {
     private final MoveListener listener;
 
     /** Jobs for the mover threads: ranges of started files before new files, then FIFO. */
+    /**
+     * New files of one task in one target directory from which on the transport is asked which
+     * targets certainly do not exist ({@code TransportSession#knownAbsent}: one S3 listing
+     * instead of a HEAD per file), before their skip checks.
+     */
+    static final int SURVEY_MIN_FILES = 2;
+
     final PriorityBlockingQueue<MoverThread.Job> queue = new PriorityBlockingQueue<>();
     /** The per-node in-flight map: source real path + target key → the work moving it. */
     private final ConcurrentHashMap<String, FileWork> inflight = new ConcurrentHashMap<>();
@@ -214,6 +222,8 @@ public final class ParallelFileMover implements AutoCloseable {
             return;
         }
         List<FileEntry> files = task.files();
+        // New works by the directory of their target key: one listing can rule out many stats.
+        Map<String, List<FileWork>> byDirectory = new LinkedHashMap<>();
         for (int i = 0; i < files.size(); i++) {
             FileEntry entry = files.get(i);
             Path real;
@@ -237,9 +247,18 @@ public final class ParallelFileMover implements AutoCloseable {
             });
             run.works.add(work);
             if (created[0] != null) {
-                queue.add(MoverThread.prepareJob(work));
+                String target = entry.targetKey();
+                byDirectory.computeIfAbsent(target.substring(0, target.lastIndexOf('/') + 1), d -> new ArrayList<>())
+                        .add(work);
             } else {
                 log.debug("file {} already in flight for another task, joining it", entry.sourcePath());
+            }
+        }
+        for (List<FileWork> group : byDirectory.values()) {
+            if (group.size() >= SURVEY_MIN_FILES) {
+                queue.add(MoverThread.surveyJob(group));
+            } else {
+                group.forEach(w -> queue.add(MoverThread.prepareJob(w)));
             }
         }
     }

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -59,7 +60,11 @@ public final class FaultInjectingTransport implements Transport {
         /** {@link TransportSession#abort}. */
         ABORT,
         /** {@link TransportSession#stat}. */
-        STAT
+        STAT,
+        /** {@link TransportSession#putWhole}. */
+        PUT_WHOLE,
+        /** {@link TransportSession#knownAbsent}. */
+        KNOWN_ABSENT
     }
 
     private final Transport delegate;
@@ -387,6 +392,20 @@ public final class FaultInjectingTransport implements Transport {
         public Optional<TargetStat> stat(String key) {
             intercept(Op.STAT, s.endpointId(), key);
             return s.stat(key);
+        }
+
+        @Override
+        public void putWhole(String targetKey, ByteBuffer data, int crc32c, Map<String, String> metadata) {
+            intercept(Op.PUT_WHOLE, s.endpointId(), targetKey);
+            long length = data.remaining();
+            s.putWhole(targetKey, data, crc32c, metadata);
+            writes.computeIfAbsent(targetKey, k -> new CopyOnWriteArrayList<>()).add(new long[] {0, length});
+        }
+
+        @Override
+        public Set<String> knownAbsent(SortedSet<String> keys) {
+            intercept(Op.KNOWN_ABSENT, s.endpointId(), keys.isEmpty() ? "" : keys.first());
+            return s.knownAbsent(keys);
         }
 
         @Override

@@ -99,7 +99,7 @@ public final class S3Transport implements Transport {
 
     static TransportCapabilities capabilitiesOf(S3TransportConfig c) {
         boolean verifies = c.readBackVerification();
-        return switch (c.writeMode()) {
+        TransportCapabilities ranges = switch (c.writeMode()) {
             case MULTIPART -> new TransportCapabilities(WriteMode.ALIGNED_PARTS, S3TransportConfig.MIN_PART_SIZE,
                     S3TransportConfig.MAX_PART_SIZE, S3TransportConfig.MAX_PARTS, verifies);
             case OFFSET_WRITE -> new TransportCapabilities(WriteMode.RANDOM_OFFSET, 1,
@@ -107,6 +107,8 @@ public final class S3Transport implements Transport {
             case APPEND -> new TransportCapabilities(WriteMode.APPEND_ONLY, 1, S3TransportConfig.MAX_PART_SIZE,
                     c.appendDialect().isS3Express() ? S3TransportConfig.MAX_PARTS : Integer.MAX_VALUE, verifies);
         };
+        // Every S3 dialect has plain PutObject, up to the 5 GiB single-request limit.
+        return ranges.withWholePutLimit(c.directPut() ? S3TransportConfig.MAX_PART_SIZE : 0);
     }
 
     /** @return the configuration */

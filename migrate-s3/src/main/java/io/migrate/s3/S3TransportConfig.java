@@ -55,6 +55,7 @@ public final class S3TransportConfig {
     private final ChecksumMode checksumMode;
     private final boolean readBackVerification;
     private final boolean directMultipartCommit;
+    private final boolean directPut;
     private final long multipartCopyThreshold;
     private final long copyPartSize;
     private final Duration staleUploadAge;
@@ -85,6 +86,7 @@ public final class S3TransportConfig {
         this.checksumMode = b.checksumMode;
         this.readBackVerification = b.readBackVerification;
         this.directMultipartCommit = b.directMultipartCommit;
+        this.directPut = b.directPut;
         this.multipartCopyThreshold = b.multipartCopyThreshold;
         this.copyPartSize = b.copyPartSize;
         this.staleUploadAge = b.staleUploadAge;
@@ -123,6 +125,7 @@ public final class S3TransportConfig {
         b.checksumMode = checksumMode;
         b.readBackVerification = readBackVerification;
         b.directMultipartCommit = directMultipartCommit;
+        b.directPut = directPut;
         b.multipartCopyThreshold = multipartCopyThreshold;
         b.copyPartSize = copyPartSize;
         b.staleUploadAge = staleUploadAge;
@@ -244,6 +247,14 @@ public final class S3TransportConfig {
         return directMultipartCommit;
     }
 
+    /**
+     * @return whether files of one range are stored with one PutObject on the final key (no
+     *     temporary object, no copy); never with {@link #readBackVerification()}
+     */
+    public boolean directPut() {
+        return directPut && !readBackVerification;
+    }
+
     /** @return above this size commit copies with UploadPartCopy instead of one CopyObject */
     public long multipartCopyThreshold() {
         return multipartCopyThreshold;
@@ -281,7 +292,7 @@ public final class S3TransportConfig {
                 + ", socketTimeout=" + socketTimeout + ", apiCallAttemptTimeout=" + apiCallAttemptTimeout
                 + ", sdkRetries=" + sdkRetries + ", sessionsPerEndpoint=" + sessionsPerEndpoint
                 + ", checksumMode=" + checksumMode + ", readBackVerification=" + readBackVerification
-                + ", directMultipartCommit=" + directMultipartCommit + "}";
+                + ", directMultipartCommit=" + directMultipartCommit + ", directPut=" + directPut + "}";
     }
 
     /** Builder of {@link S3TransportConfig}; not thread-safe. */
@@ -309,6 +320,7 @@ public final class S3TransportConfig {
         private ChecksumMode checksumMode = ChecksumMode.CRC32C;
         private boolean readBackVerification;
         private boolean directMultipartCommit;
+        private boolean directPut = true;
         private long multipartCopyThreshold = MAX_PART_SIZE;
         private long copyPartSize = 512L * 1024 * 1024;
         private Duration staleUploadAge = Duration.ofHours(24);
@@ -551,6 +563,24 @@ public final class S3TransportConfig {
          */
         public Builder directMultipartCommit(boolean direct) {
             this.directMultipartCommit = direct;
+            return this;
+        }
+
+        /**
+         * Store files that fit one range with one PutObject on the final key, verified by the
+         * store (the range's CRC32C or MD5, per {@link #checksumMode}), instead of a temporary
+         * object, a copy and a delete: 2 requests per small file (the skip check's HEAD and the
+         * PUT) instead of 5. A PutObject is atomic for readers, so no partial object is ever
+         * visible; the mover checks the source did not change while it read the file before the
+         * PUT, and again after it (see {@code docs/s3.md}). Ignored with
+         * {@link #readBackVerification} (which must read the object before it is committed).
+         * Default true.
+         *
+         * @param direct whether single-range files go straight to the final key
+         * @return this
+         */
+        public Builder directPut(boolean direct) {
+            this.directPut = direct;
             return this;
         }
 

@@ -19,10 +19,13 @@ import io.migrate.s3.testing.EmbeddedS3;
 import io.migrate.s3.testing.RecordingS3Server;
 import io.migrate.s3.testing.RecordingS3Server.Response;
 import io.migrate.task.MigrationTask;
+import io.migrate.testing.FaultInjectingTransport;
+import io.migrate.testing.FaultInjectingTransport.Op;
 import io.migrate.testing.RandomFiles;
 import io.migrate.testing.TestExecutionContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -108,6 +112,80 @@ class MoverToS3IT {
             assertThat(s3.listMultipartUploads(b -> b.bucket(BUCKET)).uploads()).isEmpty();
             TaskResult again = mover.move(task.id(null).build(), new TestExecutionContext("n1"));
             assertThat(again.files()).extracting(FileResult::outcome).containsOnly(FileOutcome.SKIPPED_IDENTICAL);
+        }
+    }
+
+    @Test
+    void smallFilesGoStraightToTheirKeysWithOneListingPerDirectoryAndNoStats() throws Exception {
+        RandomFiles files = new RandomFiles(RandomFiles.seed(getClass()));
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        MigrationTask.Builder task = MigrationTask.builder().sourceRoot(src.toString());
+        for (int i = 0; i < 12; i++) {
+            String name = (i % 2 == 0 ? "even/" : "odd/") + "f" + i;
+            files.write(src.resolve(name), i == 0 ? 0 : files.random().nextInt(200_000));
+            task.addFile(name, "small/" + name);
+        }
+        task.addFile("lonely", "small/alone/lonely"); // a directory of one: stat-ed, not listed
+        files.write(src.resolve("lonely"), 10);
+        try (EmbeddedS3 server = EmbeddedS3.startTransient(BUCKET);
+             FaultInjectingTransport transport = new FaultInjectingTransport(
+                     S3Transport.create(config(server.endpoint()).build()));
+             ParallelFileMover mover = ParallelFileMover.builder(transport).config(moverConfig(src).build()).build();
+             S3Client s3 = client(server.endpoint())) {
+            s3.putObject(b -> b.bucket(BUCKET).key("small/even/f2"), RequestBody.fromString("an older copy"));
+            mover.start();
+            TaskResult r = mover.move(task.build(), new TestExecutionContext("n1"));
+            assertThat(r.outcome()).as(r.toString()).isEqualTo(TaskOutcome.SUCCEEDED);
+            for (FileResult f : r.files()) {
+                assertSameBytes(s3, f.targetKey(), src.resolve(f.sourcePath()));
+                Map<String, String> meta = s3.headObject(b -> b.bucket(BUCKET).key(f.targetKey())).metadata();
+                assertThat(meta).containsEntry(MetadataKeys.CHECKSUM, f.checksum()).containsKey(MetadataKeys.FINGERPRINT);
+            }
+            assertThat(transport.calls(Op.KNOWN_ABSENT)).as("one listing per directory of 2+ files").isEqualTo(2);
+            assertThat(transport.calls(Op.STAT)).as("stats: the object that existed and the lonely file").isEqualTo(2);
+            assertThat(transport.calls(Op.PUT_WHOLE)).isEqualTo(13);
+            assertThat(transport.calls(Op.OPEN) + transport.calls(Op.COMMIT)).as("no temporary objects").isZero();
+            assertThat(s3.listObjectsV2(b -> b.bucket(BUCKET).prefix(".migrate-tmp/")).contents()).isEmpty();
+
+            TaskResult again = mover.move(task.id(null).build(), new TestExecutionContext("n1"));
+            assertThat(again.files()).extracting(FileResult::outcome).containsOnly(FileOutcome.SKIPPED_IDENTICAL);
+            assertThat(again.files()).extracting(FileResult::checksum)
+                    .containsExactlyElementsOf(r.files().stream().map(FileResult::checksum).toList());
+        }
+    }
+
+    @Test
+    void aSmallFileChangedWhileItsPutRunsIsReportedAndTheRetryStoresTheNewContent() throws Exception {
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Path file = src.resolve("log.txt");
+        Files.writeString(file, "first version\n");
+        MigrationTask task = MigrationTask.builder().sourceRoot(src.toString()).addFile("log.txt", "chg/log.txt").build();
+        try (EmbeddedS3 server = EmbeddedS3.startTransient(BUCKET);
+             FaultInjectingTransport transport = new FaultInjectingTransport(
+                     S3Transport.create(config(server.endpoint()).build()));
+             ParallelFileMover mover = ParallelFileMover.builder(transport).config(moverConfig(src).build()).build();
+             S3Client s3 = client(server.endpoint())) {
+            // After the file was read and checked, before its PUT: the change falls inside the put.
+            transport.on(Op.PUT_WHOLE).nth(1).run(() -> {
+                try {
+                    Files.writeString(file, "appended\n", StandardOpenOption.APPEND);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            mover.start();
+            TaskResult r = mover.move(task, new TestExecutionContext("n1"));
+            FileResult f = r.files().get(0);
+            assertThat(f.outcome()).isEqualTo(FileOutcome.FAILED);
+            assertThat(f.code()).isEqualTo(ErrorCode.SOURCE_CHANGED);
+            // what is stored is one whole version, the one that was read, and says so
+            assertThat(s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("chg/log.txt")).asUtf8String())
+                    .isEqualTo("first version\n");
+
+            TaskResult retry = mover.move(MigrationTask.builder().sourceRoot(src.toString())
+                    .addFile("log.txt", "chg/log.txt").build(), new TestExecutionContext("n1"));
+            assertThat(retry.files().get(0).outcome()).isEqualTo(FileOutcome.COPIED);
+            assertSameBytes(s3, "chg/log.txt", file);
         }
     }
 

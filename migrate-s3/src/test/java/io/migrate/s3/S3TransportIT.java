@@ -27,12 +27,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
 
@@ -85,6 +87,31 @@ class S3TransportIT {
         assertSameBytes(s3, key, f);
         assertThat(keysUnder(".migrate-tmp/")).as("temporary objects removed").isEmpty();
         assertThat(multipartUploads()).as("no upload left open").isEmpty();
+    }
+
+    @Test
+    void aWholeListingProvesAbsenceAndATooLongOneProvesNothing() throws Exception {
+        // 1,205 objects: more than one listing page (1,000) in one directory
+        try (S3Client c = client(server.endpoint())) {
+            java.util.stream.IntStream.range(0, 1205).parallel().forEach(i -> c.putObject(
+                    b -> b.bucket(BUCKET).key(String.format("survey/many/o%05d", i)), RequestBody.fromString("x")));
+            c.putObject(b -> b.bucket(BUCKET).key("survey/few/\uD83D\uDE00emoji"), RequestBody.fromString("x"));
+            c.putObject(b -> b.bucket(BUCKET).key("survey/few/sub/deeper"), RequestBody.fromString("x"));
+            c.putObject(b -> b.bucket(BUCKET).key("survey/few/there"), RequestBody.fromString("x"));
+        }
+        try (S3Transport t = S3Transport.create(config(server.endpoint()).build());
+             TransportSession s = t.openSession(t.endpoints().get(0))) {
+            // A directory of more pages than the budget (1 + n/500): nothing concluded.
+            assertThat(s.knownAbsent(new TreeSet<>(List.of("survey/many/o00001", "survey/many/new")))).isEmpty();
+            // A directory listed whole: every key it does not show is absent, in any listing order.
+            assertThat(s.knownAbsent(new TreeSet<>(List.of("survey/few/sub", "survey/few/there", "survey/few/zz",
+                    "survey/few/\uD83D\uDE00emoji", "survey/few/\uD83D\uDE00new", "survey/few/\uFF5Ewide"))))
+                    .as("a \"directory\" of that name is not an object of that name")
+                    .containsExactlyInAnyOrder("survey/few/sub", "survey/few/zz", "survey/few/\uD83D\uDE00new",
+                            "survey/few/\uFF5Ewide");
+            // Not one directory: nothing concluded.
+            assertThat(s.knownAbsent(new TreeSet<>(List.of("survey/a/x", "survey/b/y")))).isEmpty();
+        }
     }
 
     @Test

@@ -174,6 +174,7 @@ final class S3Bench {
         int count = o.smallCount();
         long size = 64 * Bench.KIB;
         Path src = work.resolve("small-src");
+        Trees.deleteTree(src); // rclone copies the whole directory: no files of an earlier, larger run
         List<String> names = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             String name = String.format("d%02d/f%05d.bin", i % 50, i);

@@ -11,6 +11,8 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
 
 /**
  * What {@code S3Transport.openSession} returns: a borrowed {@link S3Session} that goes back to
@@ -70,6 +72,16 @@ public final class SessionHandle implements TransportSession {
     @Override
     public Optional<TargetStat> stat(String key) {
         return s().stat(key);
+    }
+
+    @Override
+    public void putWhole(String targetKey, ByteBuffer data, int crc32c, Map<String, String> metadata) {
+        s().putWhole(targetKey, data, crc32c, metadata);
+    }
+
+    @Override
+    public Set<String> knownAbsent(SortedSet<String> keys) {
+        return s().knownAbsent(keys);
     }
 
     @Override
