@@ -15,6 +15,7 @@ import io.migrate.transport.Upload;
 import io.migrate.transport.WriteMode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -277,10 +278,31 @@ final class MoverThread implements Runnable {
         return buf.flip();
     }
 
-    /** Reads one range into a pooled direct buffer, checksums it and writes it. */
+    /**
+     * The range through {@link TransportSession#copyRange}: no pooled buffer (the bytes never
+     * enter the JVM), the checksum from the receipt. A source that ended early comes back as a
+     * PERMANENT {@code SOURCE_CHANGED}, like a short read on the other path.
+     */
+    private void copyRange(FileWork w, int r, long offset, int length) throws InterruptedException {
+        Upload upload = w.upload;
+        FileChannel source = w.channel;
+        RangeReceipt receipt = call(w, "copy", true, s -> s.copyRange(upload, offset, source, length));
+        w.receipts[r] = receipt;
+        w.crcs[r] = receipt.crc32c();
+        w.countRange(r, length);
+    }
+
+    /**
+     * Reads one range into a pooled direct buffer, checksums it and writes it; or, when the
+     * transport copies local files, has it copy the range in the kernel and checksum what it wrote.
+     */
     private void writeRange(FileWork w, int r) throws InterruptedException {
         long offset = r * w.rangeSize;
         int length = (int) Math.min(w.rangeSize, w.before.size() - offset);
+        if (mover.capabilities.copiesLocalFiles()) {
+            copyRange(w, r, offset, length);
+            return;
+        }
         try (BufferPool.Lease lease = mover.pool.acquire(length, w::stopping)) {
             ByteBuffer buf = readRange(w, offset, length, lease);
             int crc = Crc32c.of(buf);

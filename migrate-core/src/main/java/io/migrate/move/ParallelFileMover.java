@@ -40,9 +40,12 @@ import org.slf4j.MDC;
  * <ul>
  *   <li>Memory for file data never exceeds {@link MoverConfig#maxInFlightBytes()}: ranges are
  *       read with positional {@code FileChannel} reads into a bounded pool of direct buffers
- *       and handed to the transport without heap copies ({@link #bufferHighWaterBytes()}).</li>
- *   <li>Every range is checksummed (CRC32C) as it passes; the range checksums are combined
- *       into the file's checksum without reading the file again.</li>
+ *       and handed to the transport without heap copies ({@link #bufferHighWaterBytes()}).
+ *       A transport that {@link TransportCapabilities#copiesLocalFiles() copies local files}
+ *       (POSIX) copies each range in the kernel instead, and no buffer is used.</li>
+ *   <li>Every range is checksummed (CRC32C) as it passes, or, when the transport copies it, as
+ *       the destination holds it; the range checksums are combined into the file's checksum
+ *       without reading the file again.</li>
  *   <li>Nothing outside the task's source root is opened; the source root itself must lie in
  *       an allowed root ({@code SOURCE_OUTSIDE_ROOT}).</li>
  *   <li>The source fingerprint (size, mtime, inode, ctime, device) is taken before and

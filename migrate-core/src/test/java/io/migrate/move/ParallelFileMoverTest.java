@@ -525,8 +525,9 @@ class ParallelFileMoverTest {
             files.write(src.resolve("small" + i), MIB - i);
             names.add("small" + i);
         }
-        ParallelFileMover m = mover(PosixTransport.builder().endpoint("p", dst).fsync(false).build(),
-                config().maxInFlightBytes(cap).threads(8).build());
+        // the buffered path: the kernel copy uses no buffer at all
+        ParallelFileMover m = mover(PosixTransport.builder().endpoint("p", dst).fsync(false).copyLocalFiles(false)
+                .build(), config().maxInFlightBytes(cap).threads(8).build());
         long total = 0;
         for (String n : names) {
             total += Files.size(src.resolve(n));
@@ -539,6 +540,50 @@ class ParallelFileMoverTest {
         assertThat(r.files()).allSatisfy(f -> assertThat(copied(f.sourcePath())).as(f.sourcePath()).isTrue());
         assertThat(m.bufferCapacityBytes()).isEqualTo(cap);
         assertThat(m.bufferHighWaterBytes()).isPositive().isLessThanOrEqualTo(cap);
+    }
+
+    @Test
+    void theKernelCopyStoresTheSameBytesAndChecksumsAsTheBufferedPathWithoutBuffers() throws Exception {
+        // range 1 MiB, split above 2 MiB: around the range size, one range, several on one thread, split
+        long[] sizes = {0, 1, MIB - 1, MIB, MIB + 1, 2 * MIB + 3, 5 * MIB + 17};
+        List<String> names = new ArrayList<>();
+        for (long size : sizes) {
+            names.add("f" + size);
+            files.write(src.resolve("f" + size), size);
+        }
+        files.writeSparse(src.resolve("sparse.img"), 7 * MIB + 3, 3);
+        names.add("sparse.img");
+        Path buffered = Files.createDirectories(tmp.resolve("dst-buffered"));
+        FaultInjectingTransport kernel = faulty();
+        assertThat(kernel.capabilities().copiesLocalFiles()).isTrue();
+        ParallelFileMover viaKernel = mover(kernel, config().build());
+        ParallelFileMover viaBuffers = mover(
+                PosixTransport.builder().endpoint("b", buffered).copyLocalFiles(false).build(), config().build());
+        TestExecutionContext ctx = ctx();
+
+        TaskResult k = viaKernel.move(task(names.toArray(String[]::new)), ctx);
+        TaskResult b = viaBuffers.move(task(names.toArray(String[]::new)), ctx());
+
+        assertThat(k.outcome()).as(k.toString()).isEqualTo(TaskOutcome.SUCCEEDED);
+        assertThat(b.outcome()).as(b.toString()).isEqualTo(TaskOutcome.SUCCEEDED);
+        for (String n : names) {
+            assertThat(copied(n)).as(n).isTrue();
+            assertThat(RandomFiles.sameContent(src.resolve(n), buffered.resolve("out/" + n))).as(n).isTrue();
+            assertThat(file(k, n).outcome()).isEqualTo(FileOutcome.COPIED);
+            assertThat(file(k, n).checksum()).as(n).isEqualTo(file(b, n).checksum())
+                    .isEqualTo(Crc32c.format(crcOf(src.resolve(n))));
+        }
+        long total = 7 * MIB + 3;
+        for (long size : sizes) {
+            total += size;
+            // one range per call, each once: the mover went through copyRange, not write
+            assertThat(kernel.writes("out/f" + size)).hasSize((int) Math.max(1, (size + MIB - 1) / MIB));
+        }
+        assertThat(ctx.maxBytes()).isEqualTo(total);
+        assertThat(viaKernel.bytesSent()).isEqualTo(total);
+        assertThat(viaKernel.bufferHighWaterBytes()).isZero();
+        assertThat(viaBuffers.bufferHighWaterBytes()).isPositive();
+        assertThat(RandomFiles.tempFilesUnder(dst)).isEmpty();
     }
 
     @Test

@@ -10,6 +10,7 @@ import io.migrate.transport.TransportException;
 import io.migrate.transport.TransportSession;
 import io.migrate.transport.Upload;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +47,11 @@ public final class FaultInjectingTransport implements Transport {
         HEALTH,
         /** {@link TransportSession#open}. */
         OPEN,
-        /** {@link TransportSession#write}. */
+        /**
+         * {@link TransportSession#write} and {@link TransportSession#copyRange}: both store one
+         * range, so a fault meant for "a range write" hits the path the mover takes, whichever
+         * the delegate's capabilities make it.
+         */
         WRITE,
         /** {@link TransportSession#complete}. */
         COMPLETE,
@@ -139,8 +144,8 @@ public final class FaultInjectingTransport implements Transport {
 
     /**
      * @param targetKey a target key
-     * @return {@code {offset, length}} of every write call for it that reached the delegate, in
-     *     call order
+     * @return {@code {offset, length}} of every write (or copyRange) call for it that reached the
+     *     delegate, in call order
      */
     public List<long[]> writes(String targetKey) {
         return List.copyOf(writes.getOrDefault(targetKey, List.of()));
@@ -353,6 +358,14 @@ public final class FaultInjectingTransport implements Transport {
             intercept(Op.WRITE, s.endpointId(), upload.targetKey());
             long length = data.remaining();
             RangeReceipt r = s.write(upload, offset, data, crc32c);
+            writes.computeIfAbsent(upload.targetKey(), k -> new CopyOnWriteArrayList<>()).add(new long[] {offset, length});
+            return r;
+        }
+
+        @Override
+        public RangeReceipt copyRange(Upload upload, long offset, FileChannel source, long length) {
+            intercept(Op.WRITE, s.endpointId(), upload.targetKey());
+            RangeReceipt r = s.copyRange(upload, offset, source, length);
             writes.computeIfAbsent(upload.targetKey(), k -> new CopyOnWriteArrayList<>()).add(new long[] {offset, length});
             return r;
         }

@@ -11,7 +11,8 @@ import java.util.Map;
 /**
  * {@code transport.type=posix}: {@code transport.posix.root} (one destination directory) or
  * {@code transport.posix.endpoints} ({@code id:/mount/a,id2:/mount/b}, several mounts of one
- * destination); {@code transport.posix.fsync} (default true).
+ * destination); {@code transport.posix.fsync} (default true); {@code transport.posix.copyLocalFiles}
+ * (default true: ranges are copied in the kernel, see {@link PosixTransport.Builder#copyLocalFiles}).
  */
 public final class PosixTransportProvider implements TransportProvider {
     /** ServiceLoader constructor. */
@@ -26,7 +27,8 @@ public final class PosixTransportProvider implements TransportProvider {
     @Override
     public Transport create(Settings settings) {
         Settings s = settings.under("posix.");
-        PosixTransport.Builder b = PosixTransport.builder().fsync(s.bool("fsync", true));
+        PosixTransport.Builder b = PosixTransport.builder().fsync(s.bool("fsync", true))
+                .copyLocalFiles(s.bool("copyLocalFiles", true));
         Map<String, String> endpoints = s.pairs("endpoints");
         var root = s.optional("root");
         if (root.isPresent() == !endpoints.isEmpty()) {

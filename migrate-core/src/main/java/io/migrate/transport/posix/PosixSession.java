@@ -11,6 +11,7 @@ import io.migrate.transport.Upload;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -47,13 +48,23 @@ final class PosixSession implements TransportSession {
     /** Longest name component most filesystems accept, in bytes. */
     private static final int NAME_MAX = 255;
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 16).asReadOnlyBuffer();
+    /** Bytes read to tell a range of data from a range starting with zeros (a hole). */
+    private static final int PROBE = 4096;
+    /** Granularity of the zeros {@link #copyRange} leaves unwritten: a file system block. */
+    private static final int BLOCK = 4096;
+    /** Largest mapping held at once to checksum a copied range. */
+    private static final long MAP_CHUNK = 32L << 20;
 
     private final PosixTransport.Endpoint ep;
     private final boolean fsync;
+    private final CopyLocks copyLocks;
+    /** Read buffer for {@link #copyRange}, allocated on first use; only the owning thread touches it. */
+    private ByteBuffer scratch;
 
-    PosixSession(PosixTransport.Endpoint ep, boolean fsync) {
+    PosixSession(PosixTransport.Endpoint ep, boolean fsync, CopyLocks copyLocks) {
         this.ep = ep;
         this.fsync = fsync;
+        this.copyLocks = copyLocks;
     }
 
     @Override
@@ -87,10 +98,7 @@ final class PosixSession implements TransportSession {
     public RangeReceipt write(Upload upload, long offset, ByteBuffer data, int crc32c) {
         ByteBuffer buf = data.duplicate();
         long length = buf.remaining();
-        if (offset < 0 || offset + length > upload.size()) {
-            throw new TransportException(Disposition.PERMANENT, ErrorCode.INVALID_REQUEST,
-                    "range " + offset + "+" + length + " outside file of " + upload.size() + " bytes", null);
-        }
+        checkRange(upload, offset, length);
         if (!allZeros(buf)) {
             Path temp = ep.root.resolve(upload.tempKey());
             // WRITE without CREATE: a write after abort fails instead of resurrecting the file.
@@ -104,6 +112,163 @@ final class PosixSession implements TransportSession {
             }
         }
         return new RangeReceipt(offset, length, crc32c, null);
+    }
+
+    /**
+     * Copies the range with {@code sendfile} (an in-kernel copy; JDK 17's
+     * {@link FileChannel#transferTo} on Linux) into a channel of the temporary file opened for this
+     * call, so concurrent ranges of one file each write at their own file offset, then checksums
+     * the range through a read-only mapping of the temporary file (never of the source: a source
+     * truncated under a mapping would crash the JVM in the checksum). Copies into one file take
+     * turns ({@link CopyLocks}); checksums run in parallel. Zeros at the start of the
+     * range (all of it for a range in a hole) are not copied: the temporary file is pre-sized
+     * sparse, so they read as zeros already and sparse sources stay sparse.
+     */
+    @Override
+    public RangeReceipt copyRange(Upload upload, long offset, FileChannel source, long length) {
+        checkRange(upload, offset, length);
+        if (length == 0) {
+            return new RangeReceipt(offset, 0, 0, null); // CRC32C of nothing
+        }
+        long end = offset + length;
+        long dataStart = offset + leadingZeros(upload, source, offset, length);
+        Path temp = ep.root.resolve(upload.tempKey());
+        // READ for the mapping; WRITE without CREATE: a copy after abort fails instead of resurrecting the file
+        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            if (dataStart < end) {
+                // one copy into a file at a time: concurrent ones spin on its inode lock (see CopyLocks)
+                copyLocks.withLock(upload.tempKey(), () -> transfer(upload, source, dataStart, end, ch));
+            }
+            return new RangeReceipt(offset, length, crc32c(ch, offset, length), null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TransportException(Disposition.PERMANENT, ErrorCode.CANCELLED,
+                    "interrupted while waiting to copy into " + upload.targetKey(), e);
+        } catch (IOException e) {
+            if (!source.isOpen()) {
+                // the mover's shared source channel was closed by an interrupt: not the destination's fault
+                throw new TransportException(Disposition.PERMANENT, ErrorCode.SOURCE_UNREADABLE,
+                        "source of " + upload.targetKey() + " closed while copied: " + e, e);
+            }
+            throw PosixErrors.classify(e, ep, "copy " + upload.targetKey() + " @" + offset);
+        }
+    }
+
+    /** Copies source bytes [from, end) to the same offsets of {@code ch}, in as many calls as it takes. */
+    private static void transfer(Upload upload, FileChannel source, long from, long end, FileChannel ch)
+            throws IOException {
+        long pos = from;
+        int idle = 0;
+        while (pos < end) {
+            // sendfile writes at the destination channel's position: ours alone, opened for this call
+            ch.position(pos);
+            long n = source.transferTo(pos, end - pos, ch);
+            if (n > 0) {
+                pos += n;
+                idle = 0;
+            } else if (source.size() < end) {
+                throw sourceChanged(upload, source.size());
+            } else if (++idle >= 3) {
+                throw new TransportException(Disposition.RETRY, ErrorCode.TRANSPORT_FAILED,
+                        "copy of " + upload.targetKey() + " made no progress at " + pos, null);
+            }
+        }
+    }
+
+    /**
+     * How many bytes at the start of the range are zeros, rounded down to whole 4 KiB blocks (all
+     * of it if the range is zeros). Reads a 4 KiB probe first, so a range of data costs one small
+     * read; only a range starting with zeros is read further, 64 KiB at a time, as far as its zeros go.
+     */
+    private long leadingZeros(Upload upload, FileChannel source, long offset, long length) {
+        ByteBuffer buf = scratch();
+        long zeros = 0;
+        try {
+            while (zeros < length) {
+                int want = (int) Math.min(length - zeros, zeros == 0 ? PROBE : buf.capacity());
+                buf.clear().limit(want);
+                while (buf.hasRemaining()) {
+                    if (source.read(buf, offset + zeros + buf.position()) < 0) {
+                        throw sourceChanged(upload, source.size());
+                    }
+                }
+                buf.flip();
+                int at = buf.mismatch(ZEROS.duplicate().limit(want));
+                if (at >= 0) {
+                    return (zeros + at) / BLOCK * BLOCK;
+                }
+                zeros += want;
+            }
+            return length;
+        } catch (IOException e) {
+            throw new TransportException(Disposition.PERMANENT, ErrorCode.SOURCE_UNREADABLE,
+                    "cannot read the source of " + upload.targetKey() + ": " + e, e);
+        }
+    }
+
+    /**
+     * The CRC32C of bytes [offset, offset + length) of our temporary file, through read-only
+     * mappings of at most {@link #MAP_CHUNK} released at once; by reading where the file system
+     * cannot map.
+     */
+    private int crc32c(FileChannel ch, long offset, long length) throws IOException {
+        CRC32C crc = new CRC32C();
+        long pos = offset;
+        long end = offset + length;
+        while (pos < end) {
+            long n = Math.min(end - pos, MAP_CHUNK);
+            MappedByteBuffer map;
+            try {
+                map = ch.map(FileChannel.MapMode.READ_ONLY, pos, n);
+            } catch (IOException | UnsupportedOperationException e) {
+                log.debug("endpoint {}: cannot map the temporary file ({}); checksumming by reading", ep.id,
+                        e.toString());
+                return crc32cByReading(crc, ch, pos, end);
+            }
+            try {
+                crc.update(map);
+            } finally {
+                Unmapper.unmap(map);
+            }
+            pos += n;
+        }
+        return (int) crc.getValue();
+    }
+
+    private int crc32cByReading(CRC32C crc, FileChannel ch, long from, long end) throws IOException {
+        ByteBuffer buf = scratch();
+        long pos = from;
+        while (pos < end) {
+            buf.clear().limit((int) Math.min(end - pos, buf.capacity()));
+            int n = ch.read(buf, pos);
+            if (n < 0) {
+                throw new IOException("temporary file ended at " + pos + ", expected " + end + " bytes");
+            }
+            buf.flip();
+            crc.update(buf);
+            pos += n;
+        }
+        return (int) crc.getValue();
+    }
+
+    /** This session's small read buffer (sessions belong to one thread). */
+    private ByteBuffer scratch() {
+        if (scratch == null) {
+            scratch = ByteBuffer.allocateDirect(ZEROS.capacity());
+        }
+        return scratch;
+    }
+
+    private static TransportException sourceChanged(Upload upload, long sourceSize) {
+        return new TransportException(Disposition.PERMANENT, ErrorCode.SOURCE_CHANGED, "source of "
+                + upload.targetKey() + " shrank to " + sourceSize + " bytes while copied", null);
+    }
+
+    private static void checkRange(Upload upload, long offset, long length) {
+        if (offset < 0 || length < 0 || offset + length > upload.size()) {
+            throw new TransportException(Disposition.PERMANENT, ErrorCode.INVALID_REQUEST,
+                    "range " + offset + "+" + length + " outside file of " + upload.size() + " bytes", null);
+        }
     }
 
     @Override

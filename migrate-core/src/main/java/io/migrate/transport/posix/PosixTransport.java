@@ -19,13 +19,26 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A POSIX directory as the destination: a true offset+len transport ({@link WriteMode#RANDOM_OFFSET})
- * built on {@link java.nio.channels.FileChannel#write(java.nio.ByteBuffer, long)}.
+ * built on {@link java.nio.channels.FileChannel#write(java.nio.ByteBuffer, long)}, and, for local
+ * source files, on an in-kernel copy ({@link TransportCapabilities#copiesLocalFiles()}, on by
+ * default, see {@link Builder#copyLocalFiles}).
  *
  * <p>Guarantees:
  * <ul>
  *   <li>Data goes to a hidden temporary file next to the target,
  *       {@code .<name>.<attemptToken>.migrate-tmp}, unique per attempt, pre-sized (sparse) to
  *       the file's size; ranges of zeros are not written, so sparse sources stay sparse.</li>
+ *   <li>{@code copyRange} copies a range from the source file with {@code sendfile(2)} (the
+ *       bytes never enter the JVM), skipping the zeros a range starts with (at 4 KiB
+ *       granularity; a range in a hole is not written at all), and returns the CRC32C of what the
+ *       temporary file then holds for the range, computed through a short-lived read-only
+ *       mapping of the temporary file (released at once). Only the temporary file is ever mapped,
+ *       never the source: a mapped file truncated by someone else crashes the JVM when read, and
+ *       the temporary file's name is unique to the attempt, so only the mover writes it. Nothing
+ *       else may truncate {@code *.migrate-tmp} files while a mover runs (no external clean-up of
+ *       them; on NFS, no other client deleting them): where that cannot be ruled out, turn
+ *       {@link Builder#copyLocalFiles} off. A source that ends before the range does fails the
+ *       copy with PERMANENT {@code SOURCE_CHANGED}.</li>
  *   <li>{@code complete} checks the size and fsyncs the file; {@code commit} sets the mode and
  *       mtime from {@link io.migrate.move.MetadataKeys#MODE} and
  *       {@link io.migrate.move.MetadataKeys#MTIME_NANOS}, stores every metadata entry as a
@@ -53,7 +66,10 @@ public final class PosixTransport implements Transport {
 
     private final Map<String, Endpoint> endpoints;
     private final boolean fsync;
+    private final TransportCapabilities capabilities;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Shared by all sessions: copies into one temporary file take turns. */
+    private final CopyLocks copyLocks = new CopyLocks();
 
     /** One mount point of the destination; {@code xattrs} flips to false on first ENOTSUP. */
     static final class Endpoint {
@@ -72,6 +88,7 @@ public final class PosixTransport implements Transport {
         b.roots.forEach((id, root) -> m.put(id, new Endpoint(id, root)));
         this.endpoints = java.util.Collections.unmodifiableMap(m);
         this.fsync = b.fsync;
+        this.capabilities = CAPABILITIES.withCopiesLocalFiles(b.copyLocalFiles);
     }
 
     /**
@@ -89,7 +106,7 @@ public final class PosixTransport implements Transport {
 
     @Override
     public TransportCapabilities capabilities() {
-        return CAPABILITIES;
+        return capabilities;
     }
 
     @Override
@@ -116,7 +133,7 @@ public final class PosixTransport implements Transport {
             throw new TransportException(Disposition.FAILOVER, ErrorCode.ENDPOINTS_UNAVAILABLE,
                     "endpoint " + endpointId + ": root " + ep.root + " is not a directory", null);
         }
-        return new PosixSession(ep, fsync);
+        return new PosixSession(ep, fsync, copyLocks);
     }
 
     /** Writes and deletes a probe file in the endpoint's root. */
@@ -151,6 +168,7 @@ public final class PosixTransport implements Transport {
     public static final class Builder {
         private final Map<String, Path> roots = new LinkedHashMap<>();
         private boolean fsync = true;
+        private boolean copyLocalFiles = true;
 
         private Builder() {
         }
@@ -179,6 +197,18 @@ public final class PosixTransport implements Transport {
          */
         public Builder fsync(boolean fsync) {
             this.fsync = fsync;
+            return this;
+        }
+
+        /**
+         * @param copy whether the transport declares {@link TransportCapabilities#copiesLocalFiles()},
+         *     so the mover has it copy ranges of local source files in the kernel instead of reading
+         *     them and writing the bytes (default true; off to compare the two paths, or where
+         *     something other than the mover might truncate its temporary files, see above)
+         * @return this
+         */
+        public Builder copyLocalFiles(boolean copy) {
+            this.copyLocalFiles = copy;
             return this;
         }
 

@@ -1,2 +1,2 @@
-/** The POSIX directory transport: positional writes, fsync, atomic rename commit. */
+/** The POSIX directory transport: positional writes or in-kernel range copies, fsync, atomic rename commit. */
 package io.migrate.transport.posix;

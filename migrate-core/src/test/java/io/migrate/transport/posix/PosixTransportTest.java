@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.migrate.error.ErrorCode;
 import io.migrate.move.MetadataKeys;
+import io.migrate.move.internal.Crc32c;
+import io.migrate.testing.RandomFiles;
 import io.migrate.transport.Disposition;
 import io.migrate.transport.RangeReceipt;
 import io.migrate.transport.TargetStat;
@@ -14,15 +16,21 @@ import io.migrate.transport.Upload;
 import io.migrate.transport.WriteMode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -31,6 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
 class PosixTransportTest {
     @TempDir
     Path root;
+    @TempDir
+    Path srcDir;
 
     private static ByteBuffer bytes(String s) {
         return ByteBuffer.wrap(s.getBytes());
@@ -184,7 +194,7 @@ class PosixTransportTest {
         Files.setLastModifiedTime(root.resolve("plain"), FileTime.from(1_700_000_000L, TimeUnit.SECONDS));
         PosixTransport.Endpoint ep = new PosixTransport.Endpoint("posix-0", root);
         ep.xattrs.set(false);
-        try (PosixSession s = new PosixSession(ep, true)) {
+        try (PosixSession s = new PosixSession(ep, true, new CopyLocks())) {
             Optional<TargetStat> st = s.stat("plain");
             assertThat(st).isPresent();
             assertThat(st.get().metadata()).containsExactly(
@@ -215,6 +225,142 @@ class PosixTransportTest {
             s.abort(u);
         }
         assertThat(root.resolve("taken/child")).isDirectory();
+    }
+
+    @Test
+    void theKernelCopyIsOnByDefaultAndCanBeTurnedOff() {
+        assertThat(PosixTransport.of(root).capabilities().copiesLocalFiles()).isTrue();
+        PosixTransport off = PosixTransport.builder().endpoint("e", root).copyLocalFiles(false).build();
+        assertThat(off.capabilities().copiesLocalFiles()).isFalse();
+        assertThat(off.capabilities().writeMode()).isEqualTo(WriteMode.RANDOM_OFFSET);
+    }
+
+    @Test
+    void copyRangeFromSeveralThreadsStoresTheBytesAndReportsTheirChecksum() throws Exception {
+        int range = 1 << 20;
+        long size = 5L * range + 17;
+        Path source = files().write(srcDir.resolve("big.bin"), size);
+        byte[] want = Files.readAllBytes(source);
+        PosixTransport t = PosixTransport.of(root);
+        Upload u;
+        try (TransportSession s = t.openSession("posix-0")) {
+            u = s.open("out/big.bin", "tok", size, range, Map.of());
+        }
+        int ranges = (int) ((size + range - 1) / range);
+        RangeReceipt[] receipts = new RangeReceipt[ranges];
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try (FileChannel src = FileChannel.open(source, StandardOpenOption.READ)) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int r = ranges - 1; r >= 0; r--) { // last range first: out of order, concurrently
+                int i = r;
+                done.add(pool.submit(() -> {
+                    try (TransportSession s = t.openSession("posix-0")) {
+                        long len = Math.min(range, size - (long) i * range);
+                        receipts[i] = s.copyRange(u, (long) i * range, src, len);
+                    }
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        for (int r = 0; r < ranges; r++) {
+            int len = (int) Math.min(range, size - (long) r * range);
+            assertThat(receipts[r].offset()).isEqualTo((long) r * range);
+            assertThat(receipts[r].length()).isEqualTo(len);
+            assertThat(receipts[r].crc32c()).as("range %d", r)
+                    .isEqualTo(Crc32c.of(ByteBuffer.wrap(want, r * range, len)));
+        }
+        assertThat(Files.readAllBytes(root.resolve(u.tempKey()))).isEqualTo(want);
+        assertThat(Unmapper.available()).as("checksum mappings are released at once, not by the GC").isTrue();
+    }
+
+    @Test
+    void copyRangeOfNothingAndOfOneByteWork() throws IOException {
+        Path one = Files.write(srcDir.resolve("one"), new byte[] {42});
+        PosixTransport t = PosixTransport.of(root);
+        try (TransportSession s = t.openSession("posix-0"); FileChannel src = FileChannel.open(one)) {
+            Upload empty = s.open("empty", "tok", 0, 8, Map.of());
+            assertThat(s.copyRange(empty, 0, src, 0).crc32c()).isZero();
+            Upload u = s.open("one", "tok", 1, 8, Map.of());
+            assertThat(s.copyRange(u, 0, src, 1).crc32c()).isEqualTo(Crc32c.of(ByteBuffer.wrap(new byte[] {42})));
+            assertThatThrownBy(() -> s.copyRange(u, 0, src, 2)).isInstanceOf(TransportException.class)
+                    .satisfies(e -> assertThat(((TransportException) e).code()).isEqualTo(ErrorCode.INVALID_REQUEST));
+            assertThat(Files.readAllBytes(root.resolve(u.tempKey()))).containsExactly(42);
+        }
+    }
+
+    @Test
+    void copyRangeLeavesZerosUnwrittenSoSparseSourcesStaySparse() throws IOException {
+        int range = 1 << 20;
+        long size = 8L * range;
+        Path source = srcDir.resolve("sparse.img");
+        try (FileChannel ch = FileChannel.open(source, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ch.truncate(size);
+            ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3}), 3L * range + 500_000); // mid-range data after zeros
+            ch.write(ByteBuffer.wrap(new byte[] {9}), size - 1);
+        }
+        PosixTransport t = PosixTransport.of(root);
+        try (TransportSession s = t.openSession("posix-0"); FileChannel src = FileChannel.open(source)) {
+            Upload u = s.open("sparse.img", "tok", size, range, Map.of());
+            List<RangeReceipt> receipts = new ArrayList<>();
+            for (long off = 0; off < size; off += range) {
+                receipts.add(s.copyRange(u, off, src, range));
+            }
+            s.complete(u, receipts, 0);
+            s.commit(u, Map.of());
+            for (RangeReceipt r : receipts) {
+                ByteBuffer expected = ByteBuffer.allocate(range);
+                src.read(expected, r.offset());
+                assertThat(r.crc32c()).isEqualTo(Crc32c.of(expected.flip()));
+            }
+        }
+        Path target = root.resolve("sparse.img");
+        assertThat(Files.mismatch(source, target)).isEqualTo(-1L);
+        // two ranges hold data, each from its first non-zero 4 KiB block on: far less than 8 MiB
+        assertThat(allocatedBytes(target)).isLessThan(2L * range);
+    }
+
+    @Test
+    void copyRangeOfASourceThatEndsBeforeTheRangeFailsWithSourceChanged() throws IOException {
+        int range = 1 << 20;
+        Path source = files().write(srcDir.resolve("short.bin"), range + range / 2);
+        PosixTransport t = PosixTransport.of(root);
+        try (TransportSession s = t.openSession("posix-0"); FileChannel src = FileChannel.open(source)) {
+            Upload u = s.open("short.bin", "tok", 3L * range, range, Map.of());
+            s.copyRange(u, 0, src, range);
+            for (long off : new long[] {range, 2L * range}) { // ends mid-range; ends before the range
+                assertThatThrownBy(() -> s.copyRange(u, off, src, range)).as("@%d", off)
+                        .isInstanceOf(TransportException.class).satisfies(e -> {
+                            assertThat(((TransportException) e).disposition()).isEqualTo(Disposition.PERMANENT);
+                            assertThat(((TransportException) e).code()).isEqualTo(ErrorCode.SOURCE_CHANGED);
+                        });
+            }
+            s.abort(u);
+            assertThatThrownBy(() -> s.copyRange(u, 0, src, range)).isInstanceOf(TransportException.class);
+        }
+        try (Stream<Path> left = Files.walk(root)) {
+            assertThat(left.filter(Files::isRegularFile)).isEmpty();
+        }
+    }
+
+    private RandomFiles files() {
+        return new RandomFiles(RandomFiles.seed(getClass()));
+    }
+
+    /** Bytes the file system allocated to a file ({@code st_blocks}, which Java does not expose). */
+    private static long allocatedBytes(Path p) throws IOException {
+        Process stat = new ProcessBuilder("stat", "-c", "%b %B", p.toString()).redirectErrorStream(true).start();
+        String[] out = new String(stat.getInputStream().readAllBytes()).trim().split(" ");
+        try {
+            assertThat(stat.waitFor()).as(String.join(" ", out)).isZero();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+        return Long.parseLong(out[0]) * Long.parseLong(out[1]);
     }
 
     @Test
