@@ -150,7 +150,31 @@ final class PosixSession implements TransportSession {
                 throw new TransportException(Disposition.PERMANENT, ErrorCode.SOURCE_UNREADABLE,
                         "source of " + upload.targetKey() + " closed while copied: " + e, e);
             }
+            if (!readable(source, offset, length)) {
+                // sendfile's error does not say which side failed: a bad source must not take the
+                // destination out of rotation (FAILOVER) for every other file
+                throw new TransportException(Disposition.PERMANENT, ErrorCode.SOURCE_UNREADABLE,
+                        "cannot read the source of " + upload.targetKey() + " at " + offset + ": " + e, e);
+            }
             throw PosixErrors.classify(e, ep, "copy " + upload.targetKey() + " @" + offset);
+        }
+    }
+
+    /** Reads the source range once more (only after a failed copy) to tell a source error from a destination one. */
+    private boolean readable(FileChannel source, long offset, long length) {
+        ByteBuffer buf = scratch();
+        try {
+            for (long pos = offset, end = offset + length; pos < end; ) {
+                buf.clear().limit((int) Math.min(buf.capacity(), end - pos));
+                int n = source.read(buf, pos);
+                if (n < 0) {
+                    return true; // shorter than the range: the copy reports that as SOURCE_CHANGED
+                }
+                pos += n;
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -346,6 +346,128 @@ class PosixTransportTest {
         }
     }
 
+    @Test
+    void aSourceThatFailsToReadMidCopyIsTheSourcesFaultNotTheDestinations() throws IOException {
+        int range = 1 << 20;
+        Path source = files().write(srcDir.resolve("bad-sector.bin"), range);
+        PosixTransport t = PosixTransport.of(root);
+        try (TransportSession s = t.openSession("posix-0"); FileChannel real = FileChannel.open(source);
+             FileChannel src = new FailingAfter(real, 64 * 1024)) {
+            Upload u = s.open("bad-sector.bin", "tok", range, range, Map.of());
+            assertThatThrownBy(() -> s.copyRange(u, 0, src, range)).isInstanceOf(TransportException.class)
+                    .satisfies(e -> {
+                        // FAILOVER would take the destination out of rotation for every other file
+                        assertThat(((TransportException) e).disposition()).isEqualTo(Disposition.PERMANENT);
+                        assertThat(((TransportException) e).code()).isEqualTo(ErrorCode.SOURCE_UNREADABLE);
+                    });
+            s.abort(u);
+        }
+    }
+
+    /** A source whose reads past {@code limit} and whose transfers fail with EIO, as a bad sector does. */
+    private static final class FailingAfter extends FileChannel {
+        private final FileChannel real;
+        private final long limit;
+
+        FailingAfter(FileChannel real, long limit) {
+            this.real = real;
+            this.limit = limit;
+        }
+
+        private static IOException eio() {
+            return new IOException("Input/output error");
+        }
+
+        @Override
+        public int read(ByteBuffer dst, long position) throws IOException {
+            if (position + dst.remaining() > limit) {
+                throw eio();
+            }
+            return real.read(dst, position);
+        }
+
+        @Override
+        public long transferTo(long position, long count, java.nio.channels.WritableByteChannel target)
+                throws IOException {
+            throw eio();
+        }
+
+        @Override
+        public long size() throws IOException {
+            return real.size();
+        }
+
+        @Override
+        public int read(ByteBuffer dst) throws IOException {
+            throw eio();
+        }
+
+        @Override
+        public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+            throw eio();
+        }
+
+        @Override
+        public int write(ByteBuffer src) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs, int offset, int length) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public int write(ByteBuffer src, long position) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public long position() throws IOException {
+            return real.position();
+        }
+
+        @Override
+        public FileChannel position(long newPosition) throws IOException {
+            real.position(newPosition);
+            return this;
+        }
+
+        @Override
+        public FileChannel truncate(long size) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void force(boolean metaData) {
+        }
+
+        @Override
+        public long transferFrom(java.nio.channels.ReadableByteChannel src, long position, long count) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public java.nio.MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
+            throw eio();
+        }
+
+        @Override
+        public java.nio.channels.FileLock lock(long position, long size, boolean shared) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public java.nio.channels.FileLock tryLock(long position, long size, boolean shared) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        protected void implCloseChannel() throws IOException {
+            real.close();
+        }
+    }
+
     private RandomFiles files() {
         return new RandomFiles(RandomFiles.seed(getClass()));
     }
