@@ -56,6 +56,7 @@ public final class S3TransportConfig {
     private final boolean readBackVerification;
     private final boolean directMultipartCommit;
     private final boolean directPut;
+    private final boolean unsignedPayload;
     private final long multipartCopyThreshold;
     private final long copyPartSize;
     private final Duration staleUploadAge;
@@ -87,6 +88,7 @@ public final class S3TransportConfig {
         this.readBackVerification = b.readBackVerification;
         this.directMultipartCommit = b.directMultipartCommit;
         this.directPut = b.directPut;
+        this.unsignedPayload = b.unsignedPayload;
         this.multipartCopyThreshold = b.multipartCopyThreshold;
         this.copyPartSize = b.copyPartSize;
         this.staleUploadAge = b.staleUploadAge;
@@ -126,6 +128,7 @@ public final class S3TransportConfig {
         b.readBackVerification = readBackVerification;
         b.directMultipartCommit = directMultipartCommit;
         b.directPut = directPut;
+        b.unsignedPayload = unsignedPayload;
         b.multipartCopyThreshold = multipartCopyThreshold;
         b.copyPartSize = copyPartSize;
         b.staleUploadAge = staleUploadAge;
@@ -255,6 +258,11 @@ public final class S3TransportConfig {
         return directPut && !readBackVerification;
     }
 
+    /** @return whether requests over plain http carry {@code UNSIGNED-PAYLOAD} instead of a SHA-256 of the body */
+    public boolean unsignedPayload() {
+        return unsignedPayload;
+    }
+
     /** @return above this size commit copies with UploadPartCopy instead of one CopyObject */
     public long multipartCopyThreshold() {
         return multipartCopyThreshold;
@@ -292,7 +300,8 @@ public final class S3TransportConfig {
                 + ", socketTimeout=" + socketTimeout + ", apiCallAttemptTimeout=" + apiCallAttemptTimeout
                 + ", sdkRetries=" + sdkRetries + ", sessionsPerEndpoint=" + sessionsPerEndpoint
                 + ", checksumMode=" + checksumMode + ", readBackVerification=" + readBackVerification
-                + ", directMultipartCommit=" + directMultipartCommit + ", directPut=" + directPut + "}";
+                + ", directMultipartCommit=" + directMultipartCommit + ", directPut=" + directPut
+                + ", unsignedPayload=" + unsignedPayload + "}";
     }
 
     /** Builder of {@link S3TransportConfig}; not thread-safe. */
@@ -321,6 +330,7 @@ public final class S3TransportConfig {
         private boolean readBackVerification;
         private boolean directMultipartCommit;
         private boolean directPut = true;
+        private boolean unsignedPayload;
         private long multipartCopyThreshold = MAX_PART_SIZE;
         private long copyPartSize = 512L * 1024 * 1024;
         private Duration staleUploadAge = Duration.ofHours(24);
@@ -581,6 +591,23 @@ public final class S3TransportConfig {
          */
         public Builder directPut(boolean direct) {
             this.directPut = direct;
+            return this;
+        }
+
+        /**
+         * Over plain http, sign requests with {@code UNSIGNED-PAYLOAD} as the SDK already does over
+         * https, instead of hashing every byte sent with SHA-256 (and signing it in chunks): the
+         * largest CPU cost of an upload on the client (see {@code docs/performance.md}). The body
+         * stays protected against corruption by the range's CRC32C (or MD5) header, which is
+         * signed and which the store verifies, but is no longer authenticated: someone who can
+         * alter the traffic can alter the data. Use it only on a network you trust, or use https.
+         * No effect over https. Default false.
+         *
+         * @param unsigned whether to skip the payload hash over http
+         * @return this
+         */
+        public Builder unsignedPayload(boolean unsigned) {
+            this.unsignedPayload = unsigned;
             return this;
         }
 

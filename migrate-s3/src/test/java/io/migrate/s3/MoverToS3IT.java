@@ -116,6 +116,31 @@ class MoverToS3IT {
     }
 
     @Test
+    void unsignedPayloadOverHttpMovesSmallAndMultipartFiles() throws Exception {
+        RandomFiles files = new RandomFiles(RandomFiles.seed(getClass()));
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        MigrationTask.Builder task = MigrationTask.builder().sourceRoot(src.toString());
+        long[] sizes = {0, 70_000, 12 * MIB + 3};
+        for (int i = 0; i < sizes.length; i++) {
+            files.write(src.resolve("u" + i), sizes[i]);
+            task.addFile("u" + i, "unsigned/u" + i);
+        }
+        try (EmbeddedS3 server = EmbeddedS3.startTransient(BUCKET);
+             S3Transport transport = S3Transport.create(config(server.endpoint()).unsignedPayload(true)
+                     .directMultipartCommit(true).build());
+             ParallelFileMover mover = ParallelFileMover.builder(transport)
+                     .config(moverConfig(src).rangeSize(5 * MIB).build()).build();
+             S3Client s3 = client(server.endpoint())) {
+            mover.start();
+            TaskResult r = mover.move(task.build(), new TestExecutionContext("n1"));
+            assertThat(r.outcome()).as(r.toString()).isEqualTo(TaskOutcome.SUCCEEDED);
+            for (FileResult f : r.files()) {
+                assertSameBytes(s3, f.targetKey(), src.resolve(f.sourcePath()));
+            }
+        }
+    }
+
+    @Test
     void smallFilesGoStraightToTheirKeysWithOneListingPerDirectoryAndNoStats() throws Exception {
         RandomFiles files = new RandomFiles(RandomFiles.seed(getClass()));
         Path src = Files.createDirectories(tmp.resolve("src"));

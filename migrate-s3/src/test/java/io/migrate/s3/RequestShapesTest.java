@@ -57,6 +57,26 @@ class RequestShapesTest {
     }
 
     @Test
+    void unsignedPayloadSkipsTheBodyHashOverHttpAndKeepsTheSignatureAndChecksum() {
+        for (boolean unsigned : new boolean[] {false, true}) {
+            server.clear();
+            try (S3TestSupport.Open o = open(S3TransportConfig.builder().unsignedPayload(unsigned))) {
+                ByteBuffer body = bytes("0123456789");
+                o.session().putWhole("dir/f", body, Checksums.crc32c(body), META);
+                Request put = puts().get(0);
+                assertThat(put.header("Authorization")).as("signed").startsWith("AWS4-HMAC-SHA256 ");
+                assertThat(put.header("x-amz-checksum-crc32c")).isEqualTo(Checksums.crc32cBase64(Checksums.crc32c(body)));
+                if (unsigned) {
+                    assertThat(put.header("x-amz-content-sha256")).isEqualTo("UNSIGNED-PAYLOAD");
+                    assertThat(put.bodyLength()).isEqualTo(10);
+                } else {
+                    assertThat(put.header("x-amz-content-sha256")).isNotEqualTo("UNSIGNED-PAYLOAD");
+                }
+            }
+        }
+    }
+
+    @Test
     void dellEcsWritesRangesWithARangeHeader() {
         try (S3TestSupport.Open o = open(S3TransportConfig.builder().writeMode(S3WriteMode.OFFSET_WRITE)
                 .offsetWriteShape(RequestShape.DELL_ECS))) {

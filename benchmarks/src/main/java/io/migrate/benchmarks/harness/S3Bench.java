@@ -88,21 +88,30 @@ final class S3Bench {
                      .directMultipartCommit(true).build());
              ParallelFileMover directMover = ParallelFileMover.builder(directTransport).config(MoverConfig.builder()
                      .allowSourceRoot(src).threads(t).rangeSize(range).build()).build();
+             S3Transport unsignedTransport = S3Transport.create(directTransport.config().toBuilder()
+                     .unsignedPayload(true).build());
+             ParallelFileMover unsignedMover = ParallelFileMover.builder(unsignedTransport).config(MoverConfig.builder()
+                     .allowSourceRoot(src).threads(t).rangeSize(range).build()).build();
              S3AsyncClient async = S3Clients.async(server.endpoint(), S3ProxyServer.ACCESS_KEY,
                      S3ProxyServer.SECRET_KEY, o.tmConcurrency(), range);
              S3TransferManager tm = S3TransferManager.builder().s3Client(async).build()) {
             mover.start();
             directMover.start();
+            unsignedMover.start();
             String moverName = String.format("migrate mover (%d threads x %d MiB ranges), temp key + copy commit", t,
                     o.s3RangeMiB());
             String directName = "migrate mover, same, `directMultipartCommit` (no copy)";
+            String unsignedName = "migrate mover, same, `directMultipartCommit` + `unsignedPayload` (no SHA-256)";
             String rcloneName = String.format("rclone copyto (upload-concurrency %d, chunk %s, cutoff %s)", rc, chunk,
                     chunk);
             String rcloneNoSum = "rclone, same + --s3-disable-checksum";
             String tmName = String.format("S3TransferManager (Netty, %d conns, %d MiB parts)", o.tmConcurrency(),
                     o.s3RangeMiB());
             String putName = "one PutObject (Apache client)";
-            for (String name : List.of(moverName, directName, rcloneName, rcloneNoSum, tmName, putName)) {
+            List<String> ours = List.of(moverName, directName, unsignedName);
+            Map<String, ParallelFileMover> movers = Map.of(moverName, mover, directName, directMover, unsignedName,
+                    unsignedMover);
+            for (String name : List.of(moverName, directName, unsignedName, rcloneName, rcloneNoSum, tmName, putName)) {
                 mibs.put(name, new ArrayList<>());
                 loads.put(name, new ArrayList<>());
                 clientCpu.put(name, new ArrayList<>());
@@ -111,7 +120,7 @@ final class S3Bench {
             List<String> names = new ArrayList<>(mibs.keySet());
             // A backend's JVM is warm; this one is not. One unmeasured move per mover mode
             // compiles the hot paths first (rclone and the SDK peers need no warm-up of ours).
-            for (ParallelFileMover m : List.of(mover, directMover)) {
+            for (ParallelFileMover m : movers.values()) {
                 TaskResult warm = m.move(MigrationTask.builder().sourceRoot(src.toString())
                         .addFile("big.bin", "warm-up/big.bin").build(), new TestExecutionContext("bench"));
                 if (warm.outcome() != TaskOutcome.SUCCEEDED) {
@@ -129,8 +138,8 @@ final class S3Bench {
                     double server0 = Bench.cpuMillisOf(server.pid());
                     double childCpu = 0;
                     long t0 = System.nanoTime();
-                    if (who.equals(moverName) || who.equals(directName)) {
-                        TaskResult r = (who.equals(moverName) ? mover : directMover).move(MigrationTask.builder().sourceRoot(src.toString())
+                    if (ours.contains(who)) {
+                        TaskResult r = movers.get(who).move(MigrationTask.builder().sourceRoot(src.toString())
                                 .addFile("big.bin", key).build(), new TestExecutionContext("bench"));
                         if (r.outcome() != TaskOutcome.SUCCEEDED) {
                             throw new IllegalStateException("mover failed: " + r);
@@ -174,7 +183,7 @@ final class S3Bench {
                     + "S3Proxy process: on a shared machine the least load-dependent numbers.");
             double bestPeer = 0;
             for (String n : names) {
-                if (!n.equals(moverName) && !n.equals(directName)) {
+                if (!ours.contains(n)) {
                     bestPeer = Math.max(bestPeer, Bench.median(mibs.get(n)));
                 }
             }
@@ -188,8 +197,7 @@ final class S3Bench {
             }
             report.endTable();
             // the library's best mode
-            report.result("s3big.mover", Math.max(Bench.median(mibs.get(moverName)),
-                    Bench.median(mibs.get(directName))));
+            report.result("s3big.mover", ours.stream().mapToDouble(n -> Bench.median(mibs.get(n))).max().orElseThrow());
             report.result("s3big.bestPeer", bestPeer);
         }
     }
@@ -211,12 +219,13 @@ final class S3Bench {
         int transfers = o.rcloneTransfers();
         String moverName = String.format("migrate mover (%d threads, %d tasks of 500 files, %d at once)", t,
                 (count + 499) / 500, o.smallCallers());
+        String unsignedName = "migrate mover, same + `unsignedPayload`";
         String rcloneName = String.format("rclone copy --transfers %d --checkers %d", transfers, transfers);
         Map<String, List<Double>> rates = new LinkedHashMap<>();
         Map<String, List<String>> loads = new LinkedHashMap<>();
         Map<String, List<Double>> clientCpu = new LinkedHashMap<>();
         Map<String, List<Double>> serverCpu = new LinkedHashMap<>();
-        for (String n : List.of(moverName, rcloneName)) {
+        for (String n : List.of(moverName, unsignedName, rcloneName)) {
             rates.put(n, new ArrayList<>());
             loads.put(n, new ArrayList<>());
             clientCpu.put(n, new ArrayList<>());
@@ -226,25 +235,21 @@ final class S3Bench {
         ExecutorService callers = Executors.newFixedThreadPool(o.smallCallers());
         try (S3Transport transport = transport(server, t);
              ParallelFileMover mover = ParallelFileMover.builder(transport).config(MoverConfig.builder()
+                     .allowSourceRoot(src).threads(t).build()).build();
+             S3Transport unsignedTransport = S3Transport.create(transport.config().toBuilder()
+                     .unsignedPayload(true).build());
+             ParallelFileMover unsignedMover = ParallelFileMover.builder(unsignedTransport).config(MoverConfig.builder()
                      .allowSourceRoot(src).threads(t).build()).build()) {
             mover.start();
+            unsignedMover.start();
+            Map<String, ParallelFileMover> movers = Map.of(moverName, mover, unsignedName, unsignedMover);
             // Unmeasured warm-up: a backend's JVM is warm, this one is not. perf showed the JIT
             // compiler threads at 30% of this JVM's CPU even after 2,000 files (the S3 client's
-            // request path is large), so every file once.
-            int warmFiles = count;
-            List<Future<TaskResult>> warm = new ArrayList<>();
-            for (int from = 0; from < warmFiles; from += 500) {
-                MigrationTask.Builder b = MigrationTask.builder().sourceRoot(src.toString());
-                for (String n : names.subList(from, Math.min(warmFiles, from + 500))) {
-                    b.addFile(n, "warm-up/" + n);
-                }
-                MigrationTask task = b.build();
-                warm.add(callers.submit(() -> mover.move(task, new TestExecutionContext("bench"))));
+            // request path is large), so every file once, by each mover.
+            for (ParallelFileMover m : movers.values()) {
+                moveAll(m, names, "warm-up", callers, src);
+                Trees.deleteTree(work.resolve("store").resolve(BUCKET).resolve("warm-up"));
             }
-            for (Future<TaskResult> f : warm) {
-                f.get();
-            }
-            Trees.deleteTree(work.resolve("store").resolve(BUCKET).resolve("warm-up"));
             for (int round = 0; round < o.smallRuns(); round++) {
                 for (int i = 0; i < order.size(); i++) {
                     String who = order.get((i + round) % order.size());
@@ -254,22 +259,8 @@ final class S3Bench {
                     double server0 = Bench.cpuMillisOf(server.pid());
                     double childCpu = 0;
                     long t0 = System.nanoTime();
-                    if (who.equals(moverName)) {
-                        List<Future<TaskResult>> results = new ArrayList<>();
-                        for (int from = 0; from < count; from += 500) {
-                            MigrationTask.Builder b = MigrationTask.builder().sourceRoot(src.toString());
-                            for (String n : names.subList(from, Math.min(count, from + 500))) {
-                                b.addFile(n, prefix + "/" + n);
-                            }
-                            MigrationTask task = b.build();
-                            results.add(callers.submit(() -> mover.move(task, new TestExecutionContext("bench"))));
-                        }
-                        for (Future<TaskResult> f : results) {
-                            TaskResult r = f.get();
-                            if (r.outcome() != TaskOutcome.SUCCEEDED) {
-                                throw new IllegalStateException("mover failed: " + r.outcome());
-                            }
-                        }
+                    if (movers.containsKey(who)) {
+                        moveAll(movers.get(who), names, prefix, callers, src);
                     } else {
                         childCpu = rclone.run(List.of("copy", src.toString(), "bench:" + BUCKET + "/" + prefix, "--transfers",
                                 Integer.toString(transfers), "--checkers", Integer.toString(transfers)));
@@ -295,7 +286,7 @@ final class S3Bench {
         }
         report.h2(String.format("2. %,d × 64 KiB files → local S3", count));
         report.p("Same source tree (50 directories), same server, same run; contenders alternate. Median of "
-                + o.smallRuns() + " run(s), after an unmeasured warm-up of the mover (the same files once). CPU: "
+                + o.smallRuns() + " run(s), after an unmeasured warm-up of each mover (the same files once). CPU: "
                 + "milliseconds per 1,000 files of the client (the harness JVM, or rclone) and of the S3Proxy process.");
         double peer = Bench.median(rates.get(rcloneName));
         report.row("contender", "median files/s", "vs rclone", "runs files/s", "CPU ms/1,000 files client",
@@ -307,8 +298,29 @@ final class S3Bench {
                     String.format("%.0f", Bench.median(serverCpu.get(n))), String.join(", ", loads.get(n)));
         }
         report.endTable();
-        report.result("s3small.mover", Bench.median(rates.get(moverName)));
+        report.result("s3small.mover", Math.max(Bench.median(rates.get(moverName)),
+                Bench.median(rates.get(unsignedName))));
         report.result("s3small.rclone", peer);
+    }
+
+    /** Moves every file of {@code names} to {@code prefix/} in tasks of 500, {@code callers} at a time. */
+    private static void moveAll(ParallelFileMover mover, List<String> names, String prefix, ExecutorService callers,
+            Path src) throws Exception {
+        List<Future<TaskResult>> results = new ArrayList<>();
+        for (int from = 0; from < names.size(); from += 500) {
+            MigrationTask.Builder b = MigrationTask.builder().sourceRoot(src.toString());
+            for (String n : names.subList(from, Math.min(names.size(), from + 500))) {
+                b.addFile(n, prefix + "/" + n);
+            }
+            MigrationTask task = b.build();
+            results.add(callers.submit(() -> mover.move(task, new TestExecutionContext("bench"))));
+        }
+        for (Future<TaskResult> f : results) {
+            TaskResult r = f.get();
+            if (r.outcome() != TaskOutcome.SUCCEEDED) {
+                throw new IllegalStateException("mover failed: " + r.outcome());
+            }
+        }
     }
 
     private static double last(List<Double> values) {

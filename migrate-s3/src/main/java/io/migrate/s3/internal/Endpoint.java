@@ -8,6 +8,7 @@ import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
 /**
  * One destination endpoint and its {@link S3Client}. The client is thread-safe and owns an
@@ -32,7 +33,11 @@ public record Endpoint(String id, URI uri, S3Client client) implements AutoClose
      * @return the endpoint
      */
     public static Endpoint create(URI uri, S3TransportConfig config) {
-        S3Client client = S3Client.builder()
+        S3ClientBuilder builder = S3Client.builder();
+        if (config.unsignedPayload()) {
+            builder.putAuthScheme(new UnsignedPayloadAuthScheme());
+        }
+        S3Client client = builder
                 .endpointOverride(uri)
                 .region(Region.of(config.region()))
                 .credentialsProvider(config.credentials())

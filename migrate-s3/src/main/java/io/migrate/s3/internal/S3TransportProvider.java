@@ -73,6 +73,7 @@ public final class S3TransportProvider implements TransportProvider {
         s.optional("checksumMode").ifPresent(v -> b.checksumMode(s.enumValue("checksumMode", ChecksumMode.class, null)));
         s.optional("directMultipartCommit").ifPresent(v -> b.directMultipartCommit(s.bool("directMultipartCommit", false)));
         s.optional("directPut").ifPresent(v -> b.directPut(s.bool("directPut", true)));
+        s.optional("unsignedPayload").ifPresent(v -> b.unsignedPayload(s.bool("unsignedPayload", false)));
         s.optional("readBackVerification").ifPresent(v -> b.readBackVerification(s.bool("readBackVerification", false)));
         s.optional("multipartCopyThreshold")
                 .ifPresent(v -> b.multipartCopyThreshold(s.bytes("multipartCopyThreshold", 0, 1, Long.MAX_VALUE)));
