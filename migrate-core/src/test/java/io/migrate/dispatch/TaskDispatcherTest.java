@@ -244,6 +244,20 @@ class TaskDispatcherTest {
     }
 
     @Test
+    void aPendingNameWithAnImpossibleDateDoesNotStopTheTick() throws Exception {
+        nodes("a");
+        // month 13: looks like an id digit for digit; parsing its time threw out of the tick before
+        Files.writeString(root.resolve("pending").resolve("20261325T081855123Z-0123456789ab.json"), "{ not json");
+        String good = store.submit(MigrationTask.builder().id(TaskIds.newId(T0)).sourceRoot("/src")
+                .addFile("f", "f").build()).taskId();
+
+        DispatchReport r = dispatcher(DispatchConfig.defaults()).runOnce();
+
+        assertThat(Tasks.ids(store, TaskState.INBOX, "a")).contains(good);
+        assertThat(r.dispatched()).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
     void choosesSmallestBacklogAndRoundRobinsOnTies() {
         nodes("a", "b", "c");
         // b already has 3 tasks: a and c tie at 0
