@@ -34,6 +34,8 @@ import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -87,8 +89,9 @@ class MoverToS3IT {
         }
     }
 
-    @Test
-    void directMultipartCommitMovesAndSkipsToo() throws Exception {
+    @ParameterizedTest(name = "unsignedPayload={0}")
+    @ValueSource(booleans = {false, true})
+    void directMultipartCommitMovesAndSkipsToo(boolean unsignedPayload) throws Exception {
         RandomFiles files = new RandomFiles(RandomFiles.seed(getClass()));
         Path src = Files.createDirectories(tmp.resolve("src"));
         MigrationTask.Builder task = MigrationTask.builder().sourceRoot(src.toString());
@@ -98,7 +101,8 @@ class MoverToS3IT {
             task.addFile("d" + i, "direct/d" + i);
         }
         try (EmbeddedS3 server = EmbeddedS3.startTransient(BUCKET);
-             S3Transport transport = S3Transport.create(config(server.endpoint()).directMultipartCommit(true).build());
+             S3Transport transport = S3Transport.create(config(server.endpoint()).directMultipartCommit(true)
+                     .unsignedPayload(unsignedPayload).build());
              ParallelFileMover mover = ParallelFileMover.builder(transport)
                      .config(moverConfig(src).rangeSize(5 * MIB).build()).build();
              S3Client s3 = client(server.endpoint())) {
@@ -112,31 +116,6 @@ class MoverToS3IT {
             assertThat(s3.listMultipartUploads(b -> b.bucket(BUCKET)).uploads()).isEmpty();
             TaskResult again = mover.move(task.id(null).build(), new TestExecutionContext("n1"));
             assertThat(again.files()).extracting(FileResult::outcome).containsOnly(FileOutcome.SKIPPED_IDENTICAL);
-        }
-    }
-
-    @Test
-    void unsignedPayloadOverHttpMovesSmallAndMultipartFiles() throws Exception {
-        RandomFiles files = new RandomFiles(RandomFiles.seed(getClass()));
-        Path src = Files.createDirectories(tmp.resolve("src"));
-        MigrationTask.Builder task = MigrationTask.builder().sourceRoot(src.toString());
-        long[] sizes = {0, 70_000, 12 * MIB + 3};
-        for (int i = 0; i < sizes.length; i++) {
-            files.write(src.resolve("u" + i), sizes[i]);
-            task.addFile("u" + i, "unsigned/u" + i);
-        }
-        try (EmbeddedS3 server = EmbeddedS3.startTransient(BUCKET);
-             S3Transport transport = S3Transport.create(config(server.endpoint()).unsignedPayload(true)
-                     .directMultipartCommit(true).build());
-             ParallelFileMover mover = ParallelFileMover.builder(transport)
-                     .config(moverConfig(src).rangeSize(5 * MIB).build()).build();
-             S3Client s3 = client(server.endpoint())) {
-            mover.start();
-            TaskResult r = mover.move(task.build(), new TestExecutionContext("n1"));
-            assertThat(r.outcome()).as(r.toString()).isEqualTo(TaskOutcome.SUCCEEDED);
-            for (FileResult f : r.files()) {
-                assertSameBytes(s3, f.targetKey(), src.resolve(f.sourcePath()));
-            }
         }
     }
 
