@@ -15,10 +15,34 @@ package io.migrate.transport;
  *     through a temporary location and {@link TransportSession#commit})
  * @param copiesLocalFiles whether {@link TransportSession#copyRange} copies a range from a local
  *     file without the mover reading it (an in-kernel copy)
+ * @param fencedCommits whether the store itself enforces the {@link CommitGuard} of
+ *     {@link TransportSession#commit(Upload, java.util.Map, CommitGuard)} and
+ *     {@link TransportSession#putWhole(String, java.nio.ByteBuffer, int, java.util.Map, CommitGuard)}
+ *     atomically with the write (S3 conditional writes after a successful start probe); false where
+ *     guards are ignored or only checked shortly before the write (POSIX: see
+ *     {@code docs/failure-modes.md} for the window that leaves)
  */
 public record TransportCapabilities(
         WriteMode writeMode, long minRangeSize, long maxRangeSize, int maxRanges, boolean reportsChecksum,
-        long wholePutLimit, boolean copiesLocalFiles) {
+        long wholePutLimit, boolean copiesLocalFiles, boolean fencedCommits) {
+
+    /**
+     * Capabilities without store-enforced commit guards.
+     *
+     * @param writeMode how ranges of one file may be written
+     * @param minRangeSize the smallest range except the last
+     * @param maxRangeSize the largest range
+     * @param maxRanges the most ranges per file
+     * @param reportsChecksum whether complete verifies the whole-file CRC32C
+     * @param wholePutLimit the largest file stored with one whole-file put, 0 for none
+     * @param copiesLocalFiles whether copyRange copies local files in the kernel
+     */
+    public TransportCapabilities(
+            WriteMode writeMode, long minRangeSize, long maxRangeSize, int maxRanges, boolean reportsChecksum,
+            long wholePutLimit, boolean copiesLocalFiles) {
+        this(writeMode, minRangeSize, maxRangeSize, maxRanges, reportsChecksum, wholePutLimit, copiesLocalFiles,
+                false);
+    }
 
     /**
      * Capabilities without whole-file puts or local copies.
@@ -31,7 +55,7 @@ public record TransportCapabilities(
      */
     public TransportCapabilities(
             WriteMode writeMode, long minRangeSize, long maxRangeSize, int maxRanges, boolean reportsChecksum) {
-        this(writeMode, minRangeSize, maxRangeSize, maxRanges, reportsChecksum, 0, false);
+        this(writeMode, minRangeSize, maxRangeSize, maxRanges, reportsChecksum, 0, false, false);
     }
 
     /**
@@ -57,7 +81,7 @@ public record TransportCapabilities(
      */
     public TransportCapabilities withWholePutLimit(long limit) {
         return new TransportCapabilities(writeMode, minRangeSize, maxRangeSize, maxRanges, reportsChecksum, limit,
-                copiesLocalFiles);
+                copiesLocalFiles, fencedCommits);
     }
 
     /**
@@ -66,6 +90,15 @@ public record TransportCapabilities(
      */
     public TransportCapabilities withCopiesLocalFiles(boolean copies) {
         return new TransportCapabilities(writeMode, minRangeSize, maxRangeSize, maxRanges, reportsChecksum,
-                wholePutLimit, copies);
+                wholePutLimit, copies, fencedCommits);
+    }
+
+    /**
+     * @param fenced the new {@link #fencedCommits}
+     * @return the same capabilities with that flag
+     */
+    public TransportCapabilities withFencedCommits(boolean fenced) {
+        return new TransportCapabilities(writeMode, minRangeSize, maxRangeSize, maxRanges, reportsChecksum,
+                wholePutLimit, copiesLocalFiles, fenced);
     }
 }

@@ -62,6 +62,23 @@ public interface TransportSession extends AutoCloseable {
     void commit(Upload upload, Map<String, String> metadata);
 
     /**
+     * {@link #commit(Upload, Map)} fenced by {@code guard}: the object reaches its final key only if
+     * the key still holds what the guard requires. Where the transport's store enforces guards
+     * ({@link TransportCapabilities#fencedCommits()}) the check and the write are one atomic step;
+     * the default ignores the guard and commits unconditionally (an unfenced transport).
+     *
+     * @param upload the completed upload
+     * @param metadata final metadata (fingerprint and checksum)
+     * @param guard what the final key must hold
+     * @throws TransportException {@link io.migrate.error.ErrorCode#TARGET_CONFLICT},
+     *     {@link Disposition#PERMANENT}, if the guard failed; nothing was written to the final key
+     *     and the upload is still committable (with another guard) or abortable
+     */
+    default void commit(Upload upload, Map<String, String> metadata, CommitGuard guard) {
+        commit(upload, metadata);
+    }
+
+    /**
      * Abandons the upload and deletes whatever it wrote, best effort.
      *
      * @param upload the upload
@@ -88,6 +105,23 @@ public interface TransportSession extends AutoCloseable {
      */
     default void putWhole(String targetKey, ByteBuffer data, int crc32c, Map<String, String> metadata) {
         throw new UnsupportedOperationException(getClass().getName() + " has no whole-file put");
+    }
+
+    /**
+     * {@link #putWhole(String, ByteBuffer, int, Map)} fenced by {@code guard}, as
+     * {@link #commit(Upload, Map, CommitGuard)}. The default ignores the guard.
+     *
+     * @param targetKey the final key
+     * @param data the file's bytes, from position to limit; not retained after return
+     * @param crc32c the CRC32C of those bytes
+     * @param metadata the final metadata
+     * @param guard what the final key must hold
+     * @throws TransportException {@link io.migrate.error.ErrorCode#TARGET_CONFLICT},
+     *     {@link Disposition#PERMANENT}, if the guard failed; nothing was written
+     */
+    default void putWhole(String targetKey, ByteBuffer data, int crc32c, Map<String, String> metadata,
+            CommitGuard guard) {
+        putWhole(targetKey, data, crc32c, metadata);
     }
 
     /**

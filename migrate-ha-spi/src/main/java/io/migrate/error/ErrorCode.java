@@ -63,6 +63,16 @@ public enum ErrorCode {
     TRANSPORT_FAILED(true),
     /** No healthy destination endpoint was available. */
     ENDPOINTS_UNAVAILABLE(true),
+    /**
+     * A fenced commit found the final key changed since this attempt began (another attempt
+     * committed it); nothing was written. The mover resolves it before it reaches a result.
+     */
+    TARGET_CONFLICT(true),
+    /**
+     * Another run owns the task now; this attempt wrote nothing to the file's final key and its
+     * outcome is the other run's.
+     */
+    SUPERSEDED(false),
 
     // --- control ---
     /** The work was cancelled (task reclaimed, node shutting down). */
