@@ -43,7 +43,9 @@ import org.slf4j.MDC;
  * <p>Rules: a node is alive iff its {@code alive} file exists and its content changed less than
  * one node lease ago, where "changed" includes the first time this observer saw it. A node first
  * seen at time t is therefore alive until t + lease unless its counter moves; a node with no
- * {@code alive} file is not alive, even if it is configured. {@link #isAlive(String)} re-reads
+ * {@code alive} file is not alive, even if it is configured. A file that exists but cannot be read
+ * (an NFS {@code ESTALE} or {@code EIO}) tells nothing: the last observation stands, so the node
+ * stays alive until its lease runs out on the observer's clock, never dead at once. {@link #isAlive(String)} re-reads
  * the file before answering. Known nodes are the configured ones, every directory under
  * {@code nodes/}, and every node seen so far.
  *
@@ -226,7 +228,16 @@ public final class HeartbeatFileMembership extends AbstractMembership {
 
     /** @return the node's observation now; a node never seen with a file is not recorded */
     private Observation observe(String node, long now) {
-        String value = readValue(nodesDir.resolve(node).resolve(ALIVE));
+        String value;
+        try {
+            value = readValue(nodesDir.resolve(node).resolve(ALIVE));
+        } catch (IOException e) {
+            // Unknown, not dead: one transient ESTALE/EIO on NFS must not trigger reclaims. The last
+            // observation stands, so the node stays alive until its lease runs out on this clock.
+            LOG.debug("cannot read the heartbeat of node {}; judging it by its last observation", node, e);
+            Observation prev = observations.get(node);
+            return prev != null ? prev : new Observation(null, now);
+        }
         Observation o = observations.compute(node, (n, prev) -> {
             if (prev == null) {
                 // No file and never seen: nothing to remember (isAlive("typo") stays unknown).
@@ -261,19 +272,19 @@ public final class HeartbeatFileMembership extends AbstractMembership {
         return out;
     }
 
-    /** @return the raw content, or null when there is no file (or it cannot be read) */
-    private static String readValue(Path alive) {
+    /**
+     * @return the raw content, or null when there is no file
+     * @throws IOException when it cannot be read: the caller knows nothing new about the node
+     */
+    private static String readValue(Path alive) throws IOException {
         try {
             return Files.readString(alive, StandardCharsets.US_ASCII).trim();
         } catch (NoSuchFileException e) {
             return null;
-        } catch (IOException e) {
-            LOG.debug("cannot read {}", alive, e);
-            return null;
         }
     }
 
-    private static long readCounter(Path alive) {
+    private static long readCounter(Path alive) throws IOException {
         String v = readValue(alive);
         if (v == null) {
             return 0;

@@ -102,6 +102,34 @@ class HeartbeatFileMembershipTest {
         assertThat(observer.knownNodes()).contains("node-b");
     }
 
+    /** Issue #14, finding 4: one failed read declared a node dead at once. */
+    @Test
+    void unreadableHeartbeatIsUnknownAndTheNodeLivesUntilItsLeaseRunsOut() throws Exception {
+        HeartbeatFileMembership b = membership("node-b", nodeClock, INTERVAL);
+        HeartbeatFileMembership observer = membership("node-a", observerClock, INTERVAL);
+        beat(b);
+        observer.observeAll();
+        assertThat(observer.liveNodes()).containsExactly("node-b");
+
+        // The file exists but every read fails (as with ESTALE/EIO): a directory in its place.
+        Path alive = root.resolve("nodes/node-b/alive");
+        Files.delete(alive);
+        Files.createDirectory(alive);
+        observerClock.addAndGet(INTERVAL.toNanos());
+        observer.observeAll();
+        assertThat(observer.isAlive("node-b")).as("one failed read is not a death").isTrue();
+        assertThat(observer.liveNodes()).containsExactly("node-b");
+
+        observerClock.addAndGet(LEASE.toNanos() - INTERVAL.toNanos() - 1);
+        assertThat(observer.isAlive("node-b")).isTrue();
+        observerClock.addAndGet(1);
+        assertThat(observer.isAlive("node-b")).as("lease over on the observer's clock").isFalse();
+
+        Files.delete(alive);
+        beat(b);
+        assertThat(observer.isAlive("node-b")).as("readable and changed again").isTrue();
+    }
+
     @Test
     void counterChangeResetsLeaseWhateverTheFilesMtimeSays() throws Exception {
         HeartbeatFileMembership b = membership("node-b", nodeClock, INTERVAL);
