@@ -188,7 +188,14 @@ public final class DirectoryTaskStore implements TaskStore {
             deleteQuietly(temp);
             throw new MigrateException(ErrorCode.TASK_STORE_IO, "cannot write task " + task.id() + " to " + temp, e);
         }
-        if (rename(temp, target) != MoveOutcome.MOVED) {
+        // A task id names one task for its whole life: a second task with an id that exists in any
+        // state would replace it (rename replaces) and later publish a second result under that id.
+        if (find(task.id()).isPresent()) {
+            deleteQuietly(temp);
+            throw new MigrateException(ErrorCode.TASK_ID_EXISTS, "task " + task.id() + " already exists in "
+                    + find(task.id()).map(r -> r.state().name()).orElse("the task root") + "; not submitted again");
+        }
+        if (publish(temp, target, task.id()) != MoveOutcome.MOVED) {
             // The temp file vanished: a cleaner judged it stale. Not acknowledged, so not lost.
             throw new MigrateException(ErrorCode.TASK_STORE_IO,
                     "temporary file of task " + task.id() + " disappeared before it reached pending/");
@@ -560,6 +567,49 @@ public final class DirectoryTaskStore implements TaskStore {
         }
         syncAfterRename(source, target);
         return MoveOutcome.MOVED;
+    }
+
+    /**
+     * Moves a submitted task from {@code incoming/} into {@code pending/} without replacing a file
+     * of the same name that got there since the {@link #find} check (a task of that id moving back
+     * to pending): a hard link fails atomically with EEXIST where {@code rename} would replace.
+     * Filesystems without hard links fall back to the rename (the find check alone then guards).
+     */
+    private MoveOutcome publish(Path temp, Path target, String taskId) {
+        try {
+            Files.createLink(target, temp);
+        } catch (FileAlreadyExistsException e) {
+            if (!sameFile(target, temp)) {
+                deleteQuietly(temp);
+                throw new MigrateException(ErrorCode.TASK_ID_EXISTS,
+                        "task " + taskId + " reached pending/ meanwhile; not submitted again", e);
+            }
+            // a retransmitted link that took effect (NFS): ours
+        } catch (NoSuchFileException e) {
+            if (!Files.exists(temp, LinkOption.NOFOLLOW_LINKS)) {
+                return MoveOutcome.LOST_RACE;
+            }
+            return rename(temp, target);
+        } catch (UnsupportedOperationException | IOException e) {
+            return rename(temp, target);
+        }
+        try {
+            Files.delete(temp);
+        } catch (NoSuchFileException e) {
+            // a stale-temp cleaner took the name: pending/ holds the task already
+        } catch (IOException e) {
+            log.warn("task {}: could not remove {} after linking it into pending/: {}", taskId, temp, e.toString());
+        }
+        syncAfterRename(temp, target);
+        return MoveOutcome.MOVED;
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Source and destination tell what a failed rename actually did. */

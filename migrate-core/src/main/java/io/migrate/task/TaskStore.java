@@ -35,6 +35,8 @@ public interface TaskStore {
      * @param task the task
      * @return where it now is
      * @throws InvalidTaskException if the task breaks a rule ({@link TaskValidator})
+     * @throws io.migrate.error.MigrateException {@code TASK_ID_EXISTS} if a task with this id is
+     *     anywhere in the store (any state, archive included); nothing is stored
      */
     TaskRef submit(MigrationTask task);
 

@@ -76,7 +76,9 @@ public final class TaskSubmitter {
      * @param task the task
      * @return its id, once the task is durable in {@code pending/}
      * @throws InvalidTaskException if the task breaks a rule; nothing is stored
-     * @throws io.migrate.error.MigrateException with {@code TASK_STORE_IO} if it cannot be stored
+     * @throws io.migrate.error.MigrateException with {@code TASK_ID_EXISTS} if a task with that id
+     *     already exists in the task root (in any state; nothing is stored), with
+     *     {@code TASK_STORE_IO} if it cannot be stored
      */
     public String submit(MigrationTask task) {
         return store.submit(Objects.requireNonNull(task, "task")).taskId();

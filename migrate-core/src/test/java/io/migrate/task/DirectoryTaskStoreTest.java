@@ -55,6 +55,43 @@ class DirectoryTaskStoreTest {
         assertThat(stored.result()).isEmpty();
     }
 
+    /** Issue #14, finding 6: a reused task id silently replaced the task file. */
+    @Test
+    void submitRefusesAnIdThatExistsInAnyStateAndChangesNothing() throws IOException {
+        MigrationTask task = TestTasks.task(2);
+        TaskRef pending = store.submit(task);
+        MigrationTask other = TestTasks.task(1).toBuilder().id(task.id()).build();
+
+        assertRefused(other);
+        assertThat(store.read(pending).orElseThrow().task()).as("pending copy untouched").isEqualTo(task);
+
+        store.move(pending, TaskState.INBOX, "a");
+        TaskRef inbox = new TaskRef(task.id(), TaskState.INBOX, "a", pending.fileName());
+        assertRefused(other);
+        store.move(inbox, TaskState.RUNNING, "a");
+        TaskRef running = new TaskRef(task.id(), TaskState.RUNNING, "a", pending.fileName());
+        assertRefused(other);
+        assertThat(store.complete(running, TestTasks.result(task, "run-1", "a"))).isEqualTo(MoveOutcome.MOVED);
+        assertRefused(other);
+
+        MigrationTask failing = TestTasks.task(1);
+        store.fail(store.submit(failing), ErrorCode.INVALID_FIELD, "bad", null);
+        assertRefused(TestTasks.task(3).toBuilder().id(failing.id()).build());
+
+        try (Stream<Path> s = Files.list(root.resolve("pending"))) {
+            assertThat(s).as("nothing reached pending/").isEmpty();
+        }
+        try (Stream<Path> s = Files.list(root.resolve("incoming"))) {
+            assertThat(s).as("no temporary file left").isEmpty();
+        }
+        assertThat(store.find(task.id()).orElseThrow().state()).isEqualTo(TaskState.DONE);
+    }
+
+    private void assertRefused(MigrationTask task) {
+        assertThatThrownBy(() -> store.submit(task)).isInstanceOf(MigrateException.class)
+                .extracting(e -> ((MigrateException) e).code()).isEqualTo(ErrorCode.TASK_ID_EXISTS);
+    }
+
     @Test
     void submitRejectsInvalidTaskAndStoresNothing() throws IOException {
         MigrationTask bad = TestTasks.task(1).toBuilder().addFile("../etc/passwd", "k").build();

@@ -35,6 +35,8 @@ public enum ErrorCode {
     INVALID_TARGET_KEY(false),
     /** The same source path or the same target key appears twice in one task. */
     DUPLICATE_ENTRY(false),
+    /** A task with this id already exists in the task root (in any state); the submission was refused. */
+    TASK_ID_EXISTS(false),
 
     // --- a source file that cannot be migrated ---
     /** The source file does not exist. */
