@@ -20,6 +20,22 @@ public interface ExecutionContext {
     boolean isCancelled();
 
     /**
+     * Re-checks, now, that this run still owns its task: by run id (the worker's execution of the
+     * task is this one, not an older or newer run of the same task id) and at the task root (the
+     * task is still in this node's {@code running/}). Costs one look at the task root; the mover
+     * calls it immediately before every data commit and after a commit conflict, and commits nothing
+     * for a run that no longer owns its task ({@code SUPERSEDED}).
+     *
+     * <p>The default answers {@code !isCancelled()}, for contexts without a task root (tests,
+     * direct use of the mover).
+     *
+     * @return false once this run may have lost its task to another run
+     */
+    default boolean stillOwned() {
+        return !isCancelled();
+    }
+
+    /**
      * Reports progress; the worker renews the task's lease from it (rate-limited).
      *
      * @param bytesDone bytes of the task done so far (never above the total, never counts a

@@ -68,9 +68,22 @@ import org.slf4j.MDC;
  * the task now. An executor that throws leaves the task in {@code running/} untouched: its lease
  * ages and the leader reclaims it as stalled, which counts as a failed attempt.
  *
- * <p>Thread-safety: public methods may be called from any thread. The set of executions is a
- * concurrent map written by the control loop (add) and by the executions themselves (remove,
- * after their file left {@code running/}).
+ * <p>Ownership is by run id, not by path. Every execution gets a fresh run id; the worker keeps its
+ * executions by run id and, per task id, the one execution that may act for the task. A claim of
+ * a task id that already has an execution here is <em>refused</em>: the task stays in the inbox
+ * until the old execution has ended. That case arises when the leader reclaimed a task from this
+ * node while it was presumed dead (paused) and dispatched it straight back: the old execution's
+ * running file is gone, so its next lease check cancels it (within one lease-renew interval plus
+ * the mover's cancel timeout), and the next poll claims the task afresh under a new run id. The old
+ * execution can therefore never complete, renew or commit data for the new one, even though the
+ * task's file returns to the same path. (Cancelling the old execution first would need the claim
+ * to wait for it anyway: refusing is the same wait without blocking the poll.)
+ * {@link ExecutionContext#stillOwned()} is the check by run id that the mover makes immediately
+ * before every data commit.
+ *
+ * <p>Thread-safety: public methods may be called from any thread. The executions are two
+ * concurrent maps (by run id, and the current one per task id) written by the control loop (add)
+ * and by the executions themselves (remove, after their file left {@code running/}).
  */
 public final class Worker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
@@ -88,8 +101,13 @@ public final class Worker implements AutoCloseable {
     /** Serialises poll runs (owned loop, wakeUp, pollOnce from a host). */
     private final ReentrantLock pollLock = new ReentrantLock();
 
-    /** Executions by task id: added by the poll, removed by the execution when its file left running/. */
+    /** Executions by run id: added by the poll, removed by the execution when it ended. */
     private final Map<String, Execution> active = new ConcurrentHashMap<>();
+    /**
+     * The execution that acts for each task id: at most one, added by the poll together with
+     * {@link #active}, removed (only by itself) when it ends. A claim of a task id present here is refused.
+     */
+    private final Map<String, Execution> byTask = new ConcurrentHashMap<>();
     /** Tasks left in running/ after their executor threw; not resumed by this instance (the leader reclaims them). */
     private final Set<String> parked = ConcurrentHashMap.newKeySet();
     private final AtomicLong lastHeartbeatNanos = new AtomicLong(Long.MIN_VALUE);
@@ -208,7 +226,7 @@ public final class Worker implements AutoCloseable {
             if (active.size() >= config.concurrency() || closed) {
                 return;
             }
-            if (!active.containsKey(ref.taskId()) && !parked.contains(ref.taskId())) {
+            if (!byTask.containsKey(ref.taskId()) && !parked.contains(ref.taskId())) {
                 LOG.info("Resuming task {} found in running/ of {}", ref.taskId(), node);
                 startExecution(ref);
             }
@@ -226,6 +244,14 @@ public final class Worker implements AutoCloseable {
         for (TaskRef ref : inbox) {
             if (active.size() >= config.concurrency() || closed) {
                 return;
+            }
+            Execution old = byTask.get(ref.taskId());
+            if (old != null) {
+                // Reclaimed from us while we looked dead and dispatched straight back: the old run
+                // must end (its lease check finds its running file gone) before a new run starts.
+                LOG.info("Task {} is back in the inbox while run {} still executes it; claimed once that run ends",
+                        ref.taskId(), old.runId);
+                continue;
             }
             if (store.move(ref, TaskState.RUNNING, node) == MoveOutcome.MOVED) {
                 LOG.debug("Claimed task {}", ref.taskId());
@@ -257,11 +283,15 @@ public final class Worker implements AutoCloseable {
                 return;
             }
             Execution exec = new Execution(ref, task, UUID.randomUUID().toString(), nanoTicker.getAsLong());
-            active.put(ref.taskId(), exec);
+            if (byTask.putIfAbsent(ref.taskId(), exec) != null) {
+                return; // only the poll adds, one poll at a time: an execution appeared meanwhile is a bug
+            }
+            active.put(exec.runId, exec);
             try {
                 executions.execute(exec::run);
             } catch (RejectedExecutionException e) {
-                active.remove(ref.taskId());
+                active.remove(exec.runId);
+                byTask.remove(ref.taskId(), exec);
                 LOG.debug("Execution of {} rejected (shutting down); left in running/ for resume", ref.taskId());
             }
         } finally {
@@ -294,8 +324,13 @@ public final class Worker implements AutoCloseable {
         return rejected.get();
     }
 
-    /** @return ids of tasks executing now (snapshot) */
+    /** @return ids of tasks executing now (snapshot; one entry per task, its current run) */
     public Set<String> executing() {
+        return Set.copyOf(byTask.keySet());
+    }
+
+    /** @return run ids of the executions running now, including ones that lost their task and are stopping */
+    public Set<String> executingRuns() {
         return Set.copyOf(active.keySet());
     }
 
@@ -366,6 +401,22 @@ public final class Worker implements AutoCloseable {
             return cancelled.get();
         }
 
+        /**
+         * This run is the task's current execution here and has not lost it, and the task is still
+         * in this node's {@code running/} (one look at the task root, so a reclaim is seen at once).
+         */
+        @Override
+        public boolean stillOwned() {
+            if (lost.get() || byTask.get(task.id()) != this) {
+                return false;
+            }
+            if (committing.get() || store.leaseRenewedAt(ref).isPresent()) {
+                return true;
+            }
+            lose("running file gone at the ownership check before a data commit");
+            return false;
+        }
+
         @Override
         public void progress(long bytesDone, int filesDone) {
             progressed.set(true);
@@ -423,7 +474,8 @@ public final class Worker implements AutoCloseable {
             } catch (MigrateException e) {
                 LOG.warn("Committing task {} failed; it stays in running/ and is resumed: {}", task.id(), e.getMessage());
             } finally {
-                active.remove(task.id());
+                active.remove(runId);
+                byTask.remove(task.id(), this);
                 MDC.remove("task");
                 MDC.remove("node");
                 if (!closed) {

@@ -29,7 +29,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.junit.jupiter.api.BeforeEach;
@@ -215,6 +217,81 @@ class WorkerTest {
         assertThat(Tasks.ids(store, TaskState.DONE, null)).isEmpty();
         assertThat(store.find(id).orElseThrow().state()).isEqualTo(TaskState.PENDING);
         assertThat(read(id).result()).isEmpty();
+    }
+
+    /**
+     * Issue #14, finding 3: a task reclaimed from this node while it looked dead and dispatched
+     * straight back ran twice at once, and the old run's lease touches and commit succeeded
+     * because the file was back at the same path.
+     */
+    @Test
+    void aTaskDispatchedBackWhileItsOldRunStillExecutesRunsOnceAtATimeAndOnlyTheNewRunCompletes()
+            throws Exception {
+        String id = inbox(Tasks.task(T0, 1));
+        CountDownLatch firstStarted = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        List<String> runs = new CopyOnWriteArrayList<>();
+        AtomicInteger concurrent = new AtomicInteger();
+        AtomicInteger maxConcurrent = new AtomicInteger();
+        TaskExecutor executor = (task, ctx) -> {
+            runs.add(ctx.runId());
+            maxConcurrent.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
+            try {
+                if (runs.size() == 1) {
+                    firstStarted.countDown();
+                    release.await(); // paused
+                }
+                return files(f -> null).execute(task, ctx);
+            } finally {
+                concurrent.decrementAndGet();
+            }
+        };
+        try (Worker w = worker(executor).executionExecutor(null)
+                .config(WorkerConfig.builder().leaseRenewInterval(Duration.ofSeconds(10)).build()).build()) {
+            w.pollOnce();
+            assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
+            // the leader reclaims the task from the "dead" node and dispatches it straight back
+            store.move(store.find(id).orElseThrow(), TaskState.PENDING, null);
+            store.move(store.find(id).orElseThrow(), TaskState.INBOX, "n1");
+
+            w.pollOnce();
+            assertThat(store.find(id).orElseThrow().state()).as("not claimed while the old run executes")
+                    .isEqualTo(TaskState.INBOX);
+            assertThat(runs).hasSize(1);
+
+            time.advance(Duration.ofSeconds(11));
+            w.pollOnce(); // the old run's lease check finds its running file gone
+            assertThat(w.lostOwnership()).isEqualTo(1);
+            release.countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                w.pollOnce();
+                return store.find(id).orElseThrow().state() == TaskState.DONE;
+            });
+        }
+        assertThat(runs).hasSize(2);
+        assertThat(maxConcurrent.get()).as("never two runs of one task at once").isEqualTo(1);
+        assertThat(read(id).result().orElseThrow().runId()).as("the result is the new run's").isEqualTo(runs.get(1));
+    }
+
+    @Test
+    void stillOwnedIsFalseForARunWhoseTaskLeftItsRunningDirectory() throws Exception {
+        String id = inbox(Tasks.task(T0, 1));
+        AtomicReference<Boolean> before = new AtomicReference<>();
+        AtomicReference<Boolean> after = new AtomicReference<>();
+        TaskExecutor executor = (task, ctx) -> {
+            before.set(ctx.stillOwned());
+            store.move(store.find(task.id()).orElseThrow(), TaskState.PENDING, null);
+            after.set(ctx.stillOwned());
+            return files(f -> null).execute(task, ctx);
+        };
+        Worker w = worker(executor).build();
+
+        w.pollOnce();
+
+        assertThat(before.get()).isTrue();
+        assertThat(after.get()).isFalse();
+        assertThat(w.lostOwnership()).isEqualTo(1);
+        assertThat(store.find(id).orElseThrow().state()).isEqualTo(TaskState.PENDING);
     }
 
     @Test
