@@ -108,7 +108,17 @@ public final class S3Transport implements Transport {
                     c.appendDialect().isS3Express() ? S3TransportConfig.MAX_PARTS : Integer.MAX_VALUE, verifies);
         };
         // Every S3 dialect has plain PutObject, up to the 5 GiB single-request limit.
-        return ranges.withWholePutLimit(c.directPut() ? S3TransportConfig.MAX_PART_SIZE : 0);
+        return ranges.withWholePutLimit(putsWholeFiles(c) ? S3TransportConfig.MAX_PART_SIZE : 0);
+    }
+
+    /**
+     * The decision derived from two settings: files of one range are stored with one PutObject on
+     * the final key when {@link S3TransportConfig#directPut()} is set, except with
+     * {@link S3TransportConfig#readBackVerification()}, which must read the object back before it is
+     * committed (a whole put has no step between storing and committing).
+     */
+    static boolean putsWholeFiles(S3TransportConfig c) {
+        return c.directPut() && !c.readBackVerification();
     }
 
     /** @return the configuration */

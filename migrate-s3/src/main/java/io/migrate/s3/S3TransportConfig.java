@@ -5,9 +5,11 @@ import io.migrate.error.Require;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -15,13 +17,21 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
 /**
- * Immutable configuration of an {@link S3Transport}; build with {@link #builder()}. Every
- * setting has a default except the endpoints and the bucket. {@link #toString()} never shows
- * credentials.
+ * Immutable configuration of an {@link S3Transport}; build with {@link #builder()}, reopen with
+ * {@link #toBuilder()}. Every setting has a default except the endpoints and the bucket; each
+ * getter returns what was set (decisions derived from several settings live where they are made,
+ * e.g. {@code S3Transport.putsWholeFiles}). {@link #toString()} never shows credentials.
  *
- * <p>Thread-safe (immutable).
+ * <p>Each setting is written once: a field with its default below, a getter, a builder setter.
+ * The builder wraps an instance of this class and {@link Builder#build()} validates and returns a
+ * copy ({@link #clone()}, shallow: every field is immutable), so building never changes the
+ * builder and a built config never changes when the builder does. Errors name the key the
+ * operator writes ({@code transport.s3.endpoints}, see {@code docs/configuration.md}) and list
+ * every invalid setting at once.
+ *
+ * <p>Thread-safe (immutable once built).
  */
-public final class S3TransportConfig {
+public final class S3TransportConfig implements Cloneable {
     /** S3's smallest part except the last. */
     public static final long MIN_PART_SIZE = 5L * 1024 * 1024;
     /** S3's largest part (and largest single CopyObject). */
@@ -31,110 +41,62 @@ public final class S3TransportConfig {
     /** Error codes that mean "the destination is full" on Ceph and MinIO. */
     public static final Set<String> DEFAULT_QUOTA_ERROR_CODES =
             Set.of("QuotaExceeded", "XMinioAdminBucketQuotaExceeded", "XMinioStorageFull");
+    /** The prefix of every key in properties ({@code S3TransportProvider}) and in validation errors. */
+    static final String PREFIX = "transport.s3.";
 
-    private final List<URI> endpoints;
-    private final String bucket;
-    private final String region;
-    private final AwsCredentialsProvider credentials;
-    private final boolean explicitCredentials;
-    private final S3WriteMode writeMode;
-    private final RequestShape offsetWriteShape;
-    private final AppendDialect appendDialect;
-    private final String tempPrefix;
-    private final boolean createParentMarkers;
-    private final Set<String> quotaErrorCodes;
-    private final Duration connectTimeout;
-    private final Duration socketTimeout;
-    private final Duration apiCallAttemptTimeout;
-    private final int sdkRetries;
-    private final int sessionsPerEndpoint;
-    private final Duration sessionBorrowTimeout;
-    private final Duration sessionIdleTimeout;
-    private final Duration sessionValidationInterval;
-    private final int serverErrorsBeforeFailover;
-    private final ChecksumMode checksumMode;
-    private final boolean readBackVerification;
-    private final boolean directMultipartCommit;
-    private final boolean directPut;
-    private final boolean unsignedPayload;
-    private final long multipartCopyThreshold;
-    private final long copyPartSize;
-    private final Duration staleUploadAge;
-    private final Duration staleUploadSweepInterval;
-    private final HealthProbe healthProbe;
+    // Settings with their defaults. Written only by the Builder, on its own instance; every value
+    // is immutable, so clone() is a complete copy.
+    private List<URI> endpoints = List.of();
+    private String bucket;
+    private String region = "us-east-1";
+    private AwsCredentialsProvider credentials;
+    private boolean explicitCredentials;
+    private S3WriteMode writeMode = S3WriteMode.MULTIPART;
+    private RequestShape offsetWriteShape = RequestShape.DELL_ECS;
+    private AppendDialect appendDialect = AppendDialect.CEPH_RGW;
+    private String tempPrefix = ".migrate-tmp/";
+    private boolean createParentMarkers;
+    private Set<String> quotaErrorCodes = DEFAULT_QUOTA_ERROR_CODES;
+    private Duration connectTimeout = Duration.ofSeconds(5);
+    private Duration socketTimeout = Duration.ofSeconds(60);
+    private Duration apiCallAttemptTimeout = Duration.ofMinutes(2);
+    private int sdkRetries = 1;
+    private int sessionsPerEndpoint = 16;
+    private Duration sessionBorrowTimeout = Duration.ofSeconds(30);
+    private Duration sessionIdleTimeout = Duration.ofMinutes(5);
+    private Duration sessionValidationInterval = Duration.ofSeconds(30);
+    private int serverErrorsBeforeFailover = 2;
+    private ChecksumMode checksumMode = ChecksumMode.CRC32C;
+    private boolean readBackVerification;
+    private boolean directMultipartCommit;
+    private boolean directPut = true;
+    private boolean unsignedPayload;
+    private long multipartCopyThreshold = MAX_PART_SIZE;
+    private long copyPartSize = 512L * 1024 * 1024;
+    private Duration staleUploadAge = Duration.ofHours(24);
+    private Duration staleUploadSweepInterval = Duration.ofHours(1);
+    private HealthProbe healthProbe = HealthProbe.HEAD_BUCKET;
 
-    private S3TransportConfig(Builder b) {
-        this.endpoints = List.copyOf(b.endpoints);
-        this.bucket = b.bucket;
-        this.region = b.region;
-        this.credentials = b.credentials;
-        this.explicitCredentials = b.explicitCredentials;
-        this.writeMode = b.writeMode;
-        this.offsetWriteShape = b.offsetWriteShape;
-        this.appendDialect = b.appendDialect;
-        this.tempPrefix = b.tempPrefix;
-        this.createParentMarkers = b.createParentMarkers;
-        this.quotaErrorCodes = Set.copyOf(b.quotaErrorCodes);
-        this.connectTimeout = b.connectTimeout;
-        this.socketTimeout = b.socketTimeout;
-        this.apiCallAttemptTimeout = b.apiCallAttemptTimeout;
-        this.sdkRetries = b.sdkRetries;
-        this.sessionsPerEndpoint = b.sessionsPerEndpoint;
-        this.sessionBorrowTimeout = b.sessionBorrowTimeout;
-        this.sessionIdleTimeout = b.sessionIdleTimeout;
-        this.sessionValidationInterval = b.sessionValidationInterval;
-        this.serverErrorsBeforeFailover = b.serverErrorsBeforeFailover;
-        this.checksumMode = b.checksumMode;
-        this.readBackVerification = b.readBackVerification;
-        this.directMultipartCommit = b.directMultipartCommit;
-        this.directPut = b.directPut;
-        this.unsignedPayload = b.unsignedPayload;
-        this.multipartCopyThreshold = b.multipartCopyThreshold;
-        this.copyPartSize = b.copyPartSize;
-        this.staleUploadAge = b.staleUploadAge;
-        this.staleUploadSweepInterval = b.staleUploadSweepInterval;
-        this.healthProbe = b.healthProbe;
+    private S3TransportConfig() {
     }
 
     /** @return a builder with the defaults */
     public static Builder builder() {
-        return new Builder();
+        return new Builder(new S3TransportConfig());
     }
 
-    /** @return a builder starting from this configuration */
+    /** @return a builder starting from this configuration (changing it does not change this one) */
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.endpoints.addAll(endpoints);
-        b.bucket = bucket;
-        b.region = region;
-        b.credentials = credentials;
-        b.explicitCredentials = explicitCredentials;
-        b.writeMode = writeMode;
-        b.offsetWriteShape = offsetWriteShape;
-        b.appendDialect = appendDialect;
-        b.tempPrefix = tempPrefix;
-        b.createParentMarkers = createParentMarkers;
-        b.quotaErrorCodes = new LinkedHashSet<>(quotaErrorCodes);
-        b.connectTimeout = connectTimeout;
-        b.socketTimeout = socketTimeout;
-        b.apiCallAttemptTimeout = apiCallAttemptTimeout;
-        b.sdkRetries = sdkRetries;
-        b.sessionsPerEndpoint = sessionsPerEndpoint;
-        b.sessionBorrowTimeout = sessionBorrowTimeout;
-        b.sessionIdleTimeout = sessionIdleTimeout;
-        b.sessionValidationInterval = sessionValidationInterval;
-        b.serverErrorsBeforeFailover = serverErrorsBeforeFailover;
-        b.checksumMode = checksumMode;
-        b.readBackVerification = readBackVerification;
-        b.directMultipartCommit = directMultipartCommit;
-        b.directPut = directPut;
-        b.unsignedPayload = unsignedPayload;
-        b.multipartCopyThreshold = multipartCopyThreshold;
-        b.copyPartSize = copyPartSize;
-        b.staleUploadAge = staleUploadAge;
-        b.staleUploadSweepInterval = staleUploadSweepInterval;
-        b.healthProbe = healthProbe;
-        return b;
+        return new Builder(clone());
+    }
+
+    @Override
+    protected S3TransportConfig clone() {
+        try {
+            return (S3TransportConfig) super.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new AssertionError(e);
+        }
     }
 
     /** @return the endpoints, in configured order (immutable) */
@@ -152,7 +114,7 @@ public final class S3TransportConfig {
         return region;
     }
 
-    /** @return the credentials provider (never log what it returns) */
+    /** @return the credentials provider, the SDK's default chain if none was set (never log what it returns) */
     public AwsCredentialsProvider credentials() {
         return credentials;
     }
@@ -172,7 +134,7 @@ public final class S3TransportConfig {
         return appendDialect;
     }
 
-    /** @return the prefix of temporary keys, ends with {@code /} */
+    /** @return the prefix of temporary keys as set, with {@code /} appended by {@code build()} if it was missing */
     public String tempPrefix() {
         return tempPrefix;
     }
@@ -251,11 +213,11 @@ public final class S3TransportConfig {
     }
 
     /**
-     * @return whether files of one range are stored with one PutObject on the final key (no
-     *     temporary object, no copy); never with {@link #readBackVerification()}
+     * @return whether files of one range may be stored with one PutObject on the final key, as
+     *     set; the transport does so only without {@link #readBackVerification()}
      */
     public boolean directPut() {
-        return directPut && !readBackVerification;
+        return directPut;
     }
 
     /** @return whether requests over plain http carry {@code UNSIGNED-PAYLOAD} instead of a SHA-256 of the body */
@@ -304,40 +266,12 @@ public final class S3TransportConfig {
                 + ", unsignedPayload=" + unsignedPayload + "}";
     }
 
-    /** Builder of {@link S3TransportConfig}; not thread-safe. */
+    /** Builder of {@link S3TransportConfig}: wraps one, which only it writes; not thread-safe. */
     public static final class Builder {
-        private final List<URI> endpoints = new ArrayList<>();
-        private String bucket;
-        private String region = "us-east-1";
-        private AwsCredentialsProvider credentials;
-        private boolean explicitCredentials;
-        private S3WriteMode writeMode = S3WriteMode.MULTIPART;
-        private RequestShape offsetWriteShape = RequestShape.DELL_ECS;
-        private AppendDialect appendDialect = AppendDialect.CEPH_RGW;
-        private String tempPrefix = ".migrate-tmp/";
-        private boolean createParentMarkers;
-        private Set<String> quotaErrorCodes = new LinkedHashSet<>(DEFAULT_QUOTA_ERROR_CODES);
-        private Duration connectTimeout = Duration.ofSeconds(5);
-        private Duration socketTimeout = Duration.ofSeconds(60);
-        private Duration apiCallAttemptTimeout = Duration.ofMinutes(2);
-        private int sdkRetries = 1;
-        private int sessionsPerEndpoint = 16;
-        private Duration sessionBorrowTimeout = Duration.ofSeconds(30);
-        private Duration sessionIdleTimeout = Duration.ofMinutes(5);
-        private Duration sessionValidationInterval = Duration.ofSeconds(30);
-        private int serverErrorsBeforeFailover = 2;
-        private ChecksumMode checksumMode = ChecksumMode.CRC32C;
-        private boolean readBackVerification;
-        private boolean directMultipartCommit;
-        private boolean directPut = true;
-        private boolean unsignedPayload;
-        private long multipartCopyThreshold = MAX_PART_SIZE;
-        private long copyPartSize = 512L * 1024 * 1024;
-        private Duration staleUploadAge = Duration.ofHours(24);
-        private Duration staleUploadSweepInterval = Duration.ofHours(1);
-        private HealthProbe healthProbe = HealthProbe.HEAD_BUCKET;
+        private final S3TransportConfig config;
 
-        private Builder() {
+        private Builder(S3TransportConfig config) {
+            this.config = config;
         }
 
         /**
@@ -345,7 +279,9 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder endpoint(URI endpoint) {
-            endpoints.add(Require.nonNull("endpoints", endpoint));
+            List<URI> more = new ArrayList<>(config.endpoints);
+            more.add(Objects.requireNonNull(endpoint, "endpoint"));
+            config.endpoints = List.copyOf(more);
             return this;
         }
 
@@ -354,8 +290,7 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder endpoints(List<URI> uris) {
-            endpoints.clear();
-            Require.nonNull("endpoints", uris).forEach(this::endpoint);
+            config.endpoints = List.copyOf(uris);
             return this;
         }
 
@@ -364,7 +299,7 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder bucket(String bucket) {
-            this.bucket = bucket;
+            config.bucket = bucket;
             return this;
         }
 
@@ -373,7 +308,7 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder region(String region) {
-            this.region = region;
+            config.region = region;
             return this;
         }
 
@@ -382,8 +317,8 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder credentialsProvider(AwsCredentialsProvider provider) {
-            this.credentials = provider;
-            this.explicitCredentials = false;
+            config.credentials = provider;
+            config.explicitCredentials = false;
             return this;
         }
 
@@ -395,10 +330,10 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder credentials(String accessKeyId, String secretAccessKey) {
-            this.credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create(
-                    Require.nonBlank("credentials.accessKeyId", accessKeyId),
-                    Require.nonBlank("credentials.secretAccessKey", secretAccessKey)));
-            this.explicitCredentials = true;
+            config.credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create(
+                    Require.nonBlank(PREFIX + "accessKey", accessKeyId),
+                    Require.nonBlank(PREFIX + "secretKey", secretAccessKey)));
+            config.explicitCredentials = true;
             return this;
         }
 
@@ -407,7 +342,7 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder writeMode(S3WriteMode mode) {
-            this.writeMode = mode;
+            config.writeMode = mode;
             return this;
         }
 
@@ -416,7 +351,7 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder offsetWriteShape(RequestShape shape) {
-            this.offsetWriteShape = shape;
+            config.offsetWriteShape = shape;
             return this;
         }
 
@@ -425,7 +360,7 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder appendDialect(AppendDialect dialect) {
-            this.appendDialect = dialect;
+            config.appendDialect = dialect;
             return this;
         }
 
@@ -434,7 +369,7 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder tempPrefix(String prefix) {
-            this.tempPrefix = prefix;
+            config.tempPrefix = prefix;
             return this;
         }
 
@@ -443,7 +378,7 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder createParentMarkers(boolean create) {
-            this.createParentMarkers = create;
+            config.createParentMarkers = create;
             return this;
         }
 
@@ -453,7 +388,7 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder quotaErrorCodes(Set<String> codes) {
-            this.quotaErrorCodes = new LinkedHashSet<>(Require.nonNull("quotaErrorCodes", codes));
+            config.quotaErrorCodes = Collections.unmodifiableSet(new LinkedHashSet<>(codes));
             return this;
         }
 
@@ -462,7 +397,7 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder connectTimeout(Duration timeout) {
-            this.connectTimeout = timeout;
+            config.connectTimeout = timeout;
             return this;
         }
 
@@ -471,7 +406,7 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder socketTimeout(Duration timeout) {
-            this.socketTimeout = timeout;
+            config.socketTimeout = timeout;
             return this;
         }
 
@@ -480,7 +415,7 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder apiCallAttemptTimeout(Duration timeout) {
-            this.apiCallAttemptTimeout = timeout;
+            config.apiCallAttemptTimeout = timeout;
             return this;
         }
 
@@ -489,7 +424,7 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder sdkRetries(int retries) {
-            this.sdkRetries = retries;
+            config.sdkRetries = retries;
             return this;
         }
 
@@ -498,7 +433,7 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder sessionsPerEndpoint(int sessions) {
-            this.sessionsPerEndpoint = sessions;
+            config.sessionsPerEndpoint = sessions;
             return this;
         }
 
@@ -507,7 +442,7 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder sessionBorrowTimeout(Duration timeout) {
-            this.sessionBorrowTimeout = timeout;
+            config.sessionBorrowTimeout = timeout;
             return this;
         }
 
@@ -516,7 +451,7 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder sessionIdleTimeout(Duration timeout) {
-            this.sessionIdleTimeout = timeout;
+            config.sessionIdleTimeout = timeout;
             return this;
         }
 
@@ -525,7 +460,7 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder sessionValidationInterval(Duration interval) {
-            this.sessionValidationInterval = interval;
+            config.sessionValidationInterval = interval;
             return this;
         }
 
@@ -534,7 +469,7 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder serverErrorsBeforeFailover(int count) {
-            this.serverErrorsBeforeFailover = count;
+            config.serverErrorsBeforeFailover = count;
             return this;
         }
 
@@ -543,7 +478,7 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder checksumMode(ChecksumMode mode) {
-            this.checksumMode = mode;
+            config.checksumMode = mode;
             return this;
         }
 
@@ -553,7 +488,7 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder readBackVerification(boolean verify) {
-            this.readBackVerification = verify;
+            config.readBackVerification = verify;
             return this;
         }
 
@@ -572,7 +507,7 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder directMultipartCommit(boolean direct) {
-            this.directMultipartCommit = direct;
+            config.directMultipartCommit = direct;
             return this;
         }
 
@@ -590,7 +525,7 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder directPut(boolean direct) {
-            this.directPut = direct;
+            config.directPut = direct;
             return this;
         }
 
@@ -607,7 +542,7 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder unsignedPayload(boolean unsigned) {
-            this.unsignedPayload = unsigned;
+            config.unsignedPayload = unsigned;
             return this;
         }
 
@@ -617,7 +552,7 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder multipartCopyThreshold(long threshold) {
-            this.multipartCopyThreshold = threshold;
+            config.multipartCopyThreshold = threshold;
             return this;
         }
 
@@ -626,7 +561,7 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder copyPartSize(long size) {
-            this.copyPartSize = size;
+            config.copyPartSize = size;
             return this;
         }
 
@@ -635,7 +570,7 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder staleUploadAge(Duration age) {
-            this.staleUploadAge = age;
+            config.staleUploadAge = age;
             return this;
         }
 
@@ -644,7 +579,7 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder staleUploadSweepInterval(Duration interval) {
-            this.staleUploadSweepInterval = interval;
+            config.staleUploadSweepInterval = interval;
             return this;
         }
 
@@ -653,65 +588,119 @@ public final class S3TransportConfig {
          * @return this
          */
         public Builder healthProbe(HealthProbe probe) {
-            this.healthProbe = probe;
+            config.healthProbe = probe;
             return this;
         }
 
         /**
-         * Validates and builds.
+         * Validates and returns a copy; the builder is unchanged and may be used again.
          *
          * @return the configuration
-         * @throws ConfigurationException naming the first invalid setting and its allowed range
+         * @throws ConfigurationException naming every invalid setting by its full key
+         *     ({@code transport.s3.<setting>}) and allowed range; {@link ConfigurationException#key()}
+         *     is the first
          */
         public S3TransportConfig build() {
-            if (endpoints.isEmpty()) {
-                throw new ConfigurationException("endpoints", "at least one endpoint is required");
+            S3TransportConfig c = config.clone();
+            if (c.credentials == null) {
+                c.credentials = DefaultCredentialsProvider.builder().build();
             }
-            for (URI u : endpoints) {
-                String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
-                if (!scheme.equals("http") && !scheme.equals("https") || u.getHost() == null) {
-                    throw new ConfigurationException("endpoints", "must be http(s)://host[:port], was " + u);
-                }
+            if (c.tempPrefix != null && !c.tempPrefix.isBlank() && !c.tempPrefix.endsWith("/")) {
+                c.tempPrefix = c.tempPrefix + "/";
             }
-            if (new LinkedHashSet<>(endpoints).size() != endpoints.size()) {
-                throw new ConfigurationException("endpoints", "must be distinct, were " + endpoints);
+            c.validate();
+            return c;
+        }
+    }
+
+    private void validate() {
+        Problems p = new Problems();
+        if (endpoints.isEmpty()) {
+            p.add("endpoints", "at least one endpoint is required");
+        }
+        for (URI u : endpoints) {
+            String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("http") && !scheme.equals("https") || u.getHost() == null) {
+                p.add("endpoints", "must be http(s)://host[:port], was " + u);
             }
-            Require.nonBlank("bucket", bucket);
-            Require.nonBlank("region", region);
-            if (credentials == null) {
-                credentials = DefaultCredentialsProvider.builder().build();
+        }
+        if (new LinkedHashSet<>(endpoints).size() != endpoints.size()) {
+            p.add("endpoints", "must be distinct, were " + endpoints);
+        }
+        p.nonBlank("bucket", bucket);
+        p.nonBlank("region", region);
+        p.nonNull("writeMode", writeMode);
+        p.nonNull("offsetWrite.dialect", offsetWriteShape);
+        p.nonNull("append.dialect", appendDialect);
+        if (p.nonBlank("tempPrefix", tempPrefix) && tempPrefix.startsWith("/")) {
+            p.add("tempPrefix", "must not start with '/', was " + tempPrefix);
+        }
+        p.nonNull("quotaErrorCodes", quotaErrorCodes);
+        p.positive("connectTimeout", connectTimeout);
+        p.positive("socketTimeout", socketTimeout);
+        p.positive("apiCallAttemptTimeout", apiCallAttemptTimeout);
+        p.inRange("sdkRetries", sdkRetries, 0, 3);
+        p.inRange("sessionsPerEndpoint", sessionsPerEndpoint, 1, 1024);
+        p.positive("sessionBorrowTimeout", sessionBorrowTimeout);
+        p.positive("sessionIdleTimeout", sessionIdleTimeout);
+        p.positive("sessionValidationInterval", sessionValidationInterval);
+        p.inRange("serverErrorsBeforeFailover", serverErrorsBeforeFailover, 1, 100);
+        p.nonNull("checksumMode", checksumMode);
+        p.inRange("multipartCopyThreshold", multipartCopyThreshold, MIN_PART_SIZE, MAX_PART_SIZE);
+        p.inRange("copyPartSize", copyPartSize, MIN_PART_SIZE, MAX_PART_SIZE);
+        p.positive("staleUploadAge", staleUploadAge);
+        if (p.nonNull("staleUploadSweepInterval", staleUploadSweepInterval) && staleUploadSweepInterval.isNegative()) {
+            p.add("staleUploadSweepInterval", "must be zero (off) or positive, was " + staleUploadSweepInterval);
+        }
+        p.nonNull("healthProbe", healthProbe);
+        p.throwIfAny();
+    }
+
+    /** Collects every invalid setting, so the operator fixes them in one round. */
+    private static final class Problems {
+        private final List<String> keys = new ArrayList<>();
+        private final List<String> messages = new ArrayList<>();
+
+        void add(String setting, String message) {
+            keys.add(PREFIX + setting);
+            messages.add(PREFIX + setting + ": " + message);
+        }
+
+        boolean nonNull(String setting, Object value) {
+            if (value == null) {
+                add(setting, "is required");
             }
-            Require.nonNull("writeMode", writeMode);
-            Require.nonNull("offsetWriteShape", offsetWriteShape);
-            Require.nonNull("appendDialect", appendDialect);
-            Require.nonBlank("tempPrefix", tempPrefix);
-            if (tempPrefix.startsWith("/")) {
-                throw new ConfigurationException("tempPrefix", "must not start with '/', was " + tempPrefix);
+            return value != null;
+        }
+
+        boolean nonBlank(String setting, String value) {
+            if (value == null || value.isBlank()) {
+                add(setting, "must not be blank");
+                return false;
             }
-            if (!tempPrefix.endsWith("/")) {
-                tempPrefix = tempPrefix + "/";
+            return true;
+        }
+
+        void positive(String setting, Duration value) {
+            if (value == null || value.isZero() || value.isNegative()) {
+                add(setting, "must be a positive duration, was " + value);
             }
-            Require.nonNull("quotaErrorCodes", quotaErrorCodes);
-            Require.positive("connectTimeout", connectTimeout);
-            Require.positive("socketTimeout", socketTimeout);
-            Require.positive("apiCallAttemptTimeout", apiCallAttemptTimeout);
-            Require.inRange("sdkRetries", sdkRetries, 0, 3);
-            Require.inRange("sessionsPerEndpoint", sessionsPerEndpoint, 1, 1024);
-            Require.positive("sessionBorrowTimeout", sessionBorrowTimeout);
-            Require.positive("sessionIdleTimeout", sessionIdleTimeout);
-            Require.positive("sessionValidationInterval", sessionValidationInterval);
-            Require.inRange("serverErrorsBeforeFailover", serverErrorsBeforeFailover, 1, 100);
-            Require.nonNull("checksumMode", checksumMode);
-            Require.inRange("multipartCopyThreshold", multipartCopyThreshold, MIN_PART_SIZE, MAX_PART_SIZE);
-            Require.inRange("copyPartSize", copyPartSize, MIN_PART_SIZE, MAX_PART_SIZE);
-            Require.positive("staleUploadAge", staleUploadAge);
-            Require.nonNull("staleUploadSweepInterval", staleUploadSweepInterval);
-            if (staleUploadSweepInterval.isNegative()) {
-                throw new ConfigurationException("staleUploadSweepInterval", "must be zero (off) or positive, was "
-                        + staleUploadSweepInterval);
+        }
+
+        void inRange(String setting, long value, long min, long max) {
+            if (value < min || value > max) {
+                add(setting, "must be in [" + min + ", " + max + "], was " + value);
             }
-            Require.nonNull("healthProbe", healthProbe);
-            return new S3TransportConfig(this);
+        }
+
+        void throwIfAny() {
+            if (keys.isEmpty()) {
+                return;
+            }
+            // ConfigurationException prefixes its key: the first; the others follow in the message.
+            String first = messages.get(0).substring(keys.get(0).length() + 2);
+            String rest = messages.size() == 1 ? "" : "; " + String.join("; ", messages.subList(1, messages.size()));
+            throw new ConfigurationException(keys.get(0), first + rest);
         }
     }
 }

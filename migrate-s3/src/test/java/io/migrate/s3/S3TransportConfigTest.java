@@ -36,7 +36,8 @@ class S3TransportConfigTest {
                     .isPositive();
         }
         S3TransportConfig readBack = valid().readBackVerification(true).build();
-        assertThat(readBack.directPut()).isFalse();
+        assertThat(readBack.directPut()).as("the getter returns what was set").isTrue();
+        assertThat(S3Transport.putsWholeFiles(readBack)).isFalse();
         assertThat(S3Transport.capabilitiesOf(readBack).wholePutLimit()).isZero();
         assertThat(S3Transport.capabilitiesOf(valid().directPut(false).build()).wholePutLimit()).isZero();
     }
@@ -63,6 +64,35 @@ class S3TransportConfigTest {
         assertThatThrownBy(() -> valid().copyPartSize(1).build()).hasMessageContaining("copyPartSize");
         assertThatThrownBy(() -> valid().tempPrefix("/abs").build()).hasMessageContaining("tempPrefix");
         assertThatThrownBy(() -> RequestShape.of("GET", Map.of(), Map.of())).hasMessageContaining("PUT or POST");
+    }
+
+    @Test
+    void buildNamesEveryInvalidSettingByItsFullKeyAtOnce() {
+        assertThatThrownBy(() -> S3TransportConfig.builder().sdkRetries(9).copyPartSize(1).build())
+                .isInstanceOfSatisfying(ConfigurationException.class,
+                        e -> assertThat(e.key()).isEqualTo("transport.s3.endpoints"))
+                .hasMessageContaining("transport.s3.endpoints: at least one endpoint is required")
+                .hasMessageContaining("transport.s3.bucket: must not be blank")
+                .hasMessageContaining("transport.s3.sdkRetries: must be in [0, 3], was 9")
+                .hasMessageContaining("transport.s3.copyPartSize");
+    }
+
+    @Test
+    void buildCopiesAndNeverChangesTheBuilder() {
+        S3TransportConfig.Builder b = valid().tempPrefix("tmp");
+        S3TransportConfig first = b.build();
+        b.bucket("other").endpoint(URI.create("http://127.0.0.2:9000"));
+        S3TransportConfig second = b.build();
+        assertThat(first.bucket()).isEqualTo("b");
+        assertThat(first.endpoints()).hasSize(1);
+        assertThat(second.bucket()).isEqualTo("other");
+        assertThat(second.endpoints()).hasSize(2);
+        assertThat(first.tempPrefix()).isEqualTo("tmp/");
+
+        S3TransportConfig reopened = first.toBuilder().sdkRetries(0).build();
+        assertThat(reopened.sdkRetries()).isZero();
+        assertThat(first.sdkRetries()).isEqualTo(1);
+        assertThat(reopened.toString()).isEqualTo(first.toString().replace("sdkRetries=1", "sdkRetries=0"));
     }
 
     @Test
