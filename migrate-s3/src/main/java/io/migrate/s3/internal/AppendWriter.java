@@ -1,0 +1,107 @@
+package io.migrate.s3.internal;
+
+import static io.migrate.s3.internal.S3Requests.OCTET_STREAM;
+
+import io.migrate.error.ErrorCode;
+import io.migrate.s3.AppendDialect;
+import io.migrate.s3.ChecksumMode;
+import io.migrate.transport.Disposition;
+import io.migrate.transport.RangeReceipt;
+import io.migrate.transport.TransportException;
+import io.migrate.transport.Upload;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkServiceException;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
+
+/**
+ * {@link io.migrate.s3.S3WriteMode#APPEND}: ranges appended in order to a temporary object (the
+ * first append creates it), in the configured {@link AppendDialect}. The object is visible while
+ * it grows, so the commit must copy it. A position conflict is resolved by the store's length,
+ * which is the truth after an ambiguous failure.
+ */
+final class AppendWriter extends TempKeyWriter {
+    private static final Logger LOG = LoggerFactory.getLogger(AppendWriter.class);
+
+    private final AppendDialect dialect;
+
+    AppendWriter(S3Requests io) {
+        super(io);
+        this.dialect = io.config.appendDialect();
+    }
+
+    @Override
+    public Upload open(String targetKey, String attemptToken, long size, long rangeSize, Map<String, String> meta) {
+        // Nothing to send: the first append (position 0) creates the object.
+        return new Upload(targetKey, io.tempKey(targetKey, attemptToken), null, size, rangeSize, meta);
+    }
+
+    @Override
+    public RangeReceipt write(Upload upload, long offset, ByteBuffer data, int crc32c) {
+        long len = data.remaining();
+        String op = "append " + upload.tempKey() + " @" + offset;
+        try {
+            return io.withDigestRetry(op, () -> {
+                PutObjectRequest.Builder req = PutObjectRequest.builder().bucket(io.bucket).key(upload.tempKey())
+                        .contentType(OCTET_STREAM).contentLength(len);
+                if (offset == 0) {
+                    req.metadata(upload.metadata());
+                }
+                if (dialect.isS3Express()) {
+                    if (offset > 0) {
+                        req.writeOffsetBytes(offset);
+                    }
+                    if (io.config.checksumMode() == ChecksumMode.CRC32C) {
+                        req.checksumCRC32C(Checksums.crc32cBase64(crc32c));
+                    }
+                } else {
+                    req.overrideConfiguration(S3Requests.shaped(dialect.shape(), offset, len));
+                }
+                if (io.config.checksumMode() == ChecksumMode.MD5) {
+                    req.contentMD5(Checksums.md5Base64(data));
+                }
+                PutObjectResponse r = io.s3.putObject(req.build(), ByteBufferContent.body(data));
+                return new RangeReceipt(offset, len, crc32c, r.eTag());
+            });
+        } catch (TransportException e) {
+            SdkServiceException se = S3Requests.serviceCause(e);
+            // 409 is how RGW (PositionNotEqualToLength) and others answer a wrong position.
+            if (se == null || !(S3ErrorClassifier.OFFSET_CODES.contains(S3ErrorClassifier.errorCode(se))
+                    || se.statusCode() == 409)) {
+                throw e;
+            }
+            // The store's length is the truth: an earlier attempt of this very range may have
+            // landed (ambiguous failure), or the object is not where the mover thinks.
+            long current = nextPosition(se).orElseGet(() -> io.head(upload.tempKey())
+                    .map(HeadObjectResponse::contentLength).orElse(0L));
+            if (current == offset + len) {
+                LOG.debug("{}: already appended (length {}), accepting", op, current);
+                return new RangeReceipt(offset, len, crc32c, null);
+            }
+            throw new TransportException(Disposition.PERMANENT, ErrorCode.TRANSPORT_FAILED,
+                    op + ": the object has " + current + " bytes, cannot resume at " + offset, e);
+        }
+    }
+
+    /** The dialect's next-position header of an error answer (e.g. RGW's {@code x-rgw-next-append-position}). */
+    private Optional<Long> nextPosition(SdkServiceException se) {
+        if (dialect.nextPositionHeader() == null || !(se instanceof AwsServiceException a)
+                || a.awsErrorDetails() == null || a.awsErrorDetails().sdkHttpResponse() == null) {
+            return Optional.empty();
+        }
+        return a.awsErrorDetails().sdkHttpResponse().firstMatchingHeader(dialect.nextPositionHeader())
+                .flatMap(v -> {
+                    try {
+                        return Optional.of(Long.parseLong(v.trim()));
+                    } catch (NumberFormatException nfe) {
+                        return Optional.empty();
+                    }
+                });
+    }
+}

@@ -1,0 +1,230 @@
+package io.migrate.s3.internal;
+
+import static io.migrate.s3.internal.S3Requests.OCTET_STREAM;
+
+import io.migrate.error.ErrorCode;
+import io.migrate.s3.ChecksumMode;
+import io.migrate.s3.S3TransportConfig;
+import io.migrate.transport.Disposition;
+import io.migrate.transport.RangeReceipt;
+import io.migrate.transport.TransportException;
+import io.migrate.transport.Upload;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.Part;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
+import software.amazon.awssdk.services.s3.model.UploadPartRequest;
+import software.amazon.awssdk.services.s3.model.UploadPartResponse;
+
+/**
+ * {@link io.migrate.s3.S3WriteMode#MULTIPART}: a file of more than one range is a multipart
+ * upload (part number = offset / range size + 1, every part but the last exactly one range, a
+ * re-sent part replaces the earlier one); a file of one range is one PutObject.
+ *
+ * <p>Two commits. <b>Direct</b> ({@code directMultipartCommit}): the multipart upload is created on
+ * the final key; {@code complete} only checks the parts (ListParts) and {@code commit} is the
+ * CompleteMultipartUpload, atomic because an upload is invisible until completed. <b>Copy</b>: the
+ * upload is completed on a temporary key and the commit copies it ({@link TempKeyWriter}).
+ */
+final class MultipartWriter extends TempKeyWriter {
+    private static final Logger LOG = LoggerFactory.getLogger(MultipartWriter.class);
+
+    MultipartWriter(S3Requests io) {
+        super(io);
+    }
+
+    /** Whether the upload is a multipart upload on its final key, completed by commit. */
+    private static boolean isDirect(Upload upload) {
+        return upload.uploadId() != null && upload.tempKey().equals(upload.targetKey());
+    }
+
+    @Override
+    public Upload open(String targetKey, String attemptToken, long size, long rangeSize, Map<String, String> meta) {
+        if (size <= rangeSize) {
+            // One PutObject in write() (or complete() for an empty file), on a temporary key.
+            return new Upload(targetKey, io.tempKey(targetKey, attemptToken), null, size, rangeSize, meta);
+        }
+        checkPartSizing(size, rangeSize);
+        // Direct: the pending multipart upload is the temporary location, invisible until complete.
+        String key = io.config.directMultipartCommit() ? targetKey : io.tempKey(targetKey, attemptToken);
+        CreateMultipartUploadRequest.Builder req = CreateMultipartUploadRequest.builder()
+                .bucket(io.bucket).key(key).metadata(meta).contentType(OCTET_STREAM);
+        if (io.config.checksumMode() == ChecksumMode.CRC32C) {
+            req.checksumAlgorithm(ChecksumAlgorithm.CRC32_C);
+        }
+        String uploadId = io.call("create multipart upload " + key,
+                () -> io.s3.createMultipartUpload(req.build()).uploadId());
+        return new Upload(targetKey, key, uploadId, size, rangeSize, meta);
+    }
+
+    private static void checkPartSizing(long size, long rangeSize) {
+        if (rangeSize < S3TransportConfig.MIN_PART_SIZE || rangeSize > S3TransportConfig.MAX_PART_SIZE) {
+            throw S3Requests.invalid("multipart range size " + rangeSize + " outside [5 MiB, 5 GiB]");
+        }
+        if ((size + rangeSize - 1) / rangeSize > S3TransportConfig.MAX_PARTS) {
+            throw S3Requests.invalid("size " + size + " in ranges of " + rangeSize + " needs more than 10,000 parts");
+        }
+    }
+
+    @Override
+    public RangeReceipt write(Upload upload, long offset, ByteBuffer data, int crc32c) {
+        long len = data.remaining();
+        if (upload.uploadId() == null) {
+            if (offset != 0 || len != upload.size()) {
+                throw S3Requests.invalid("single-part upload takes one range [0, " + upload.size() + "), got offset "
+                        + offset + " length " + len);
+            }
+            return io.withDigestRetry("put " + upload.tempKey(), () -> {
+                PutObjectRequest.Builder req = PutObjectRequest.builder().bucket(io.bucket).key(upload.tempKey())
+                        .metadata(upload.metadata()).contentType(OCTET_STREAM).contentLength(len);
+                io.addChecksum(req, data, crc32c);
+                PutObjectResponse r = io.s3.putObject(req.build(), ByteBufferContent.body(data));
+                io.checkEcho(r.checksumCRC32C(), crc32c, upload.tempKey());
+                return new RangeReceipt(offset, len, crc32c, r.eTag());
+            });
+        }
+        long rangeSize = upload.rangeSize();
+        if (offset % rangeSize != 0) {
+            throw S3Requests.invalid("part offset " + offset + " is not a multiple of the range size " + rangeSize);
+        }
+        boolean last = offset + len == upload.size();
+        if (len != rangeSize && !last) {
+            throw S3Requests.invalid("part at " + offset + " has " + len + " bytes; every part but the last must have "
+                    + rangeSize);
+        }
+        int partNumber = Math.toIntExact(offset / rangeSize + 1);
+        return io.withDigestRetry("upload part " + partNumber + " of " + upload.tempKey(), () -> {
+            UploadPartRequest.Builder req = UploadPartRequest.builder().bucket(io.bucket).key(upload.tempKey())
+                    .uploadId(upload.uploadId()).partNumber(partNumber).contentLength(len);
+            switch (io.config.checksumMode()) {
+                case CRC32C -> req.checksumCRC32C(Checksums.crc32cBase64(crc32c));
+                case MD5 -> req.contentMD5(Checksums.md5Base64(data));
+                case NONE -> { }
+                default -> throw new IllegalStateException();
+            }
+            UploadPartResponse r = io.s3.uploadPart(req.build(), ByteBufferContent.body(data));
+            io.checkEcho(r.checksumCRC32C(), crc32c, upload.tempKey() + " part " + partNumber);
+            return new RangeReceipt(offset, len, crc32c, r.eTag());
+        });
+    }
+
+    @Override
+    public void complete(Upload upload, List<RangeReceipt> ranges, int crc32c) {
+        if (isDirect(upload)) {
+            verifyParts(upload, ranges);
+            return;
+        }
+        if (upload.uploadId() == null) {
+            super.complete(upload, ranges, crc32c); // one PutObject (or an empty file): verify the temp object
+            return;
+        }
+        checkPartCount(upload, ranges);
+        completeMultipartWith(upload, partList(upload, ranges));
+        verifyTemp(upload, crc32c);
+    }
+
+    /**
+     * Direct mode's complete: the parts the store holds (ListParts) must be exactly the
+     * receipts, with their sizes and ETags; the upload itself is completed by commit.
+     */
+    private void verifyParts(Upload upload, List<RangeReceipt> ranges) {
+        checkPartCount(upload, ranges);
+        Map<Integer, Part> stored = io.listParts(upload);
+        if (stored.size() != ranges.size()) {
+            throw new TransportException(Disposition.PERMANENT, ErrorCode.CHECKSUM_MISMATCH, upload.tempKey()
+                    + " has " + stored.size() + " parts, expected " + ranges.size(), null);
+        }
+        for (RangeReceipt r : ranges) {
+            int n = Math.toIntExact(r.offset() / upload.rangeSize() + 1);
+            Part p = stored.get(n);
+            if (p == null || p.size() != r.length() || r.tag() != null && !r.tag().equals(p.eTag())) {
+                throw new TransportException(Disposition.PERMANENT, ErrorCode.CHECKSUM_MISMATCH, upload.tempKey()
+                        + " part " + n + " is " + (p == null ? "missing" : p.size() + " bytes, ETag " + p.eTag())
+                        + ", expected " + r.length() + " bytes, ETag " + r.tag(), null);
+            }
+        }
+    }
+
+    private static void checkPartCount(Upload upload, List<RangeReceipt> ranges) {
+        long expected = (upload.size() + upload.rangeSize() - 1) / upload.rangeSize();
+        if (ranges.size() != expected) {
+            throw S3Requests.invalid("complete of " + upload.tempKey() + " with " + ranges.size() + " parts, expected "
+                    + expected);
+        }
+    }
+
+    private List<CompletedPart> partList(Upload upload, List<RangeReceipt> ranges) {
+        List<CompletedPart> parts = new ArrayList<>(ranges.size());
+        for (RangeReceipt r : ranges) {
+            CompletedPart.Builder p = CompletedPart.builder()
+                    .partNumber(Math.toIntExact(r.offset() / upload.rangeSize() + 1)).eTag(r.tag());
+            if (io.config.checksumMode() == ChecksumMode.CRC32C) {
+                p.checksumCRC32C(Checksums.crc32cBase64(r.crc32c()));
+            }
+            parts.add(p.build());
+        }
+        return parts;
+    }
+
+    private void completeMultipartWith(Upload upload, List<CompletedPart> parts) {
+        String op = "complete " + upload.tempKey();
+        try {
+            io.call(op, () -> io.s3.completeMultipartUpload(b -> b.bucket(io.bucket).key(upload.tempKey())
+                    .uploadId(upload.uploadId()).multipartUpload(m -> m.parts(parts))));
+        } catch (TransportException e) {
+            // A retried Complete whose first try succeeded: the object is there if it happened.
+            requireAlreadyCompleted(upload, e);
+            LOG.debug("{}: upload already completed, object verified by HEAD", op);
+        }
+    }
+
+    /**
+     * After {@code e}: returns if it is {@code NoSuchUpload} and the completed object (HEAD) has
+     * the upload's size and metadata, i.e. an earlier try completed it; else rethrows {@code e}.
+     */
+    private void requireAlreadyCompleted(Upload upload, TransportException e) {
+        if (!"NoSuchUpload".equals(S3ErrorClassifier.errorCode(S3Requests.serviceCause(e)))) {
+            throw e;
+        }
+        Optional<HeadObjectResponse> head = io.head(upload.tempKey());
+        if (head.isEmpty() || head.get().contentLength() != upload.size()
+                || !S3Requests.sameMetadata(upload.metadata(), head.get().metadata())) {
+            throw e;
+        }
+    }
+
+    @Override
+    public void commit(Upload upload, Map<String, String> meta) {
+        if (!isDirect(upload)) {
+            super.commit(upload, meta);
+            return;
+        }
+        // The multipart upload is on the final key: completing it is the atomic commit. Its
+        // metadata is the one given at open (see directMultipartCommit).
+        try {
+            List<CompletedPart> parts = new ArrayList<>();
+            for (Part p : io.listParts(upload).values()) {
+                CompletedPart.Builder c = CompletedPart.builder().partNumber(p.partNumber()).eTag(p.eTag());
+                if (io.config.checksumMode() == ChecksumMode.CRC32C && p.checksumCRC32C() != null) {
+                    c.checksumCRC32C(p.checksumCRC32C());
+                }
+                parts.add(c.build());
+            }
+            completeMultipartWith(upload, parts);
+        } catch (TransportException e) {
+            // Listing found no upload: completed by an earlier commit if the object matches.
+            requireAlreadyCompleted(upload, e);
+        }
+        LOG.debug("committed {} by completing its multipart upload", upload.targetKey());
+    }
+}
