@@ -143,7 +143,10 @@ public final class TaskDispatcher implements AutoCloseable {
             while (it.hasNext()) {
                 TaskRef ref = it.next();
                 if (TaskIds.isValid(ref.taskId()) && TaskIds.eligibleAt(ref.taskId()).isAfter(now)) {
-                    break; // names sort by eligibility: everything after this is in backoff too
+                    // Names sort by eligibility: everything after this is in backoff too. Only task
+                    // ids are listed, so no foreign name hides behind this break (the leader's
+                    // TaskStore.quarantineForeign moves those out whatever their sort position).
+                    break;
                 }
                 if (needRoom >= totalRoom) {
                     unplaceable++;

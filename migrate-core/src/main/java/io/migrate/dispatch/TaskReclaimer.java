@@ -59,7 +59,9 @@ import org.slf4j.MDC;
  *       goes to failed/ with {@link ErrorCode#TOO_MANY_REASSIGNMENTS}, one whose stalled reclaims
  *       use up {@link DispatchConfig#maxAttempts()} with {@link ErrorCode#MAX_ATTEMPTS_EXCEEDED};
  *       the history stays in the file;</li>
- *   <li>stale temporary files in incoming/ are removed ({@link TaskStore#cleanStaleIncoming}).</li>
+ *   <li>stale temporary files in incoming/ are removed ({@link TaskStore#cleanStaleIncoming});</li>
+ *   <li>entries of the task root that are not tasks, and second copies of a task id, are moved to
+ *       quarantine ({@link TaskStore#quarantineForeign}).</li>
  * </ul>
  * Every move is a rename: a task that moved meanwhile is a counted lost race, never retried.
  *
@@ -213,6 +215,7 @@ public final class TaskReclaimer implements AutoCloseable {
         void run() {
             try {
                 cleanIncoming();
+                quarantineForeign();
                 Set<String> live = new TreeSet<>(membership.liveNodes());
                 Set<String> nodes = new TreeSet<>(store.nodes());
                 nodes.addAll(membership.knownNodes());
@@ -249,6 +252,19 @@ public final class TaskReclaimer implements AutoCloseable {
                 }
             } catch (MigrateException e) {
                 LOG.warn("Cleaning incoming/ failed; next tick tries again: {}", e.getMessage());
+            }
+        }
+
+        /** Foreign entries block nothing (listing skips them); moving them out shows them to an operator. */
+        private void quarantineForeign() {
+            batch(); // renames of entries this leader does not own: only while it still leads
+            try {
+                int moved = store.quarantineForeign();
+                if (moved > 0) {
+                    LOG.info("Moved {} foreign entries of the task root to rejected/ (epoch {})", moved, epoch);
+                }
+            } catch (MigrateException e) {
+                LOG.warn("Moving foreign entries to rejected/ failed; next tick tries again: {}", e.getMessage());
             }
         }
 
@@ -476,6 +492,11 @@ public final class TaskReclaimer implements AutoCloseable {
                 return st;
             } catch (InvalidTaskException e) {
                 failTask(ref, e.code(), "unreadable task file: " + e.getMessage());
+                return Optional.empty();
+            } catch (MigrateException e) {
+                // One file the store cannot read (I/O error, permissions) must not end the tick for
+                // every task after it; it is looked at again next tick.
+                LOG.warn("Task {} skipped this tick: {}", ref.taskId(), e.getMessage());
                 return Optional.empty();
             }
         }

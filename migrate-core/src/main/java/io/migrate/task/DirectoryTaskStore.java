@@ -6,7 +6,6 @@ import io.migrate.error.MigrateException;
 import io.migrate.error.Require;
 import io.migrate.result.TaskResult;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
@@ -18,7 +17,7 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -83,6 +82,7 @@ public final class DirectoryTaskStore implements TaskStore {
     private final boolean syncDirectories;
     /** Whether ENOENT from rename may hide a rename that succeeded (NFS retransmissions). */
     private final boolean enoentMayBeEcho;
+    private final ForeignEntries foreign;
 
     /**
      * Test seam: runs in {@link #complete} and {@link #fail} after the result is appended and
@@ -103,8 +103,10 @@ public final class DirectoryTaskStore implements TaskStore {
         this.clock = b.clock;
         this.syncDirectories = b.syncDirectories;
         this.codec = new TaskFileCodec(validator);
+        this.foreign = new ForeignEntries(root, clock);
         try {
-            for (Path dir : List.of(incoming, pending, nodes, done, archive, failed)) {
+            for (Path dir : List.of(incoming, pending, nodes, done, archive, failed,
+                    root.resolve(ForeignEntries.REJECTED))) {
                 Files.createDirectories(dir);
             }
             this.enoentMayBeEcho = b.enoentMayBeEcho != null ? b.enoentMayBeEcho
@@ -227,9 +229,9 @@ public final class DirectoryTaskStore implements TaskStore {
         return list(state, node, directory(state, node));
     }
 
-    /** Reads names only; never opens a task file. */
+    /** Reads names (and each entry's own type) only; never opens a task file. Foreign entries are skipped. */
     private Stream<TaskRef> list(TaskState state, String node, Path dir) {
-        List<String> names = names(dir, TaskFileNames::isTaskFile);
+        List<String> names = names(dir, n -> TaskFileNames.isWellFormed(state, n));
         names.sort(null);
         return names.stream().map(n -> TaskFileNames.ref(state, node, n));
     }
@@ -244,28 +246,28 @@ public final class DirectoryTaskStore implements TaskStore {
             return sum;
         }
         requirePerNode(state, node);
-        long count = 0;
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(directory(state, node))) {
-            for (Path p : ds) {
-                if (TaskFileNames.isTaskFile(p.getFileName().toString())) {
-                    count++;
-                }
-            }
-        } catch (NoSuchFileException e) {
-            return 0;
-        } catch (IOException e) {
-            throw io("cannot list " + directory(state, node), e);
-        }
-        return count;
+        // Counts what list() would return: a foreign entry is no backlog.
+        return names(directory(state, node), n -> TaskFileNames.isWellFormed(state, n)).size();
     }
 
     @Override
     public Set<String> nodes() {
         Set<String> result = new TreeSet<>();
-        for (String n : names(nodes, TaskFileNames::isValidNode)) {
-            if (Files.isDirectory(nodes.resolve(n))) {
-                result.add(n);
+        if (!TaskRootFiles.isRealDirectory(nodes)) {
+            return result;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(nodes)) {
+            for (Path p : ds) {
+                String n = p.getFileName().toString();
+                // A link named like a node would lead the store out of the task root.
+                if (TaskFileNames.isValidNode(n) && TaskRootFiles.isRealDirectory(p)) {
+                    result.add(n);
+                }
             }
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            return result;
+        } catch (IOException e) {
+            throw io("cannot list " + nodes, e);
         }
         return result;
     }
@@ -274,6 +276,16 @@ public final class DirectoryTaskStore implements TaskStore {
     public void registerNode(String node) {
         requireNode(node);
         try {
+            // createDirectories follows links: a link at any of these names would put the node's
+            // tasks outside the task root. Refuse; the leader moves such entries to rejected/.
+            for (Path p : List.of(nodes.resolve(node), directory(TaskState.INBOX, node),
+                    directory(TaskState.RUNNING, node))) {
+                BasicFileAttributes a = TaskRootFiles.lstat(p);
+                if (a != null && !a.isDirectory()) {
+                    throw new MigrateException(ErrorCode.NOT_A_TASK_FILE, root.relativize(p)
+                            + " is not a directory (a symbolic link or a file); move it away to register node " + node);
+                }
+            }
             Files.createDirectories(directory(TaskState.INBOX, node));
             Files.createDirectories(directory(TaskState.RUNNING, node));
             syncDirectory(nodes);
@@ -290,10 +302,18 @@ public final class DirectoryTaskStore implements TaskStore {
         Path path = pathOf(ref);
         byte[] bytes;
         try {
-            validator.checkFileSize(Files.size(path));
-            bytes = readBounded(path);
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
+            BasicFileAttributes a = TaskRootFiles.lstat(path);
+            if (a == null || !a.isRegularFile()) {
+                // Gone, or a foreign entry (link, directory, FIFO) that took the name: never opened;
+                // the leader moves it to rejected/. For the caller it is simply not there.
+                return Optional.empty();
+            }
+            validator.checkFileSize(a.size());
+            Optional<byte[]> read = readBounded(path);
+            if (read.isEmpty()) {
+                return Optional.empty();
+            }
+            bytes = read.get();
         } catch (IOException e) {
             throw io("cannot read " + path, e);
         }
@@ -322,12 +342,10 @@ public final class DirectoryTaskStore implements TaskStore {
     }
 
     /** Reads at most the size limit plus one byte, so a file that grew meanwhile is still caught. */
-    private byte[] readBounded(Path path) throws IOException {
-        try (InputStream in = Files.newInputStream(path)) {
-            byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, validator.maxTaskFileBytes() + 1));
-            validator.checkFileSize(bytes.length);
-            return bytes;
-        }
+    private Optional<byte[]> readBounded(Path path) throws IOException {
+        Optional<byte[]> bytes = TaskRootFiles.readRegular(path, validator.maxTaskFileBytes() + 1);
+        bytes.ifPresent(b -> validator.checkFileSize(b.length));
+        return bytes;
     }
 
     @Override
@@ -349,26 +367,26 @@ public final class DirectoryTaskStore implements TaskStore {
 
     private Optional<TaskRef> findOnce(String taskId) {
         String active = TaskFileNames.activeName(taskId);
-        if (Files.exists(pending.resolve(active), LinkOption.NOFOLLOW_LINKS)) {
+        if (TaskRootFiles.isRegularFile(pending.resolve(active))) {
             return Optional.of(new TaskRef(taskId, TaskState.PENDING, null, active));
         }
         for (String node : nodes()) {
             for (TaskState s : List.of(TaskState.INBOX, TaskState.RUNNING)) {
-                if (Files.exists(directory(s, node).resolve(active), LinkOption.NOFOLLOW_LINKS)) {
+                if (TaskRootFiles.isRegularFile(directory(s, node).resolve(active))) {
                     return Optional.of(new TaskRef(taskId, s, node, active));
                 }
             }
         }
         String prefix = taskId + TaskFileNames.SEPARATOR;
         for (TaskState s : List.of(TaskState.DONE, TaskState.ARCHIVED, TaskState.FAILED)) {
-            for (String name : names(directory(s, null), n -> n.startsWith(prefix) && TaskFileNames.isTaskFile(n))) {
+            for (String name : names(directory(s, null), n -> n.startsWith(prefix) && TaskFileNames.isWellFormed(s, n))) {
                 TaskRef ref = TaskFileNames.ref(s, null, name);
                 if (ref.taskId().equals(taskId)) {
                     return Optional.of(ref);
                 }
             }
         }
-        if (Files.exists(failed.resolve(active), LinkOption.NOFOLLOW_LINKS)) {
+        if (TaskRootFiles.isRegularFile(failed.resolve(active))) {
             return Optional.of(new TaskRef(taskId, TaskState.FAILED, null, active));
         }
         return Optional.empty();
@@ -429,9 +447,7 @@ public final class DirectoryTaskStore implements TaskStore {
     public Optional<Instant> leaseRenewedAt(TaskRef running) {
         requireState(running, TaskState.RUNNING);
         try {
-            return Optional.of(Files.getLastModifiedTime(pathOf(running)).toInstant());
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
+            return TaskRootFiles.modifiedTimeRegular(pathOf(running));
         } catch (IOException e) {
             throw io("cannot read the lease of " + pathOf(running), e);
         }
@@ -499,6 +515,27 @@ public final class DirectoryTaskStore implements TaskStore {
     }
 
     // ------------------------------------------------------------------ housekeeping
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Here: every entry of {@code pending/}, {@code nodes/}, {@code nodes/<n>/inbox|running/},
+     * {@code done/}, {@code archive/} and {@code failed/} that is not a regular file named like a
+     * task of that directory, and every duplicate task id, is renamed into {@code rejected/} (see
+     * {@link ForeignEntries}); names starting with {@code .} are left alone.
+     */
+    @Override
+    public int quarantineForeign() {
+        try {
+            int moved = foreign.sweep();
+            if (moved > 0) {
+                syncDirectory(root.resolve(ForeignEntries.REJECTED));
+            }
+            return moved;
+        } catch (IOException e) {
+            throw io("cannot move foreign entries of " + root + " to rejected/", e);
+        }
+    }
 
     @Override
     public int purgeArchive(Duration retention) {
@@ -640,14 +677,9 @@ public final class DirectoryTaskStore implements TaskStore {
      * @return false if the file does not exist
      */
     private boolean appendIfPresent(Path file, byte[] bytes, boolean sync) {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
-            writeFully(ch, bytes);
-            if (sync) {
-                ch.force(true);
-            }
-            return true;
-        } catch (NoSuchFileException e) {
-            return false;
+        try {
+            // Never through a link, never to a directory or FIFO: those count as "not there".
+            return TaskRootFiles.appendRegular(file, bytes, sync);
         } catch (IOException e) {
             throw io("cannot append to " + file, e);
         }
@@ -655,10 +687,7 @@ public final class DirectoryTaskStore implements TaskStore {
 
     private boolean setModifiedNow(Path file) {
         try {
-            Files.setLastModifiedTime(file, FileTime.from(clock.instant()));
-            return true;
-        } catch (NoSuchFileException e) {
-            return false;
+            return TaskRootFiles.setModifiedTimeRegular(file, clock.instant());
         } catch (IOException e) {
             throw io("cannot set the modification time of " + file, e);
         }
@@ -683,22 +712,16 @@ public final class DirectoryTaskStore implements TaskStore {
         }
     }
 
-    /** Names in a directory matching a filter, unsorted; empty if the directory does not exist. */
+    /**
+     * Names of the regular files in a directory matching a filter, unsorted; empty if the
+     * directory does not exist. Links, directories and special files are never returned.
+     */
     private List<String> names(Path dir, Predicate<String> filter) {
-        List<String> names = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                String n = p.getFileName().toString();
-                if (filter.test(n)) {
-                    names.add(n);
-                }
-            }
-        } catch (NoSuchFileException | NotDirectoryException e) {
-            return names;
+        try {
+            return TaskRootFiles.regularFileNames(dir, filter);
         } catch (IOException e) {
             throw io("cannot list " + dir, e);
         }
-        return names;
     }
 
     private static void deleteQuietly(Path p) {

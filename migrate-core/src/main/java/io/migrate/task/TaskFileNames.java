@@ -32,6 +32,34 @@ final class TaskFileNames {
         return !name.startsWith(".") && name.endsWith(SUFFIX) && name.length() > SUFFIX.length();
     }
 
+    /**
+     * Whether a name in a state directory is one the store may open: a task file named exactly as
+     * that state names its files ({@code <id>.json}; {@code <id>~<runId>.json} in done/ and
+     * archive/; {@code <stem>~<CODE>[~<runId>].json} in failed/, whose stem may predate id
+     * checks). Hidden names are never well-formed and never touched ({@link #isHidden}).
+     */
+    static boolean isWellFormed(TaskState state, String name) {
+        if (!isTaskFile(name)) {
+            return false;
+        }
+        Parsed p = parse(state, name);
+        return switch (state) {
+            case PENDING, INBOX, RUNNING -> TaskIds.isValid(p.taskId()) && name.equals(activeName(p.taskId()));
+            case DONE, ARCHIVED -> TaskIds.isValid(p.taskId()) && isValidRunId(p.runId());
+            case FAILED -> p.failureCode() != null && !p.taskId().isEmpty();
+            case INCOMING -> false;
+        };
+    }
+
+    /**
+     * Names the store leaves alone wherever they are: {@code .nfsXXXX} files of NFS silly
+     * renames, submitters' {@code .<id>.tmp}, editors' hidden files. Moving an {@code .nfs} file
+     * would break the client that holds it open.
+     */
+    static boolean isHidden(String name) {
+        return name.startsWith(".");
+    }
+
     static boolean isValidRunId(String runId) {
         return runId != null && RUN_ID.matcher(runId).matches();
     }

@@ -19,7 +19,9 @@ import java.util.stream.Stream;
  *       moved, the call returns {@link MoveOutcome#LOST_RACE} and changes nothing;</li>
  *   <li>after any ambiguous error the implementation looks at source and destination to learn
  *       what happened (NFS may report {@code ENOENT} for a rename that succeeded);</li>
- *   <li>listing is streaming and does not open task files.</li>
+ *   <li>listing does not open task files and returns only tasks: an entry that is not a task
+ *       file (a directory, a symbolic link, a special file, a foreign name) is never listed,
+ *       read, written or followed (see {@link #quarantineForeign()}).</li>
  * </ul>
  *
  * <p>Thread-safety: all methods may be called concurrently, from any number of threads and
@@ -45,7 +47,8 @@ public interface TaskStore {
      * this lists every node's directory.
      *
      * @param state the state
-     * @return a lazily filled stream; close it (try-with-resources)
+     * @return a stream of the names listed when it was made (implementations may fill it lazily);
+     *     close it (try-with-resources)
      */
     Stream<TaskRef> list(TaskState state);
 
@@ -54,7 +57,8 @@ public interface TaskStore {
      *
      * @param state {@link TaskState#INBOX} or {@link TaskState#RUNNING}
      * @param node the node
-     * @return a lazily filled stream; close it
+     * @return a stream of the names listed when it was made (implementations may fill it lazily);
+     *     close it
      */
     Stream<TaskRef> list(TaskState state, String node);
 
@@ -153,6 +157,22 @@ public interface TaskStore {
      * @return where it is, or empty when unknown (or removed after the retention period)
      */
     Optional<TaskRef> find(String taskId);
+
+    /**
+     * Moves the entries of the store's directories that are not tasks (written there by hand or
+     * by a script: directories, links, special files, names that are not task ids) and second
+     * copies of a task id out of the way, into a quarantine that is never read. Listing never
+     * returns such entries in the first place, so they block nothing even before this runs; this
+     * makes them visible to an operator and keeps the directories clean. Called by the leader's
+     * housekeeping ({@code TaskReclaimer}), which is the only caller that may move tasks it does
+     * not own.
+     *
+     * @return how many entries were moved
+     * @implSpec the default does nothing and returns 0, for stores that cannot hold foreign entries
+     */
+    default int quarantineForeign() {
+        return 0;
+    }
 
     /**
      * Deletes archived tasks older than the retention.

@@ -110,6 +110,8 @@ public final class Worker implements AutoCloseable {
     private final Map<String, Execution> byTask = new ConcurrentHashMap<>();
     /** Tasks left in running/ after their executor threw; not resumed by this instance (the leader reclaims them). */
     private final Set<String> parked = ConcurrentHashMap.newKeySet();
+    /** Tasks whose file the store could not read (I/O error) at the last attempt: warned once, retried quietly. */
+    private final Set<String> unreadable = ConcurrentHashMap.newKeySet();
     private final AtomicLong lastHeartbeatNanos = new AtomicLong(Long.MIN_VALUE);
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile boolean closed;
@@ -222,13 +224,24 @@ public final class Worker implements AutoCloseable {
             mine.forEach(r -> present.add(r.taskId()));
             parked.retainAll(present);
         }
+        if (!unreadable.isEmpty()) {
+            Set<String> present = new HashSet<>();
+            mine.forEach(r -> present.add(r.taskId()));
+            unreadable.retainAll(present);
+        }
         for (TaskRef ref : mine) {
             if (active.size() >= config.concurrency() || closed) {
                 return;
             }
             if (!byTask.containsKey(ref.taskId()) && !parked.contains(ref.taskId())) {
-                LOG.info("Resuming task {} found in running/ of {}", ref.taskId(), node);
-                startExecution(ref);
+                if (!unreadable.contains(ref.taskId())) {
+                    LOG.info("Resuming task {} found in running/ of {}", ref.taskId(), node);
+                }
+                try {
+                    startExecution(ref);
+                } catch (MigrateException e) {
+                    LOG.warn("Task {} not resumed this poll: {}", ref.taskId(), e.getMessage());
+                }
             }
         }
     }
@@ -253,11 +266,16 @@ public final class Worker implements AutoCloseable {
                         ref.taskId(), old.runId);
                 continue;
             }
-            if (store.move(ref, TaskState.RUNNING, node) == MoveOutcome.MOVED) {
-                LOG.debug("Claimed task {}", ref.taskId());
-                startExecution(new TaskRef(ref.taskId(), TaskState.RUNNING, node, ref.fileName()));
-            } else {
-                LOG.debug("Task {} left the inbox before it could be claimed", ref.taskId());
+            try {
+                if (store.move(ref, TaskState.RUNNING, node) == MoveOutcome.MOVED) {
+                    LOG.debug("Claimed task {}", ref.taskId());
+                    startExecution(new TaskRef(ref.taskId(), TaskState.RUNNING, node, ref.fileName()));
+                } else {
+                    LOG.debug("Task {} left the inbox before it could be claimed", ref.taskId());
+                }
+            } catch (MigrateException e) {
+                // One entry that cannot be moved must not keep the others waiting behind it.
+                LOG.warn("Task {} not claimed this poll: {}", ref.taskId(), e.getMessage());
             }
         }
     }
@@ -272,7 +290,15 @@ public final class Worker implements AutoCloseable {
             } catch (InvalidTaskException e) {
                 reject(ref, e.code(), e.getMessage());
                 return;
+            } catch (MigrateException e) {
+                // One file that cannot be read must not stop this poll from serving the others. It
+                // stays where it is: a lease that never renews is reclaimed by the leader as stalled.
+                if (unreadable.add(ref.taskId())) {
+                    LOG.warn("Task {} cannot be read; skipped until it can: {}", ref.taskId(), e.getMessage());
+                }
+                return;
             }
+            unreadable.remove(ref.taskId());
             if (stored.isEmpty()) {
                 return; // moved away meanwhile (reclaimed): not ours any more
             }

@@ -50,4 +50,19 @@ class TaskFileCodecTest {
         assertThat(TaskFileCodec.endOfObject(b, 0)).isEqualTo(b.length - 5);
         assertThat(TaskFileCodec.endOfObject("{\"a\":1".getBytes(StandardCharsets.UTF_8), 0)).isEqualTo(-1);
     }
+
+    /** docs/task-root.md: a UTF-8 byte order mark is ignored; UTF-16 is not JSON (issue 20). */
+    @Test
+    void aUtf8ByteOrderMarkIsIgnoredAndUtf16IsInvalidJson() {
+        MigrationTask task = TestTasks.task(1);
+        ByteArrayOutputStream withBom = new ByteArrayOutputStream();
+        withBom.writeBytes(new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF});
+        withBom.writeBytes(codec.encodeTask(task));
+        assertThat(codec.decode(withBom.toByteArray()).task()).isEqualTo(task);
+
+        String json = new String(codec.encodeTask(task), StandardCharsets.UTF_8);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> codec.decode(json.getBytes(StandardCharsets.UTF_16)))
+                .isInstanceOfSatisfying(InvalidTaskException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_JSON));
+    }
 }

@@ -37,6 +37,13 @@ public enum ErrorCode {
     DUPLICATE_ENTRY(false),
     /** A task with this id already exists in the task root (in any state); the submission was refused. */
     TASK_ID_EXISTS(false),
+    /**
+     * An entry of a task directory that is not a task file (a directory, a symbolic link, a FIFO,
+     * a name that is not a task id): moved to {@code rejected/}, never read.
+     */
+    NOT_A_TASK_FILE(false),
+    /** The same task id is in two places of the task root; the copy further along is kept. */
+    DUPLICATE_TASK_ID(false),
 
     // --- a source file that cannot be migrated ---
     /** The source file does not exist. */

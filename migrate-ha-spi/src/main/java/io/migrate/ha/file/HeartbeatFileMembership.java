@@ -7,12 +7,15 @@ import io.migrate.ha.internal.Executors2;
 import io.migrate.ha.internal.NamedThreadFactory;
 import io.migrate.ha.spi.Membership;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -171,9 +174,16 @@ public final class HeartbeatFileMembership extends AbstractMembership {
                 counter = readCounter(dir.resolve(ALIVE));
             }
             long next = counter + 1;
+            // The task root is shared and hand-editable: a link at the node's directory or at the
+            // temporary name must not make the heartbeat write outside it.
+            if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                throw new IOException(dir + " is not a directory (a symbolic link or a file)");
+            }
             Files.createDirectories(dir);
             Path tmp = dir.resolve(ALIVE_TMP);
-            Files.writeString(tmp, Long.toString(next), StandardCharsets.US_ASCII);
+            Files.deleteIfExists(tmp); // removes a link itself, never its target
+            Files.writeString(tmp, Long.toString(next), StandardCharsets.US_ASCII, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE);
             Files.move(tmp, dir.resolve(ALIVE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             counter = next;
             lastWriteNanos = now;
@@ -260,7 +270,8 @@ public final class HeartbeatFileMembership extends AbstractMembership {
 
     private Set<String> listNodeDirs() {
         Set<String> out = new TreeSet<>();
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(nodesDir, Files::isDirectory)) {
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(nodesDir,
+                p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))) {
             for (Path p : s) {
                 out.add(p.getFileName().toString());
             }
@@ -278,7 +289,13 @@ public final class HeartbeatFileMembership extends AbstractMembership {
      */
     private static String readValue(Path alive) throws IOException {
         try {
-            return Files.readString(alive, StandardCharsets.US_ASCII).trim();
+            // Only a regular file, never through a link: a FIFO put there would block the observer.
+            if (!Files.isRegularFile(alive, LinkOption.NOFOLLOW_LINKS)) {
+                return null;
+            }
+            try (InputStream in = Files.newInputStream(alive, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+                return new String(in.readNBytes(64), StandardCharsets.US_ASCII).trim();
+            }
         } catch (NoSuchFileException e) {
             return null;
         }
