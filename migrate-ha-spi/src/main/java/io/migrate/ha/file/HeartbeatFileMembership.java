@@ -290,8 +290,12 @@ public final class HeartbeatFileMembership extends AbstractMembership {
     private static String readValue(Path alive) throws IOException {
         try {
             // Only a regular file, never through a link: a FIFO put there would block the observer.
+            // Anything else there is unreadable (unknown), like an I/O error.
             if (!Files.isRegularFile(alive, LinkOption.NOFOLLOW_LINKS)) {
-                return null;
+                if (!Files.exists(alive, LinkOption.NOFOLLOW_LINKS)) {
+                    return null;
+                }
+                throw new IOException(alive + " is not a regular file");
             }
             try (InputStream in = Files.newInputStream(alive, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
                 return new String(in.readNBytes(64), StandardCharsets.US_ASCII).trim();
