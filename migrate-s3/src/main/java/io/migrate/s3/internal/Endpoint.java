@@ -23,7 +23,8 @@ public record Endpoint(String id, URI uri, S3Client client) implements AutoClose
 
     /**
      * Builds the client with the settings third-party S3 servers need: path-style addressing,
-     * checksums only when an operation requires them (SDK 2.30+ would otherwise send CRC32
+     * SigV4 through {@link SigningAuthScheme} (no {@code aws-chunked} empty bodies, optionally
+     * {@code UNSIGNED-PAYLOAD}), checksums only when an operation requires them (SDK 2.30+ would otherwise send CRC32
      * trailers with aws-chunked encoding and validate response checksums, which Ceph, Scality,
      * COS/OSS/OBS, older MinIO and ECS reject), few SDK retries so the mover's failover decides,
      * and a per-attempt timeout.
@@ -34,9 +35,7 @@ public record Endpoint(String id, URI uri, S3Client client) implements AutoClose
      */
     public static Endpoint create(URI uri, S3TransportConfig config) {
         S3ClientBuilder builder = S3Client.builder();
-        if (config.unsignedPayload()) {
-            builder.putAuthScheme(new UnsignedPayloadAuthScheme());
-        }
+        builder.putAuthScheme(new SigningAuthScheme(config.unsignedPayload()));
         S3Client client = builder
                 .endpointOverride(uri)
                 .region(Region.of(config.region()))

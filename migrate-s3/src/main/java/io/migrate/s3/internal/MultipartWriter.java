@@ -189,11 +189,13 @@ final class MultipartWriter extends TempKeyWriter {
     }
 
     /**
-     * After {@code e}: returns if it is {@code NoSuchUpload} and the completed object (HEAD) has
-     * the upload's size and metadata, i.e. an earlier try completed it; else rethrows {@code e}.
+     * After {@code e}: returns if the upload is gone ({@link S3ErrorClassifier#isUploadGone}, or
+     * RGW's {@code NoSuchKey} to ListParts of a finished upload) and the completed object (HEAD)
+     * has the upload's size and metadata, i.e. an earlier try completed it; else rethrows {@code e}.
      */
     private void requireAlreadyCompleted(Upload upload, TransportException e) {
-        if (!"NoSuchUpload".equals(S3ErrorClassifier.errorCode(S3Requests.serviceCause(e)))) {
+        if (!S3ErrorClassifier.isUploadGone(e)
+                && !"NoSuchKey".equals(S3ErrorClassifier.errorCode(S3Requests.serviceCause(e)))) {
             throw e;
         }
         Optional<HeadObjectResponse> head = io.head(upload.tempKey());

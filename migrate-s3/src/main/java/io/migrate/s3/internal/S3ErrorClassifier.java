@@ -44,6 +44,9 @@ public final class S3ErrorClassifier {
             "RequestTimeTooSkewed", "InvalidSecurity", "ExpiredToken", "InvalidToken", "AllAccessDisabled",
             "AccountProblem");
 
+    /** RGW 16's message for Complete on an aborted upload (see {@link #isUploadGone}). */
+    static final String RGW_COMPLETION_IN_PROGRESS = "multipart completion is already in progress";
+
     private final Set<String> quotaCodes;
 
     /** @param quotaCodes vendor error codes that mean "destination full" */
@@ -60,6 +63,33 @@ public final class S3ErrorClassifier {
             return e.awsErrorDetails().errorCode();
         }
         return null;
+    }
+
+    /**
+     * Whether {@code t} says the multipart upload no longer exists: {@code 404 NoSuchUpload}, or
+     * Ceph RGW's answer to completing an upload that someone else aborted, {@code 500
+     * InternalError} "This multipart completion is already in progress" (RGW 16: the aborted
+     * upload's meta object is gone, and RGW takes that for a racing completion). A retry cannot
+     * succeed; the caller checks whether an earlier try completed it, else a new attempt starts
+     * the upload again.
+     *
+     * @param t a failure (the service error may be a cause)
+     * @return whether the upload is gone
+     */
+    public static boolean isUploadGone(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof SdkServiceException) {
+                return "NoSuchUpload".equals(errorCode(c)) || status(c) == 500 && "InternalError".equals(errorCode(c))
+                        && errorMessage(c).contains(RGW_COMPLETION_IN_PROGRESS);
+            }
+        }
+        return false;
+    }
+
+    private static String errorMessage(Throwable t) {
+        String m = t instanceof AwsServiceException e && e.awsErrorDetails() != null
+                ? e.awsErrorDetails().errorMessage() : null;
+        return m != null ? m : String.valueOf(t.getMessage());
     }
 
     /**
@@ -141,10 +171,17 @@ public final class S3ErrorClassifier {
         if (code != null && OFFSET_CODES.contains(code)) {
             return new TransportException(Disposition.PERMANENT, ErrorCode.INVALID_REQUEST, what, cause);
         }
-        if ("NoSuchUpload".equals(code) || "NoSuchKey".equals(code)) {
+        if ("NoSuchUpload".equals(code) || "NoSuchKey".equals(code)
+                || status == 500 && cause != null && isUploadGone(cause)) {
             // The upload or its temporary object is gone: this attempt cannot finish, a new
             // attempt (new temporary name) can. TRANSPORT_FAILED is a retryable code.
             return new TransportException(Disposition.PERMANENT, ErrorCode.TRANSPORT_FAILED, what, cause);
+        }
+        if ("NotImplemented".equals(code) || status == 501) {
+            // The store lacks the feature (a write mode, an append dialect, a header): no retry,
+            // no other endpoint of the same store will have it either.
+            return new TransportException(Disposition.PERMANENT, ErrorCode.INVALID_REQUEST,
+                    what + ": the store does not implement this request (check the write mode and dialect)", cause);
         }
         if (status == 503) {
             // 503 without SlowDown: the node itself is unwell (load balancer, node down).

@@ -3,6 +3,7 @@ package io.migrate.s3.internal;
 import java.util.concurrent.CompletableFuture;
 import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.auth.aws.scheme.AwsV4AuthScheme;
+import software.amazon.awssdk.http.auth.aws.signer.AwsV4FamilyHttpSigner;
 import software.amazon.awssdk.http.auth.aws.signer.AwsV4HttpSigner;
 import software.amazon.awssdk.http.auth.spi.scheme.AuthScheme;
 import software.amazon.awssdk.http.auth.spi.signer.AsyncSignRequest;
@@ -16,15 +17,32 @@ import software.amazon.awssdk.identity.spi.IdentityProviders;
 import software.amazon.awssdk.utils.http.SdkHttpUtils;
 
 /**
- * SigV4 with {@code UNSIGNED-PAYLOAD} over plain http too ({@code unsignedPayload(true)}). The
- * SDK signs the payload of every http request, which means hashing every byte with SHA-256 (and
- * streaming chunk signatures); over https it already sends {@code UNSIGNED-PAYLOAD}. SigV4's
- * canonical request does not contain the scheme, so the request is signed as if it were https
- * and sent as http; the Host header is fixed first so the scheme's default port cannot change it.
+ * SigV4 as the SDK does it, with two changes for third-party stores.
+ *
+ * <ul>
+ *   <li><b>An empty body is never sent {@code aws-chunked}.</b> Over http the SDK streams
+ *       PutObject and UploadPart bodies as signed {@code aws-chunked} chunks; for an empty body
+ *       that is a single final chunk, which Ceph RGW 16 rejects with {@code 400
+ *       XAmzContentSHA256Mismatch} (every 0-byte file, directory marker and offset-write
+ *       placeholder failed there). An empty body is signed whole instead: its SHA-256 is the
+ *       constant of the empty string, so nothing is lost.</li>
+ *   <li>With {@code unsignedPayload(true)}: {@code UNSIGNED-PAYLOAD} over plain http too. The
+ *       SDK signs the payload of every http request, which means hashing every byte with SHA-256
+ *       (and streaming chunk signatures); over https it already sends {@code UNSIGNED-PAYLOAD}.
+ *       SigV4's canonical request does not contain the scheme, so the request is signed as if it
+ *       were https and sent as http; the Host header is fixed first so the scheme's default port
+ *       cannot change it.</li>
+ * </ul>
+ *
  * Stateless and thread-safe.
  */
-final class UnsignedPayloadAuthScheme implements AuthScheme<AwsCredentialsIdentity> {
-    private final HttpSigner<AwsCredentialsIdentity> signer = new Signer(AwsV4HttpSigner.create());
+final class SigningAuthScheme implements AuthScheme<AwsCredentialsIdentity> {
+    private final HttpSigner<AwsCredentialsIdentity> signer;
+
+    /** @param unsignedPayload whether to send {@code UNSIGNED-PAYLOAD} over http as well */
+    SigningAuthScheme(boolean unsignedPayload) {
+        this.signer = new Signer(AwsV4HttpSigner.create(), unsignedPayload);
+    }
 
     @Override
     public String schemeId() {
@@ -43,15 +61,20 @@ final class UnsignedPayloadAuthScheme implements AuthScheme<AwsCredentialsIdenti
 
     private static final class Signer implements HttpSigner<AwsCredentialsIdentity> {
         private final HttpSigner<AwsCredentialsIdentity> v4;
+        private final boolean unsignedPayload;
 
-        Signer(HttpSigner<AwsCredentialsIdentity> v4) {
+        Signer(HttpSigner<AwsCredentialsIdentity> v4, boolean unsignedPayload) {
             this.v4 = v4;
+            this.unsignedPayload = unsignedPayload;
         }
 
         @Override
         public SignedRequest sign(SignRequest<? extends AwsCredentialsIdentity> request) {
+            if (isEmpty(request)) {
+                request = request.copy(b -> b.putProperty(AwsV4FamilyHttpSigner.CHUNK_ENCODING_ENABLED, false));
+            }
             SdkHttpRequest http = request.request();
-            if (!"http".equals(http.protocol())) {
+            if (!unsignedPayload || !"http".equals(http.protocol())) {
                 return v4.sign(request);
             }
             SignedRequest signed = v4.sign(request.copy(b -> b.request(asHttps(http))
@@ -62,6 +85,12 @@ final class UnsignedPayloadAuthScheme implements AuthScheme<AwsCredentialsIdenti
         @Override
         public CompletableFuture<AsyncSignedRequest> signAsync(AsyncSignRequest<? extends AwsCredentialsIdentity> request) {
             return v4.signAsync(request); // the transport's clients are synchronous
+        }
+
+        /** Whether the request has no body: no payload, or a declared length of 0. */
+        private static boolean isEmpty(SignRequest<? extends AwsCredentialsIdentity> request) {
+            return request.payload().isEmpty() || request.request().firstMatchingHeader("Content-Length")
+                    .map(v -> "0".equals(v.trim())).orElse(false);
         }
 
         private static SdkHttpRequest asHttps(SdkHttpRequest http) {

@@ -53,6 +53,8 @@ class S3ErrorClassifierTest {
                 Arguments.of("NoSuchBucket", 404, Disposition.PERMANENT, ErrorCode.TARGET_NOT_FOUND),
                 Arguments.of("InvalidWriteOffset", 400, Disposition.PERMANENT, ErrorCode.INVALID_REQUEST),
                 Arguments.of("PositionNotEqualToLength", 409, Disposition.PERMANENT, ErrorCode.INVALID_REQUEST),
+                Arguments.of("NotImplemented", 501, Disposition.PERMANENT, ErrorCode.INVALID_REQUEST),
+                Arguments.of(null, 501, Disposition.PERMANENT, ErrorCode.INVALID_REQUEST),
                 Arguments.of("SomethingNew", 400, Disposition.PERMANENT, ErrorCode.INVALID_REQUEST),
                 Arguments.of("SomethingNew", 599, Disposition.RETRY, ErrorCode.TRANSPORT_FAILED));
     }
@@ -66,6 +68,22 @@ class S3ErrorClassifierTest {
         assertThat(te.disposition()).isEqualTo(d);
         assertThat(te.code()).isEqualTo(c);
         assertThat(te.getCause()).isSameAs(e);
+    }
+
+    @Test
+    void rgwCompletionOfAnAbortedUploadIsAGoneUploadNotAServerFailure() {
+        // Ceph RGW 16.2.15 answers CompleteMultipartUpload of an upload aborted by someone else so.
+        S3Exception rgw = (S3Exception) S3Exception.builder().statusCode(500)
+                .awsErrorDetails(AwsErrorDetails.builder().errorCode("InternalError")
+                        .errorMessage("This multipart completion is already in progress").build()).build();
+        TransportException te = classifier.classify("complete k", rgw);
+        assertThat(te.disposition()).isEqualTo(Disposition.PERMANENT);
+        assertThat(te.code()).isEqualTo(ErrorCode.TRANSPORT_FAILED);
+        assertThat(S3ErrorClassifier.isUploadGone(te)).isTrue();
+        S3Exception other = (S3Exception) S3Exception.builder().statusCode(500)
+                .awsErrorDetails(AwsErrorDetails.builder().errorCode("InternalError").errorMessage("boom").build()).build();
+        assertThat(S3ErrorClassifier.isUploadGone(other)).isFalse();
+        assertThat(classifier.classify("complete k", other).disposition()).isEqualTo(Disposition.RETRY);
     }
 
     static Stream<Arguments> clientErrors() {
