@@ -6,6 +6,7 @@ import io.migrate.move.internal.SourceFile;
 import io.migrate.result.FileOutcome;
 import io.migrate.result.FileResult;
 import io.migrate.task.FileEntry;
+import io.migrate.transport.CommitGuard;
 import io.migrate.transport.RangeReceipt;
 import io.migrate.transport.Upload;
 import java.io.IOException;
@@ -25,11 +26,26 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Ownership: the prepare step runs on one mover thread and publishes {@link #upload},
  * {@link #channel} and the range arrays before it queues range jobs (the queue hands them over
  * safely); range jobs write distinct array slots; the thread that ends the last range
- * finalizes. Owners are added under the object's monitor until {@link #finished} is set.
+ * finalizes. Owners are added under the object's monitor until {@link #finished} is set, and only
+ * if the source they saw is the version this work copies ({@link #tryJoin}); a task that saw
+ * another version waits for this work to end ({@link #whenFinished}) and copies its own.
  */
 final class FileWork {
-    /** A task waiting for this file, and the file's position in that task. */
-    record Owner(TaskRun run, int index, FileEntry entry) {
+    /**
+     * A task waiting for this file, the file's position in that task, and the source's fingerprint
+     * when that task checked it.
+     */
+    record Owner(TaskRun run, int index, FileEntry entry, SourceFile.Fingerprint seen) {
+    }
+
+    /** What {@link #tryJoin} did. */
+    enum Join {
+        /** The owner was added: it gets this work's result. */
+        JOINED,
+        /** This work copies another version of the source: the owner must copy its own after it. */
+        OTHER_VERSION,
+        /** This work has ended: the owner starts a new one. */
+        FINISHED
     }
 
     final String key;
@@ -41,6 +57,8 @@ final class FileWork {
     final String mdcNode;
 
     private final List<Owner> owners = new ArrayList<>();
+    /** Works to start when this one ends (same source and key, another version); guarded by this. */
+    private final List<Runnable> successors = new ArrayList<>();
     private boolean finished;
     private final ParallelFileMover mover;
 
@@ -50,8 +68,14 @@ final class FileWork {
      */
     boolean knownAbsent;
 
+    /** The real source root the source lies in: the open walks from there without following links. */
+    final Path root;
+
     // set by the prepare step
-    SourceFile.Fingerprint before;
+    /** The fingerprint of the version this work copies; set once under the monitor ({@link #setBefore}). */
+    volatile SourceFile.Fingerprint before;
+    /** The fencing token of the commit: what the final key held when this attempt began. */
+    CommitGuard guard = CommitGuard.unconditional();
     FileChannel channel;
     volatile Upload upload;
     long rangeSize;
@@ -65,8 +89,9 @@ final class FileWork {
     final AtomicInteger attempts = new AtomicInteger(1);
     private final AtomicReference<MigrateException> failure = new AtomicReference<>();
 
-    FileWork(String key, Path source, String targetKey, long seq, Owner first, ParallelFileMover mover) {
+    FileWork(String key, Path root, Path source, String targetKey, long seq, Owner first, ParallelFileMover mover) {
         this.key = key;
+        this.root = root;
         this.source = source;
         this.targetKey = targetKey;
         this.seq = seq;
@@ -76,13 +101,54 @@ final class FileWork {
         this.mover = mover;
     }
 
-    /** @return false if the work already finished (the caller then starts a new one) */
-    synchronized boolean addOwner(Owner owner) {
+    /**
+     * Adds an owner if this work will give it a true result: the work has not ended, and either it
+     * has not taken its fingerprint yet (it will then copy a version at least as new as the one the
+     * owner saw) or it copies exactly the version the owner saw. A joiner must never get
+     * {@code COPIED} with an older version's checksum.
+     *
+     * @param owner the task that wants the same source at the same key
+     * @return what happened
+     */
+    synchronized Join tryJoin(Owner owner) {
         if (finished) {
-            return false;
+            return Join.FINISHED;
+        }
+        if (before != null && !before.equals(owner.seen())) {
+            return Join.OTHER_VERSION;
         }
         owners.add(owner);
-        return true;
+        return Join.JOINED;
+    }
+
+    /** Records the fingerprint of the version this work copies; from now on only its owners join. */
+    synchronized void setBefore(SourceFile.Fingerprint fingerprint) {
+        before = fingerprint;
+    }
+
+    /** Runs {@code next} when this work has ended (at once if it has). */
+    void whenFinished(Runnable next) {
+        synchronized (this) {
+            if (!finished) {
+                successors.add(next);
+                return;
+            }
+        }
+        next.run();
+    }
+
+    /**
+     * Whether at least one task waiting for this file is still owned by its run (by run id, at the
+     * task root: {@link io.migrate.worker.ExecutionContext#stillOwned()}); checked immediately
+     * before every commit.
+     */
+    boolean stillOwned() {
+        for (Owner o : owners()) {
+            if (o.run().context.stillOwned()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** @return whether every task waiting for this file was cancelled, or the mover is closing */
@@ -145,11 +211,14 @@ final class FileWork {
             }
         }
         List<Owner> snapshot;
+        List<Runnable> next;
         synchronized (this) {
             finished = true;
             snapshot = List.copyOf(owners);
+            next = List.copyOf(successors);
         }
         mover.workFinished(this, outcome);
+        next.forEach(Runnable::run);
         long bytes = before == null ? 0 : before.size();
         Duration took = Duration.ofNanos(System.nanoTime() - startNanos);
         for (Owner o : snapshot) {

@@ -6,6 +6,7 @@ import io.migrate.move.internal.BufferPool;
 import io.migrate.move.internal.Crc32c;
 import io.migrate.move.internal.SourceFile;
 import io.migrate.result.FileOutcome;
+import io.migrate.transport.CommitGuard;
 import io.migrate.transport.Disposition;
 import io.migrate.transport.RangeReceipt;
 import io.migrate.transport.TargetStat;
@@ -161,10 +162,12 @@ final class MoverThread implements Runnable {
         }
         try {
             // fingerprint first: a file replaced between the two steps then shows up as changed
-            w.before = SourceFile.fingerprint(w.source);
+            w.setBefore(SourceFile.fingerprint(w.source));
             w.channel = SourceFile.open(w.source);
             Optional<TargetStat> existing = w.knownAbsent ? Optional.empty()
                     : call(w, "stat", true, s -> s.stat(w.targetKey));
+            // the fencing token: the commit succeeds only if the key still holds what we see now
+            w.guard = w.knownAbsent ? CommitGuard.absent() : CommitGuard.of(existing);
             if (existing.isPresent() && identical(existing.get(), w.before)) {
                 log.debug("{} already at target with the same fingerprint, skipped", w.targetKey);
                 w.finish(FileOutcome.SKIPPED_IDENTICAL, null, null,
@@ -241,11 +244,13 @@ final class MoverThread implements Runnable {
             requireUnchanged(w, "while read");
             Map<String, String> meta = new LinkedHashMap<>(w.before.metadata());
             meta.put(MetadataKeys.CHECKSUM, Crc32c.format(crc));
-            call(w, "put", true, s -> {
-                s.putWhole(w.targetKey, buf.duplicate(), crc, meta);
-                return null;
-            });
+            Optional<TargetStat> standing = commitFenced(w, "put", true,
+                    (s, guard) -> s.putWhole(w.targetKey, buf.duplicate(), crc, meta, guard));
             w.countRange(0, length);
+            if (standing != null) {
+                w.finish(FileOutcome.SKIPPED_IDENTICAL, null, null, standing.get().metadata().get(MetadataKeys.CHECKSUM));
+                return;
+            }
             requireUnchanged(w, "while its copy was stored (the destination holds the content read before the change)");
             log.debug("{} put whole, {} bytes, {}", w.targetKey, length, Crc32c.format(crc));
             w.finish(FileOutcome.COPIED, null, null, Crc32c.format(crc));
@@ -334,10 +339,14 @@ final class MoverThread implements Runnable {
                 });
                 Map<String, String> meta = new LinkedHashMap<>(w.before.metadata());
                 meta.put(MetadataKeys.CHECKSUM, Crc32c.format(fileCrc));
-                call(w, "commit", false, s -> {
-                    s.commit(upload, meta);
-                    return null;
-                });
+                Optional<TargetStat> standing = commitFenced(w, "commit", false,
+                        (s, guard) -> s.commit(upload, meta, guard));
+                if (standing != null) {
+                    abort(w); // the key already holds this version: our temporary copy is not needed
+                    w.finish(FileOutcome.SKIPPED_IDENTICAL, null, null,
+                            standing.get().metadata().get(MetadataKeys.CHECKSUM));
+                    return;
+                }
                 log.debug("{} committed, {} bytes, {}", w.targetKey, w.before.size(), Crc32c.format(fileCrc));
                 w.finish(FileOutcome.COPIED, null, null, Crc32c.format(fileCrc));
                 return;
@@ -349,6 +358,68 @@ final class MoverThread implements Runnable {
         MigrateException f = w.failure();
         log.debug("{} failed: {}", w.targetKey, f.getMessage());
         w.finish(FileOutcome.FAILED, f.code(), f.getMessage(), null);
+    }
+
+    /** Most commit conflicts resolved for one file before it fails with TARGET_CONFLICT (retried by the task). */
+    static final int MAX_CONFLICTS = 3;
+
+    /** One guarded commit request (a commit of the upload, or a whole-file put). */
+    @FunctionalInterface
+    interface GuardedCommit {
+        void commit(TransportSession session, CommitGuard guard);
+    }
+
+    /**
+     * Commits with the fencing token taken when the attempt began, and only while a run that owns
+     * the task waits for the file (re-checked by run id immediately before every commit request).
+     * A failed guard ({@code TARGET_CONFLICT}: another attempt committed the key since this one
+     * began) is never retried blindly: the key is read again and ownership re-checked. A run that
+     * lost its task ends the file {@code SUPERSEDED} with nothing written. A run that still owns it
+     * is the one whose version must stand, so the object there came from an older attempt (a
+     * zombie that committed first): if it is this very version the file is skipped, otherwise it is
+     * replaced, guarded by the version now seen. So the owner's version is the last one standing
+     * in either order of the two commits, on a transport whose store enforces the guard.
+     *
+     * @return null if committed; the key's stat if it already held this version (the upload is then
+     *     not needed)
+     * @throws MigrateException {@code SUPERSEDED}, {@code TARGET_CONFLICT} after
+     *     {@link #MAX_CONFLICTS}, or the commit's own failure
+     */
+    private Optional<TargetStat> commitFenced(FileWork w, String what, boolean cancellable, GuardedCommit op)
+            throws InterruptedException {
+        CommitGuard guard = w.guard;
+        for (int conflicts = 0; ; conflicts++) {
+            requireOwned(w, "before its " + what);
+            CommitGuard g = guard;
+            try {
+                call(w, what, cancellable, s -> {
+                    op.commit(s, g);
+                    return null;
+                });
+                return null;
+            } catch (TransportException e) {
+                if (e.code() != ErrorCode.TARGET_CONFLICT || conflicts >= MAX_CONFLICTS) {
+                    throw e;
+                }
+                Optional<TargetStat> now = call(w, "stat", false, s -> s.stat(w.targetKey));
+                requireOwned(w, "after a conflicting commit of its key by another attempt");
+                if (now.isPresent() && identical(now.get(), w.before)) {
+                    log.debug("{}: another attempt committed this same version; skipped", w.targetKey);
+                    return now;
+                }
+                log.info("{}: another attempt committed the key since this one began ({}); this run owns the task,"
+                        + " so its version replaces it", w.targetKey, now.map(TargetStat::version).orElse("now absent"));
+                guard = CommitGuard.of(now);
+            }
+        }
+    }
+
+    /** @throws MigrateException SUPERSEDED if no run waiting for the file still owns its task */
+    private static void requireOwned(FileWork w, String when) {
+        if (!w.stillOwned()) {
+            throw new MigrateException(ErrorCode.SUPERSEDED, "the task is no longer owned by this run "
+                    + when + " of " + w.targetKey + ": nothing committed, the owning run's outcome stands");
+        }
     }
 
     /** Records why a file failed; an interrupt (close() gave up waiting) counts as cancellation. */

@@ -54,8 +54,16 @@ import org.slf4j.MDC;
  *   <li>Data goes to a temporary location unique per attempt and is committed by the
  *       transport's rename; a file whose target already holds the same fingerprint is
  *       {@link FileOutcome#SKIPPED_IDENTICAL}.</li>
+ *   <li>Every commit to a final key is fenced: it carries the {@link io.migrate.transport.CommitGuard}
+ *       taken when the attempt began (the key absent, or holding the version then seen), and
+ *       immediately before it the mover re-checks, by run id, that a run waiting for the file
+ *       still owns its task ({@link ExecutionContext#stillOwned()}). A run that lost its task
+ *       writes nothing ({@code SUPERSEDED}); a conflict found by a run that still owns its task is
+ *       resolved in its favour (skip if identical, else replace the older attempt's object).
+ *       How much of this the store enforces atomically: {@code docs/failure-modes.md}.</li>
  *   <li>The same source file for the same target in concurrent tasks is moved once and each
- *       task gets the result.</li>
+ *       task gets the result, when the tasks saw the same version of it (fingerprint); a task
+ *       that saw another version waits for that copy to end and then copies its own.</li>
  *   <li>Transport errors are retried with exponential backoff and jitter (RETRY), moved to
  *       another healthy endpoint (FAILOVER) or fail the file with their code (PERMANENT); one
  *       file's failure never fails the task's other files.</li>
@@ -227,26 +235,40 @@ public final class ParallelFileMover implements AutoCloseable {
         for (int i = 0; i < files.size(); i++) {
             FileEntry entry = files.get(i);
             Path real;
+            SourceFile.Fingerprint seen;
             try {
                 real = SourceFile.resolve(root, entry.sourcePath());
-                run.setTotal(i, SourceFile.fingerprint(real).size());
+                seen = SourceFile.fingerprint(real);
+                run.setTotal(i, seen.size());
             } catch (MigrateException e) {
                 log.debug("file {} refused: {}", entry.sourcePath(), e.getMessage());
                 run.fail(i, entry, e.code(), e.getMessage());
                 continue;
             }
-            FileWork.Owner owner = new FileWork.Owner(run, i, entry);
+            FileWork.Owner owner = new FileWork.Owner(run, i, entry, seen);
             String key = real + "\u0000" + entry.targetKey();
             FileWork[] created = new FileWork[1];
+            FileWork[] after = new FileWork[1];
+            Path sourceRoot = root;
             FileWork work = inflight.compute(key, (k, existing) -> {
-                if (existing != null && existing.addOwner(owner)) {
+                FileWork.Join join = existing == null ? FileWork.Join.FINISHED : existing.tryJoin(owner);
+                if (join == FileWork.Join.JOINED) {
                     return existing;
                 }
-                created[0] = new FileWork(k, real, entry.targetKey(), seq.incrementAndGet(), owner, this);
+                created[0] = new FileWork(k, sourceRoot, real, entry.targetKey(), seq.incrementAndGet(), owner, this);
+                after[0] = join == FileWork.Join.OTHER_VERSION ? existing : null;
                 return created[0];
             });
             run.works.add(work);
-            if (created[0] != null) {
+            if (after[0] != null) {
+                // Another version of the source is being copied to the same key: copying ours at the
+                // same time would race two commits of one key; joining would report its checksum as
+                // ours. Ours starts when that copy has ended, and copies the version then current.
+                log.debug("file {} in flight for another task with another version; copied after it",
+                        entry.sourcePath());
+                FileWork next = created[0];
+                after[0].whenFinished(() -> queue.add(MoverThread.prepareJob(next)));
+            } else if (created[0] != null) {
                 String target = entry.targetKey();
                 byDirectory.computeIfAbsent(target.substring(0, target.lastIndexOf('/') + 1), d -> new ArrayList<>())
                         .add(work);

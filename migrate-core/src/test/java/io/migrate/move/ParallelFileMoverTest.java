@@ -22,6 +22,7 @@ import io.migrate.transport.Transport;
 import io.migrate.transport.TransportCapabilities;
 import io.migrate.transport.WriteMode;
 import io.migrate.transport.posix.PosixTransport;
+import io.migrate.worker.ExecutionContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -34,6 +35,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -511,6 +514,170 @@ class ParallelFileMoverTest {
         assertThat(t.writes("out/shared.bin")).hasSize(1);
         assertThat(t.calls(Op.OPEN)).isEqualTo(2);
         assertThat(copied("shared.bin")).isTrue();
+    }
+
+    /**
+     * Issue #14, finding 2: a task joined an in-flight copy of an older version of its file and got
+     * {@code COPIED} with that version's checksum.
+     */
+    @Test
+    void aTaskThatSawANewerVersionDoesNotJoinTheCopyOfTheOlderOneAndCopiesItsOwn() throws Exception {
+        Path f = src.resolve("shared.bin");
+        files.write(f, 3000);
+        FaultInjectingTransport t = faulty();
+        CountDownLatch firstAtCommit = new CountDownLatch(1);
+        CountDownLatch releaseFirst = new CountDownLatch(1);
+        t.on(Op.COMMIT).nth(1).run(() -> {
+            firstAtCommit.countDown();
+            awaitQuietly(releaseFirst);
+        });
+        ParallelFileMover m = mover(t, config().build());
+        CompletableFuture<TaskResult> first = moveAsync(m, task("shared.bin"), ctx());
+        assertThat(firstAtCommit.await(30, TimeUnit.SECONDS)).isTrue();
+
+        files.write(f, 4000); // version 2, seen by the second task
+        byte[] v2 = Files.readAllBytes(f);
+        CountDownLatch secondSubmitted = new CountDownLatch(1);
+        ExecutionContext c2 = new ExecutionContext() {
+            @Override
+            public String node() {
+                return "n1";
+            }
+
+            @Override
+            public String runId() {
+                return "run-2";
+            }
+
+            @Override
+            public boolean isCancelled() {
+                secondSubmitted.countDown(); // move() polls it only once the files were handed over
+                return false;
+            }
+
+            @Override
+            public void progress(long bytesDone, int filesDone) {
+            }
+        };
+        CompletableFuture<TaskResult> second = CompletableFuture.supplyAsync(() -> {
+            try {
+                return m.move(task("shared.bin"), c2);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertThat(secondSubmitted.await(30, TimeUnit.SECONDS)).isTrue();
+        releaseFirst.countDown();
+
+        TaskResult two = second.get(30, TimeUnit.SECONDS);
+        first.get(30, TimeUnit.SECONDS);
+        String v2Checksum = Crc32c.format(Crc32c.of(ByteBuffer.wrap(v2)));
+        assertThat(file(two, "shared.bin").outcome()).isEqualTo(FileOutcome.COPIED);
+        assertThat(file(two, "shared.bin").checksum()).as("the checksum of the version the task saw")
+                .isEqualTo(v2Checksum);
+        assertThat(file(two, "shared.bin").bytes()).isEqualTo(4000);
+        assertThat(Files.readAllBytes(dst.resolve("out/shared.bin"))).isEqualTo(v2);
+    }
+
+    /**
+     * Issue #14, finding 1: node A verified version 1 and paused just before its commit; the task
+     * was re-run elsewhere and committed version 2; A resumed and wrote version 1 over it. Two
+     * variants: the key absent, and holding an older object, when A began.
+     */
+    @Test
+    void aZombieResumingAtItsCommitAfterTheTaskWasReRunElsewhereWritesNothing() throws Exception {
+        for (boolean existedBefore : List.of(false, true)) {
+            Path f = src.resolve("z" + existedBefore + ".bin");
+            Path target = dst.resolve("out/z" + existedBefore + ".bin");
+            if (existedBefore) {
+                Files.createDirectories(target.getParent());
+                Files.writeString(target, "an object from long ago");
+            }
+            files.write(f, 3000);
+            FaultInjectingTransport ta = faulty();
+            CountDownLatch aAtCommit = new CountDownLatch(1);
+            CountDownLatch resumeA = new CountDownLatch(1);
+            ta.on(Op.COMMIT).nth(1).run(() -> {
+                aAtCommit.countDown();
+                awaitQuietly(resumeA); // SIGSTOP
+            });
+            ParallelFileMover a = mover(ta, config().build());
+            ParallelFileMover b = mover(PosixTransport.of(dst), config().build());
+            TestExecutionContext ctxA = ctx();
+            MigrationTask t = task(f.getFileName().toString());
+            CompletableFuture<TaskResult> zombie = moveAsync(a, t, ctxA);
+            assertThat(aAtCommit.await(30, TimeUnit.SECONDS)).isTrue();
+
+            ctxA.lose(); // the leader reclaimed the task from the "dead" node
+            files.write(f, 5000); // the source changes: version 2
+            TaskResult rerun = b.move(t, new TestExecutionContext("n2"));
+            assertThat(file(rerun, f.getFileName().toString()).outcome()).isEqualTo(FileOutcome.COPIED);
+            byte[] v2 = Files.readAllBytes(f);
+            assertThat(Files.readAllBytes(target)).isEqualTo(v2);
+
+            resumeA.countDown(); // SIGCONT
+            TaskResult a1 = zombie.get(30, TimeUnit.SECONDS);
+
+            assertThat(Files.readAllBytes(target)).as("B's version stands (existed before: %s)", existedBefore)
+                    .isEqualTo(v2);
+            assertThat(file(a1, f.getFileName().toString()).outcome()).isEqualTo(FileOutcome.FAILED);
+            assertThat(RandomFiles.tempFilesUnder(dst)).isEmpty();
+        }
+    }
+
+    /**
+     * The other order: an older attempt (a zombie) committed the key after this run began. This run
+     * still owns the task, so its version replaces the zombie's.
+     */
+    @Test
+    void theOwnersVersionStandsWhenAnOlderAttemptCommittedTheKeyFirst() throws Exception {
+        Path f = src.resolve("o.bin");
+        files.write(f, 3000);
+        Path target = dst.resolve("out/o.bin");
+        FaultInjectingTransport t = faulty();
+        t.on(Op.COMMIT).nth(1).run(() -> {
+            try {
+                Files.createDirectories(target.getParent());
+                Files.writeString(target, "the zombie's older version");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        ParallelFileMover m = mover(t, config().build());
+
+        TaskResult r = m.move(task("o.bin"), ctx());
+
+        assertThat(file(r, "o.bin").outcome()).as(r.toString()).isEqualTo(FileOutcome.COPIED);
+        assertThat(copied("o.bin")).isTrue();
+        assertThat(t.calls(Op.COMMIT)).as("a conflict, then a commit guarded by what it saw").isEqualTo(2);
+        assertThat(RandomFiles.tempFilesUnder(dst)).isEmpty();
+    }
+
+    @Test
+    void aRunThatLostItsTaskCommitsNothingAndEndsTheFileSuperseded() throws Exception {
+        files.write(src.resolve("s.bin"), 3000);
+        FaultInjectingTransport t = faulty();
+        TestExecutionContext c = ctx();
+        t.on(Op.COMPLETE).nth(1).run(c::lose);
+        ParallelFileMover m = mover(t, config().build());
+
+        TaskResult r = m.move(task("s.bin"), c);
+
+        assertThat(file(r, "s.bin").code()).isEqualTo(ErrorCode.SUPERSEDED);
+        assertThat(t.calls(Op.COMMIT)).isZero();
+        assertThat(dst.resolve("out/s.bin")).doesNotExist();
+        assertThat(RandomFiles.tempFilesUnder(dst)).isEmpty();
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            if (!latch.await(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("never released");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.migrate.testing;
 
 import io.migrate.error.ErrorCode;
+import io.migrate.transport.CommitGuard;
 import io.migrate.transport.Disposition;
 import io.migrate.transport.RangeReceipt;
 import io.migrate.transport.TargetStat;
@@ -383,6 +384,12 @@ public final class FaultInjectingTransport implements Transport {
         }
 
         @Override
+        public void commit(Upload upload, Map<String, String> metadata, CommitGuard guard) {
+            intercept(Op.COMMIT, s.endpointId(), upload.targetKey());
+            s.commit(upload, metadata, guard);
+        }
+
+        @Override
         public void abort(Upload upload) {
             intercept(Op.ABORT, s.endpointId(), upload.targetKey());
             s.abort(upload);
@@ -399,6 +406,15 @@ public final class FaultInjectingTransport implements Transport {
             intercept(Op.PUT_WHOLE, s.endpointId(), targetKey);
             long length = data.remaining();
             s.putWhole(targetKey, data, crc32c, metadata);
+            writes.computeIfAbsent(targetKey, k -> new CopyOnWriteArrayList<>()).add(new long[] {0, length});
+        }
+
+        @Override
+        public void putWhole(String targetKey, ByteBuffer data, int crc32c, Map<String, String> metadata,
+                CommitGuard guard) {
+            intercept(Op.PUT_WHOLE, s.endpointId(), targetKey);
+            long length = data.remaining();
+            s.putWhole(targetKey, data, crc32c, metadata, guard);
             writes.computeIfAbsent(targetKey, k -> new CopyOnWriteArrayList<>()).add(new long[] {0, length});
         }
 

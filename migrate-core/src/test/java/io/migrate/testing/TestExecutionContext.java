@@ -14,6 +14,7 @@ public final class TestExecutionContext implements ExecutionContext {
     private final String node;
     private final String runId = UUID.randomUUID().toString();
     private final AtomicBoolean cancelled = new AtomicBoolean();
+    private final AtomicBoolean lost = new AtomicBoolean();
     private final AtomicLong lastBytes = new AtomicLong();
     private final AtomicLong maxBytes = new AtomicLong();
     private final AtomicInteger lastFiles = new AtomicInteger();
@@ -27,6 +28,19 @@ public final class TestExecutionContext implements ExecutionContext {
     /** Makes {@link #isCancelled()} answer true from now on. */
     public void cancel() {
         cancelled.set(true);
+    }
+
+    /**
+     * Makes {@link #stillOwned()} answer false from now on, without cancelling: a paused node whose
+     * task was reclaimed meanwhile, which has not noticed yet.
+     */
+    public void lose() {
+        lost.set(true);
+    }
+
+    @Override
+    public boolean stillOwned() {
+        return !lost.get() && !cancelled.get();
     }
 
     @Override

@@ -5,11 +5,15 @@ import io.migrate.error.MigrateException;
 import io.migrate.move.MetadataKeys;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
@@ -24,7 +28,14 @@ import java.util.concurrent.TimeUnit;
  * Source-side checks: confinement to the source root, file type, and the fingerprint taken
  * before and after a copy. Nothing outside the source root is ever opened: paths are resolved
  * to their real path (following symlinks) and checked before any {@code open}, and the open
- * itself refuses a symlink in the last component.
+ * itself refuses a symlink in <em>any</em> component swapped in since the check: it walks the real
+ * path one directory at a time from the filesystem root with {@code openat(O_NOFOLLOW)} on
+ * directory handles ({@link SecureDirectoryStream}: Linux, macOS and the BSDs on JDK 17), so a
+ * parent directory replaced by a symlink is refused instead of followed. Where the JDK offers no
+ * secure directory stream (Windows), or a directory on the way may be searched but not read
+ * ({@code --x}), the file is opened by path refusing a symlink in the last component and its real
+ * path is checked again right after: a parent swapped and swapped back within that instant is not
+ * seen there.
  *
  * <p>Stateless and thread-safe.
  */
@@ -156,27 +167,99 @@ public final class SourceFile {
     }
 
     /**
-     * Opens a checked real path for reading, refusing a symlink swapped in since the check.
+     * Opens a checked real path for reading, refusing a symlink swapped in since the check for any
+     * component of the path (see the class comment for how, and what other platforms get).
      *
-     * @param real a path returned by {@link #resolve}
+     * @param real a path returned by {@link #resolve} (a real path: no component is a symlink)
      * @return the channel, owned by the caller
      * @throws MigrateException {@code SOURCE_NOT_FOUND}, {@code SOURCE_OUTSIDE_ROOT} (a symlink
      *     appeared) or {@code SOURCE_UNREADABLE}
      */
     public static FileChannel open(Path real) {
         try {
-            return FileChannel.open(real, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+            FileChannel walked = openByWalking(real);
+            return walked != null ? walked : openByPathAndVerify(real);
         } catch (NoSuchFileException e) {
             throw new MigrateException(ErrorCode.SOURCE_NOT_FOUND, "source file vanished: " + real, e);
         } catch (AccessDeniedException e) {
             throw new MigrateException(ErrorCode.SOURCE_UNREADABLE, "source file not readable: " + real, e);
         } catch (IOException e) {
-            // ELOOP from O_NOFOLLOW: the checked file was replaced by a symlink since
-            if (String.valueOf(e.getMessage()).contains("symbolic link")) {
-                throw new MigrateException(ErrorCode.SOURCE_OUTSIDE_ROOT, "source became a symlink: " + real, e);
+            if (symlinkOnTheWay(real)) {
+                throw new MigrateException(ErrorCode.SOURCE_OUTSIDE_ROOT,
+                        "a component of the source path became a symlink: " + real, e);
             }
             throw new MigrateException(ErrorCode.SOURCE_UNREADABLE, "source file cannot be opened: " + real, e);
         }
+    }
+
+    private static final Set<OpenOption> READ_NOFOLLOW = Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+
+    /**
+     * Walks from the filesystem root with directory handles, each step {@code openat(dir, name,
+     * O_NOFOLLOW)}: the file opened is the one at the real path's place in the tree, whatever
+     * symlinks appear since.
+     *
+     * @return the channel, or null where the platform has no secure directory stream or a directory
+     *     on the way cannot be read (the caller then opens by path and verifies)
+     */
+    private static FileChannel openByWalking(Path real) throws IOException {
+        Path top = real.getRoot();
+        if (top == null || real.getNameCount() == 0) {
+            return null;
+        }
+        DirectoryStream<Path> first = Files.newDirectoryStream(top);
+        if (!(first instanceof SecureDirectoryStream<Path> dir)) {
+            first.close();
+            return null;
+        }
+        try {
+            for (int i = 0; i < real.getNameCount() - 1; i++) {
+                SecureDirectoryStream<Path> next;
+                try {
+                    next = dir.newDirectoryStream(real.getName(i), LinkOption.NOFOLLOW_LINKS);
+                } catch (AccessDeniedException searchOnly) {
+                    return null; // a --x directory: traversable by path, not openable
+                }
+                dir.close();
+                dir = next;
+            }
+            SeekableByteChannel ch = dir.newByteChannel(real.getFileName(), READ_NOFOLLOW);
+            if (ch instanceof FileChannel fc) {
+                return fc;
+            }
+            ch.close();
+            return null;
+        } finally {
+            dir.close();
+        }
+    }
+
+    /** Opens by path (no symlink in the last component), then checks the path is still real. */
+    private static FileChannel openByPathAndVerify(Path real) throws IOException {
+        FileChannel ch = FileChannel.open(real, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        try {
+            if (!real.toRealPath().equals(real)) {
+                throw new MigrateException(ErrorCode.SOURCE_OUTSIDE_ROOT,
+                        "a component of the source path became a symlink: " + real);
+            }
+            return ch;
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /** After a failed open: is some component of the path a symlink now? */
+    private static boolean symlinkOnTheWay(Path real) {
+        Path top = real.getRoot();
+        Path p = top;
+        for (int i = 0; i < real.getNameCount(); i++) {
+            p = p == null ? real.getName(i) : p.resolve(real.getName(i));
+            if (Files.isSymbolicLink(p)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

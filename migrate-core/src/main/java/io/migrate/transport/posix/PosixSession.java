@@ -2,6 +2,7 @@ package io.migrate.transport.posix;
 
 import io.migrate.error.ErrorCode;
 import io.migrate.move.MetadataKeys;
+import io.migrate.transport.CommitGuard;
 import io.migrate.transport.Disposition;
 import io.migrate.transport.RangeReceipt;
 import io.migrate.transport.TargetStat;
@@ -336,6 +337,138 @@ final class PosixSession implements TransportSession {
         }
     }
 
+    /**
+     * The fenced commit. {@link CommitGuard#absent()} is enforced atomically: the temporary file is
+     * hard-linked to the final name ({@code link(2)} fails with {@code EEXIST} instead of replacing,
+     * also across NFS clients), then its temporary name removed. {@link CommitGuard#matches} is
+     * checked, not enforced: the target's identity (device, inode, size, mtime, ctime) is compared
+     * immediately before the {@code rename}, and a writer that replaces the target between that
+     * comparison and the rename is overwritten: POSIX has no rename that replaces only a given
+     * inode. The mover re-checks task ownership just before calling this. See
+     * {@code docs/failure-modes.md}, "Fencing the data".
+     *
+     * @throws TransportException TARGET_CONFLICT (PERMANENT) if the target is not what the guard
+     *     requires; the temporary file is kept for another commit or the abort
+     */
+    @Override
+    public void commit(Upload upload, Map<String, String> metadata, CommitGuard guard) {
+        if (guard.kind() == CommitGuard.Kind.UNCONDITIONAL) {
+            commit(upload, metadata);
+            return;
+        }
+        Path temp = ep.root.resolve(upload.tempKey());
+        Path target = ep.root.resolve(relative(upload.targetKey()));
+        try {
+            if (!Files.exists(temp, LinkOption.NOFOLLOW_LINKS)) {
+                if (alreadyCommitted(target, upload, metadata)) {
+                    return; // an earlier commit went through although it reported an error
+                }
+                throw new TransportException(Disposition.PERMANENT, ErrorCode.TRANSPORT_FAILED,
+                        "temporary file of " + upload.targetKey() + " vanished before commit", null);
+            }
+            applyMetadata(temp, metadata);
+            Files.createDirectories(target.getParent());
+            if (guard.kind() == CommitGuard.Kind.ABSENT && linkIfAbsent(temp, target, upload)) {
+                deleteTemp(temp);
+            } else {
+                String now = identity(target);
+                if (!guard.admits(now == null ? Optional.empty() : Optional.of(new TargetStat(0, Map.of(), now)))) {
+                    throw conflict(upload, guard, now);
+                }
+                // the window no POSIX rename closes: a writer between the check above and this call is overwritten
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            }
+            if (fsync) {
+                fsyncDirectory(target.getParent());
+            }
+        } catch (IOException e) {
+            throw PosixErrors.classify(e, ep, "commit " + upload.targetKey());
+        }
+    }
+
+    /**
+     * Hard-links the temporary file to the final name, which must not exist.
+     *
+     * @return true if linked; false if the filesystem has no hard links (the caller checks and renames)
+     * @throws TransportException TARGET_CONFLICT if the name exists (and is not our own file: a
+     *     retransmitted NFS link that took effect)
+     */
+    private boolean linkIfAbsent(Path temp, Path target, Upload upload) throws IOException {
+        try {
+            Files.createLink(target, temp);
+            return true;
+        } catch (FileAlreadyExistsException e) {
+            if (sameFile(target, temp)) {
+                return true;
+            }
+            throw conflict(upload, CommitGuard.absent(), identity(target));
+        } catch (UnsupportedOperationException e) {
+            return false;
+        } catch (FileSystemException e) {
+            if (e instanceof NoSuchFileException || e instanceof java.nio.file.AccessDeniedException) {
+                throw e;
+            }
+            // EPERM/EMLINK/EXDEV on filesystems without hard links (some FUSE, SMB): check and rename
+            log.debug("endpoint {}: no hard link for {} ({}); checking and renaming", ep.id, target, e.toString());
+            return false;
+        }
+    }
+
+    private void deleteTemp(Path temp) {
+        try {
+            Files.deleteIfExists(temp);
+        } catch (IOException e) {
+            log.warn("endpoint {}: committed, but could not remove the temporary name {}: {}", ep.id, temp,
+                    e.toString());
+        }
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static TransportException conflict(Upload upload, CommitGuard guard, String now) {
+        return new TransportException(Disposition.PERMANENT, ErrorCode.TARGET_CONFLICT, "target "
+                + upload.targetKey() + " changed since the attempt began (expected " + guard + ", found "
+                + (now == null ? "nothing" : now) + "); not committed", null);
+    }
+
+    /**
+     * The {@link TargetStat#version()} of a POSIX target: device, inode, size, mtime and ctime,
+     * without following a symlink. A rename onto the name changes the inode; a rewrite in place
+     * changes size, mtime or ctime.
+     *
+     * @return the token, or null if nothing (or no regular file) is there
+     */
+    static String identity(Path target) throws IOException {
+        try {
+            Map<String, Object> a = Files.readAttributes(target, "unix:dev,ino,size,lastModifiedTime,ctime,isRegularFile",
+                    LinkOption.NOFOLLOW_LINKS);
+            if (!Boolean.TRUE.equals(a.get("isRegularFile"))) {
+                return null;
+            }
+            return "d" + a.get("dev") + ".i" + a.get("ino") + ".s" + a.get("size") + ".m"
+                    + ((FileTime) a.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS) + ".c"
+                    + ((FileTime) a.get("ctime")).to(TimeUnit.NANOSECONDS);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (UnsupportedOperationException | IllegalArgumentException noUnixView) {
+            try {
+                BasicFileAttributes b = Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                if (!b.isRegularFile()) {
+                    return null;
+                }
+                return b.fileKey() + ".s" + b.size() + ".m" + b.lastModifiedTime().to(TimeUnit.NANOSECONDS);
+            } catch (NoSuchFileException e) {
+                return null;
+            }
+        }
+    }
+
     @Override
     public void abort(Upload upload) {
         Path temp = ep.root.resolve(upload.tempKey());
@@ -388,7 +521,16 @@ final class PosixSession implements TransportSession {
             // Fallback without extended attributes: size and mtime are all we can compare.
             meta.put(MetadataKeys.MTIME_NANOS, Long.toString(attrs.lastModifiedTime().to(TimeUnit.NANOSECONDS)));
         }
-        return Optional.of(new TargetStat(attrs.size(), meta));
+        String version;
+        try {
+            version = identity(target);
+        } catch (IOException e) {
+            throw PosixErrors.classify(e, ep, "stat " + key);
+        }
+        if (version == null) {
+            return Optional.empty(); // removed while we looked
+        }
+        return Optional.of(new TargetStat(attrs.size(), meta, version));
     }
 
     @Override

@@ -40,6 +40,23 @@ class SourceFileTest {
         assertThat(codeOf(() -> SourceFile.open(tmp.resolve("nope")))).isEqualTo(ErrorCode.SOURCE_NOT_FOUND);
     }
 
+    /** Issue #14, finding 5: a parent directory swapped for a symlink after the check was followed. */
+    @Test
+    void openingRefusesAParentDirectorySwappedForASymlinkAfterTheCheck() throws IOException {
+        Path root = Files.createDirectories(tmp.resolve("src-root"));
+        Files.createDirectories(root.resolve("dir"));
+        Files.writeString(root.resolve("dir/f"), "inside");
+        Path outside = Files.createDirectories(tmp.resolve("elsewhere"));
+        Files.writeString(outside.resolve("f"), "secret");
+        Path realRoot = SourceFile.resolveRoot(root.toString(), List.of(root));
+        Path real = SourceFile.resolve(realRoot, "dir/f");
+
+        Files.move(root.resolve("dir"), tmp.resolve("dir-moved-away"));
+        Files.createSymbolicLink(root.resolve("dir"), outside);
+
+        assertThat(codeOf(() -> SourceFile.open(real))).isEqualTo(ErrorCode.SOURCE_OUTSIDE_ROOT);
+    }
+
     @Test
     void fingerprintSeesContentAndMetadataChangesAndStoresNoDevice() throws IOException {
         Path f = Files.writeString(tmp.resolve("f"), "abc");

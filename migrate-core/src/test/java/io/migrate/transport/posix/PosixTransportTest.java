@@ -7,6 +7,7 @@ import io.migrate.error.ErrorCode;
 import io.migrate.move.MetadataKeys;
 import io.migrate.move.internal.Crc32c;
 import io.migrate.testing.RandomFiles;
+import io.migrate.transport.CommitGuard;
 import io.migrate.transport.Disposition;
 import io.migrate.transport.RangeReceipt;
 import io.migrate.transport.TargetStat;
@@ -44,6 +45,63 @@ class PosixTransportTest {
 
     private static ByteBuffer bytes(String s) {
         return ByteBuffer.wrap(s.getBytes());
+    }
+
+    private static Upload uploaded(TransportSession s, String key, String token, String content) {
+        Upload u = s.open(key, token, content.length(), 1 << 20, Map.of());
+        RangeReceipt r = s.write(u, 0, bytes(content), 0);
+        s.complete(u, List.of(r), 0);
+        return u;
+    }
+
+    private static ErrorCode codeOf(Runnable r) {
+        try {
+            r.run();
+            return null;
+        } catch (TransportException e) {
+            return e.code();
+        }
+    }
+
+    @Test
+    void anAbsentGuardCommitsOnlyWhereNothingIsAndKeepsTheUploadOnAConflict() throws IOException {
+        try (TransportSession s = PosixTransport.of(root).openSession("posix-0")) {
+            Upload first = uploaded(s, "k/a", "t1", "first");
+            Upload late = uploaded(s, "k/a", "t2", "late");
+            s.commit(first, Map.of(), CommitGuard.absent());
+            assertThat(Files.readString(root.resolve("k/a"))).isEqualTo("first");
+            assertThat(root.resolve(first.tempKey())).doesNotExist();
+
+            assertThat(codeOf(() -> s.commit(late, Map.of(), CommitGuard.absent()))).isEqualTo(ErrorCode.TARGET_CONFLICT);
+            assertThat(Files.readString(root.resolve("k/a"))).as("not replaced").isEqualTo("first");
+            assertThat(root.resolve(late.tempKey())).as("kept for another commit or the abort").exists();
+
+            // the owner, having re-read the key, commits guarded by what it saw
+            s.commit(late, Map.of(), CommitGuard.of(s.stat("k/a")));
+            assertThat(Files.readString(root.resolve("k/a"))).isEqualTo("late");
+        }
+    }
+
+    @Test
+    void aMatchesGuardCommitsOnlyOverTheVersionItSaw() throws IOException {
+        try (TransportSession s = PosixTransport.of(root).openSession("posix-0")) {
+            s.commit(uploaded(s, "m", "t0", "v0"), Map.of(), CommitGuard.absent());
+            TargetStat seen = s.stat("m").orElseThrow();
+            assertThat(seen.version()).isNotNull();
+            assertThat(s.stat("m").orElseThrow().version()).as("stable while nothing changes").isEqualTo(seen.version());
+
+            Upload zombie = uploaded(s, "m", "t1", "zombie");
+            Upload owner = uploaded(s, "m", "t2", "owner");
+            s.commit(owner, Map.of(), CommitGuard.matches(seen.version()));
+            assertThat(s.stat("m").orElseThrow().version()).as("a new object, a new version").isNotEqualTo(seen.version());
+
+            assertThat(codeOf(() -> s.commit(zombie, Map.of(), CommitGuard.matches(seen.version()))))
+                    .isEqualTo(ErrorCode.TARGET_CONFLICT);
+            assertThat(Files.readString(root.resolve("m"))).isEqualTo("owner");
+            assertThat(codeOf(() -> s.commit(zombie, Map.of(), CommitGuard.absent()))).isEqualTo(ErrorCode.TARGET_CONFLICT);
+            s.abort(zombie);
+            assertThat(RandomFiles.tempFilesUnder(root)).isEmpty();
+        }
     }
 
     @Test

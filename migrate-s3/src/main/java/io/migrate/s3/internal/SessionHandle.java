@@ -1,6 +1,7 @@
 package io.migrate.s3.internal;
 
 import io.migrate.error.ErrorCode;
+import io.migrate.transport.CommitGuard;
 import io.migrate.transport.Disposition;
 import io.migrate.transport.RangeReceipt;
 import io.migrate.transport.TargetStat;
@@ -64,6 +65,12 @@ public final class SessionHandle implements TransportSession {
         s().commit(upload, metadata);
     }
 
+    /** Forwards the guard: the interface's default would drop it and commit unconditionally. */
+    @Override
+    public void commit(Upload upload, Map<String, String> metadata, CommitGuard guard) {
+        s().commit(upload, metadata, guard);
+    }
+
     @Override
     public void abort(Upload upload) {
         s().abort(upload);
@@ -77,6 +84,13 @@ public final class SessionHandle implements TransportSession {
     @Override
     public void putWhole(String targetKey, ByteBuffer data, int crc32c, Map<String, String> metadata) {
         s().putWhole(targetKey, data, crc32c, metadata);
+    }
+
+    /** Forwards the guard: the interface's default would drop it and put unconditionally. */
+    @Override
+    public void putWhole(String targetKey, ByteBuffer data, int crc32c, Map<String, String> metadata,
+            CommitGuard guard) {
+        s().putWhole(targetKey, data, crc32c, metadata, guard);
     }
 
     @Override
