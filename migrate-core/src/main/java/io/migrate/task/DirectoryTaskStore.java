@@ -366,14 +366,40 @@ public final class DirectoryTaskStore implements TaskStore {
     }
 
     private Optional<TaskRef> findOnce(String taskId) {
+        List<TaskRef> found = locate(taskId, true);
+        return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Here: one pass over the places a task can be, in lifecycle order, without retrying.
+     */
+    @Override
+    public List<TaskRef> copies(String taskId) {
+        if (!TaskIds.isValid(taskId)) {
+            return List.of();
+        }
+        return locate(taskId, false);
+    }
+
+    /** Where a task id is, in lifecycle order; stops at the first place when {@code first}. */
+    private List<TaskRef> locate(String taskId, boolean first) {
+        List<TaskRef> found = new ArrayList<>(1);
         String active = TaskFileNames.activeName(taskId);
         if (TaskRootFiles.isRegularFile(pending.resolve(active))) {
-            return Optional.of(new TaskRef(taskId, TaskState.PENDING, null, active));
+            found.add(new TaskRef(taskId, TaskState.PENDING, null, active));
+            if (first) {
+                return found;
+            }
         }
         for (String node : nodes()) {
             for (TaskState s : List.of(TaskState.INBOX, TaskState.RUNNING)) {
                 if (TaskRootFiles.isRegularFile(directory(s, node).resolve(active))) {
-                    return Optional.of(new TaskRef(taskId, s, node, active));
+                    found.add(new TaskRef(taskId, s, node, active));
+                    if (first) {
+                        return found;
+                    }
                 }
             }
         }
@@ -382,14 +408,17 @@ public final class DirectoryTaskStore implements TaskStore {
             for (String name : names(directory(s, null), n -> n.startsWith(prefix) && TaskFileNames.isWellFormed(s, n))) {
                 TaskRef ref = TaskFileNames.ref(s, null, name);
                 if (ref.taskId().equals(taskId)) {
-                    return Optional.of(ref);
+                    found.add(ref);
+                    if (first) {
+                        return found;
+                    }
                 }
             }
         }
         if (TaskRootFiles.isRegularFile(failed.resolve(active))) {
-            return Optional.of(new TaskRef(taskId, TaskState.FAILED, null, active));
+            found.add(new TaskRef(taskId, TaskState.FAILED, null, active));
         }
-        return Optional.empty();
+        return found;
     }
 
     // ------------------------------------------------------------------ transitions
@@ -515,6 +544,28 @@ public final class DirectoryTaskStore implements TaskStore {
     }
 
     // ------------------------------------------------------------------ housekeeping
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Here: renamed to {@code rejected/<time>-<hex>~<CODE>~<where>~<name>}, one WARN line.
+     */
+    @Override
+    public MoveOutcome reject(TaskRef ref, ErrorCode code, String reason) {
+        requireStored(ref);
+        Objects.requireNonNull(code, "code");
+        String where = ref.node() == null ? ref.state().directoryName()
+                : "nodes." + ref.node() + "." + ref.state().directoryName();
+        try {
+            boolean moved = foreign.quarantine(pathOf(ref), where, code, reason);
+            if (moved) {
+                syncDirectory(root.resolve(ForeignEntries.REJECTED));
+            }
+            return moved ? MoveOutcome.MOVED : MoveOutcome.LOST_RACE;
+        } catch (IOException e) {
+            throw io("cannot move " + pathOf(ref) + " to rejected/", e);
+        }
+    }
 
     /**
      * {@inheritDoc}

@@ -194,7 +194,8 @@ final class ForeignEntries {
     }
 
     /** Moves one entry to {@code rejected/}, logging one line. @return whether it moved */
-    private boolean quarantine(Path entry, String where, ErrorCode code, String why) throws IOException {
+    boolean quarantine(Path entry, String where, ErrorCode code, String why) throws IOException {
+        Files.createDirectories(rejected);
         for (int attempt = 0; attempt < 3; attempt++) {
             String name = TIME.format(clock.instant()) + "-"
                     + String.format("%06x", ThreadLocalRandom.current().nextInt(1 << 24)) + TaskFileNames.SEPARATOR + code.name() + TaskFileNames.SEPARATOR + where

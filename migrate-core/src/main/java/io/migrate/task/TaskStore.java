@@ -4,6 +4,7 @@ import io.migrate.error.ErrorCode;
 import io.migrate.result.TaskResult;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -157,6 +158,36 @@ public interface TaskStore {
      * @return where it is, or empty when unknown (or removed after the retention period)
      */
     Optional<TaskRef> find(String taskId);
+
+    /**
+     * Every place a task id is. A task the store moved is in one place; more than one means a
+     * copy was written by hand or restored from a backup (see {@link #quarantineForeign()}).
+     * Workers ask before they execute a task, so that an id that already ended, or that another
+     * node is already running, does not run and publish a second result.
+     *
+     * @param taskId the id
+     * @return the places, in lifecycle order (pending, inbox, running, done, archive, failed)
+     * @implSpec the default returns {@link #find(String)}'s answer: stores that cannot hold two
+     *     copies need nothing more
+     */
+    default List<TaskRef> copies(String taskId) {
+        return find(taskId).map(List::of).orElse(List.of());
+    }
+
+    /**
+     * Moves a task file into the quarantine ({@code rejected/} in {@link DirectoryTaskStore}), where
+     * nothing reads it and no result is published for it. For a second copy of a task id (the
+     * caller owns or leads the copy it moves).
+     *
+     * @param ref the copy to move
+     * @param code why, e.g. {@link ErrorCode#DUPLICATE_TASK_ID}
+     * @param reason detail for the log line
+     * @return {@link MoveOutcome#LOST_RACE} if it was no longer at {@code ref}
+     * @implSpec the default refuses: a store that never reports two copies never needs it
+     */
+    default MoveOutcome reject(TaskRef ref, ErrorCode code, String reason) {
+        throw new UnsupportedOperationException(getClass().getName() + " has no quarantine");
+    }
 
     /**
      * Moves the entries of the store's directories that are not tasks (written there by hand or

@@ -59,7 +59,9 @@ import org.slf4j.MDC;
  *       {@link WorkerConfig#concurrency()} executions.</li>
  * </ol>
  * Each execution (threads {@code migrate-worker-exec-N}) reads and validates the task (a
- * malformed one goes to failed/ with its code), runs it through the {@link TaskExecutor},
+ * malformed one goes to failed/ with its code; a hand-made second copy of a task id that has
+ * already ended, or runs on another node, goes to the store's quarantine instead of running: see
+ * {@link TaskStore#copies}), runs it through the {@link TaskExecutor},
  * creates a retry task for the files that failed with a retryable code (only those files,
  * {@code attempt + 1}, eligible after an exponential backoff, {@code parentTaskId} set;
  * straight to failed/ with {@link ErrorCode#MAX_ATTEMPTS_EXCEEDED} beyond the max attempts),
@@ -303,6 +305,9 @@ public final class Worker implements AutoCloseable {
                 return; // moved away meanwhile (reclaimed): not ours any more
             }
             MigrationTask task = stored.get().task();
+            if (yieldsToAnotherCopy(ref)) {
+                return;
+            }
             if (task.attempt() > config.maxAttempts()) {
                 store.fail(ref, ErrorCode.MAX_ATTEMPTS_EXCEEDED,
                         "attempt " + task.attempt() + " is beyond the maximum " + config.maxAttempts(), null);
@@ -323,6 +328,32 @@ public final class Worker implements AutoCloseable {
         } finally {
             MDC.remove("task");
         }
+    }
+
+    /**
+     * A second copy of a task id (written by hand, restored from a backup) must not run and publish
+     * a second result: this copy steps aside, into the store's quarantine, when the id has already
+     * ended (done, archive, failed) or runs on a node whose id sorts first. Two copies claimed at
+     * once on two nodes both run until the leader's sweep keeps the first by node name; the other
+     * run then finds its file gone and publishes nothing.
+     */
+    private boolean yieldsToAnotherCopy(TaskRef ref) {
+        for (TaskRef other : store.copies(ref.taskId())) {
+            boolean ahead = switch (other.state()) {
+                case DONE, ARCHIVED, FAILED -> true;
+                case RUNNING -> other.node() != null && other.node().compareTo(node) < 0;
+                default -> false;
+            };
+            if (ahead && !other.equals(ref)) {
+                String where = other.node() == null ? other.state().directoryName()
+                        : "nodes/" + other.node() + "/" + other.state().directoryName();
+                store.reject(ref, ErrorCode.DUPLICATE_TASK_ID, "the same task id is in " + where + "/");
+                LOG.warn("Task {} not run: another copy of it is in {}/; this copy moved to the quarantine",
+                        ref.taskId(), where);
+                return true;
+            }
+        }
+        return false;
     }
 
     private void reject(TaskRef ref, ErrorCode code, String message) {
