@@ -643,6 +643,7 @@ public final class DirectoryTaskStore implements TaskStore {
      * @return MOVED if the file is now at {@code target}, LOST_RACE if the source was gone
      */
     private MoveOutcome rename(Path source, Path target) {
+        requireInsideRoot(target.getParent());
         try {
             Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (NoSuchFileException e) {
@@ -697,6 +698,28 @@ public final class DirectoryTaskStore implements TaskStore {
             return Files.isSameFile(a, b);
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    /**
+     * The kernel follows links in the directory part of a path: a state directory (or a node's
+     * directory) replaced by a link would make a rename put the task outside the task root.
+     */
+    private void requireInsideRoot(Path dir) {
+        for (Path d = dir; d != null && d.startsWith(root) && !d.equals(root); d = d.getParent()) {
+            BasicFileAttributes a;
+            try {
+                a = TaskRootFiles.lstat(d);
+            } catch (IOException e) {
+                throw io("cannot look at " + d, e);
+            }
+            if (a == null) {
+                throw new MigrateException(ErrorCode.TASK_STORE_IO, root.relativize(d) + " does not exist; nothing moved");
+            }
+            if (!a.isDirectory()) {
+                throw new MigrateException(ErrorCode.NOT_A_TASK_FILE, root.relativize(d)
+                        + " is not a directory (a symbolic link or a file); nothing moved");
+            }
         }
     }
 

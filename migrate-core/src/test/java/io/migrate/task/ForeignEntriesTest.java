@@ -120,6 +120,20 @@ class ForeignEntriesTest {
     }
 
     @Test
+    void aStateDirectoryReplacedByALinkNeverReceivesATask() throws Exception {
+        TaskRef pending = store.submit(TestTasks.task(1));
+        Path inbox = root.resolve("nodes/a/inbox");
+        Files.delete(inbox);
+        Files.createSymbolicLink(inbox, outside);
+
+        assertThatThrownBy(() -> store.move(pending, TaskState.INBOX, "a")).isInstanceOfSatisfying(
+                MigrateException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_A_TASK_FILE));
+
+        assertThat(names(outside)).isEmpty();
+        assertThat(store.find(pending.taskId())).contains(pending);
+    }
+
+    @Test
     void theSameIdInTwoStatesKeepsTheCopyFurthestAlong() throws Exception {
         MigrationTask task = TestTasks.task(1);
         TaskRef pending = store.submit(task);
