@@ -1,6 +1,7 @@
 package io.migrate.s3;
 
 import io.migrate.error.ErrorCode;
+import io.migrate.s3.internal.ChecksumProbe;
 import io.migrate.s3.internal.Endpoint;
 import io.migrate.s3.internal.S3ErrorClassifier;
 import io.migrate.s3.internal.SessionHandle;
@@ -50,6 +51,7 @@ public final class S3Transport implements Transport {
     private final List<String> endpointIds;
     private final S3ErrorClassifier classifier;
     private final SessionPool pool;
+    private final ChecksumMode checksumMode;
     private final TransportCapabilities capabilities;
     private final ScheduledExecutorService sweeper;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -69,8 +71,17 @@ public final class S3Transport implements Transport {
         }
         this.endpoints = Collections.unmodifiableMap(eps);
         this.endpointIds = List.copyOf(eps.keySet());
+        try {
+            this.checksumMode = resolveChecksumMode(config, eps.values());
+        } catch (RuntimeException e) {
+            eps.values().forEach(Endpoint::close);
+            throw e;
+        }
+        // Sessions see the resolved mode; config() keeps what the host set.
+        S3TransportConfig effective = checksumMode == config.checksumMode() ? config
+                : config.toBuilder().checksumMode(checksumMode).build();
         Set<String> knownMarkers = ConcurrentHashMap.newKeySet();
-        this.pool = new SessionPool(endpoints, config, classifier, knownMarkers);
+        this.pool = new SessionPool(endpoints, effective, classifier, knownMarkers);
         this.capabilities = capabilitiesOf(config);
         if (config.staleUploadSweepInterval().isZero()) {
             this.sweeper = null;
@@ -83,11 +94,38 @@ public final class S3Transport implements Transport {
             long period = config.staleUploadSweepInterval().toMillis();
             sweeper.scheduleWithFixedDelay(this::sweepInBackground, period, period, TimeUnit.MILLISECONDS);
         }
-        LOG.info("S3 transport started: {}", config);
+        LOG.info("S3 transport started: {}; per-range checksum: {}", config, checksumMode);
     }
 
     /**
-     * Creates the transport; no request is sent until a session is used or
+     * {@link ChecksumMode#AUTO}: the checksum the store verifies ({@link ChecksumProbe}), asked
+     * through the first endpoint that answers; CRC32C with a warning if none does.
+     */
+    private static ChecksumMode resolveChecksumMode(S3TransportConfig config, Iterable<Endpoint> endpoints) {
+        if (config.checksumMode() != ChecksumMode.AUTO) {
+            return config.checksumMode();
+        }
+        List<String> failures = new ArrayList<>();
+        for (Endpoint e : endpoints) {
+            try {
+                return ChecksumProbe.probe(e.client(), config.bucket(), config.tempPrefix());
+            } catch (RuntimeException ex) {
+                if (ex instanceof software.amazon.awssdk.core.exception.AbortedException) {
+                    Thread.currentThread().interrupt();
+                    throw ex;
+                }
+                failures.add(e.id() + ": " + ex.getMessage());
+            }
+        }
+        LOG.warn("checksum probe failed on every endpoint; sending CRC32C, which not every store verifies: {}",
+                failures);
+        return ChecksumMode.CRC32C;
+    }
+
+    /**
+     * Creates the transport. With {@link ChecksumMode#AUTO} (the default) it first asks the store
+     * which checksum it verifies (at most two small puts under the temp prefix, see
+     * {@link ChecksumMode#AUTO}); nothing else is sent until a session is used or
      * {@link #checkHealth(String)} is called.
      *
      * @param config the configuration
@@ -119,6 +157,16 @@ public final class S3Transport implements Transport {
      */
     static boolean putsWholeFiles(S3TransportConfig c) {
         return c.directPut() && !c.readBackVerification();
+    }
+
+    /**
+     * The per-range checksum in use: {@link S3TransportConfig#checksumMode()}, or what the start
+     * probe chose for {@link ChecksumMode#AUTO} (CRC32C where the store verifies it, else MD5).
+     *
+     * @return never AUTO
+     */
+    public ChecksumMode checksumMode() {
+        return checksumMode;
     }
 
     /** @return the configuration */

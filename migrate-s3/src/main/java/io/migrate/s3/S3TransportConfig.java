@@ -66,7 +66,7 @@ public final class S3TransportConfig implements Cloneable {
     private Duration sessionIdleTimeout = Duration.ofMinutes(5);
     private Duration sessionValidationInterval = Duration.ofSeconds(30);
     private int serverErrorsBeforeFailover = 2;
-    private ChecksumMode checksumMode = ChecksumMode.CRC32C;
+    private ChecksumMode checksumMode = ChecksumMode.AUTO;
     private boolean readBackVerification;
     private boolean directMultipartCommit;
     private boolean directPut = true;
@@ -194,7 +194,10 @@ public final class S3TransportConfig implements Cloneable {
         return serverErrorsBeforeFailover;
     }
 
-    /** @return the per-range checksum sent */
+    /**
+     * @return the per-range checksum as set ({@link ChecksumMode#AUTO} by default); the one in use
+     *     is {@code S3Transport.checksumMode()}
+     */
     public ChecksumMode checksumMode() {
         return checksumMode;
     }
@@ -474,7 +477,8 @@ public final class S3TransportConfig implements Cloneable {
         }
 
         /**
-         * @param mode per-range checksum; default {@link ChecksumMode#CRC32C}
+         * @param mode per-range checksum; default {@link ChecksumMode#AUTO} (probed at start: the
+         *     one the store verifies)
          * @return this
          */
         public Builder checksumMode(ChecksumMode mode) {

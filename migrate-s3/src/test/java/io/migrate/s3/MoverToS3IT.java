@@ -255,7 +255,8 @@ class MoverToS3IT {
         new RandomFiles(2).write(src.resolve("big"), 12 * MIB);
         MigrationTask task = MigrationTask.builder().sourceRoot(src.toString()).addFile("big", "quota/big").build();
         try (RecordingS3Server fake = RecordingS3Server.start();
-             S3Transport transport = S3Transport.create(config(fake.endpoint()).build());
+             S3Transport transport = S3Transport.create(config(fake.endpoint()).checksumMode(ChecksumMode.CRC32C)
+                     .build());
              ParallelFileMover mover = ParallelFileMover.builder(transport)
                      .config(moverConfig(src).rangeSize(5 * MIB).build()).build()) {
             fake.respondWith(req -> {

@@ -222,4 +222,29 @@ class S3StoresIT {
             assertThat(s3.listMultipartUploads(b -> b.bucket(bucket)).uploads()).as("the upload was aborted").isEmpty();
         }
     }
+
+    /**
+     * A range whose bytes are not the ones the mover checksummed is never stored: on S3Proxy the
+     * store rejects the CRC32C; on RGW (which ignores {@code x-amz-checksum-crc32c}) the session
+     * checks the CRC32C before it computes the {@code Content-MD5} the store verifies.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("stores")
+    void aRangeThatDoesNotMatchItsChecksumIsRejectedWithTheDefaults(Store store) throws Exception {
+        try (S3Transport t = S3Transport.create(store.config().build());
+             TransportSession s = t.openSession(t.endpoints().get(0))) {
+            assertThat(t.checksumMode()).as("what the start probe chose")
+                    .isEqualTo(store.isRgw() ? ChecksumMode.MD5 : ChecksumMode.CRC32C);
+            Upload u = s.open("stores/corrupt/a", "att-corrupt", 12 * MIB, 5 * MIB, Map.of());
+            ByteBuffer part = ByteBuffer.allocate((int) (5 * MIB));
+            int wrong = Checksums.crc32c(part) ^ 1;
+            assertThatThrownBy(() -> s.write(u, 0, part, wrong)).isInstanceOfSatisfying(TransportException.class, e -> {
+                assertThat(e.code()).isEqualTo(ErrorCode.CHECKSUM_MISMATCH);
+                assertThat(e.disposition()).isEqualTo(Disposition.PERMANENT);
+            });
+            s.abort(u);
+        } finally {
+            store.clean("stores/corrupt/");
+        }
+    }
 }

@@ -60,9 +60,12 @@ final class S3TestSupport {
         }
     }
 
-    /** Configuration for a scripted server ({@code RecordingS3Server}): bucket {@code b}, no SDK retry. */
+    /**
+     * Configuration for a scripted server ({@code RecordingS3Server}): bucket {@code b}, no SDK
+     * retry, CRC32C (no checksum probe at start, which the script would have to answer).
+     */
     static S3TransportConfig.Builder scripted(URI endpoint, S3TransportConfig.Builder b) {
-        return b.endpoints(List.of(endpoint)).bucket("b").credentials("AK", "SK").sdkRetries(0)
+        return b.checksumMode(ChecksumMode.CRC32C).endpoints(List.of(endpoint)).bucket("b").credentials("AK", "SK").sdkRetries(0)
                 .connectTimeout(Duration.ofSeconds(1)).staleUploadSweepInterval(Duration.ZERO);
     }
 

@@ -23,7 +23,7 @@ class S3TransportConfigTest {
         assertThat(c.region()).isEqualTo("us-east-1");
         assertThat(c.tempPrefix()).isEqualTo(".migrate-tmp/");
         assertThat(c.sdkRetries()).isEqualTo(1);
-        assertThat(c.checksumMode()).isEqualTo(ChecksumMode.CRC32C);
+        assertThat(c.checksumMode()).isEqualTo(ChecksumMode.AUTO);
         assertThat(c.quotaErrorCodes()).containsExactlyInAnyOrderElementsOf(S3TransportConfig.DEFAULT_QUOTA_ERROR_CODES);
     }
 

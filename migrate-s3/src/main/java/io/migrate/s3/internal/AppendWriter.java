@@ -64,7 +64,7 @@ final class AppendWriter extends TempKeyWriter {
                     req.overrideConfiguration(S3Requests.shaped(dialect.shape(), offset, len));
                 }
                 if (io.config.checksumMode() == ChecksumMode.MD5) {
-                    req.contentMD5(Checksums.md5Base64(data));
+                    req.contentMD5(Checksums.md5Base64(data, crc32c, op));
                 }
                 PutObjectResponse r = io.s3.putObject(req.build(), ByteBufferContent.body(data));
                 return new RangeReceipt(offset, len, crc32c, r.eTag());

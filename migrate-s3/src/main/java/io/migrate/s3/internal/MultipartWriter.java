@@ -108,7 +108,7 @@ final class MultipartWriter extends TempKeyWriter {
                     .uploadId(upload.uploadId()).partNumber(partNumber).contentLength(len);
             switch (io.config.checksumMode()) {
                 case CRC32C -> req.checksumCRC32C(Checksums.crc32cBase64(crc32c));
-                case MD5 -> req.contentMD5(Checksums.md5Base64(data));
+                case MD5 -> req.contentMD5(Checksums.md5Base64(data, crc32c, upload.tempKey() + " part " + partNumber));
                 case NONE -> { }
                 default -> throw new IllegalStateException();
             }

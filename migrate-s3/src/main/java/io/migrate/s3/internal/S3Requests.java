@@ -130,7 +130,7 @@ final class S3Requests {
     void addChecksum(PutObjectRequest.Builder req, ByteBuffer data, int crc32c) {
         switch (config.checksumMode()) {
             case CRC32C -> req.checksumCRC32C(Checksums.crc32cBase64(crc32c));
-            case MD5 -> req.contentMD5(Checksums.md5Base64(data));
+            case MD5 -> req.contentMD5(Checksums.md5Base64(data, crc32c, "put"));
             case NONE -> { }
             default -> throw new IllegalStateException();
         }

@@ -1,0 +1,164 @@
+package io.migrate.s3;
+
+import static io.migrate.s3.S3TestSupport.BUCKET;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.migrate.s3.S3Stores.Store;
+import io.migrate.s3.internal.Checksums;
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.UploadPartRequest;
+
+/**
+ * What each real S3 server verifies and supports, measured with plain SDK requests (not the
+ * transport): the per-store table of {@code docs/s3.md} is this test's expectation, so a server
+ * upgrade that changes an answer fails here and the table is updated with it. Each fact is the
+ * HTTP status (and S3 error code) the server answers.
+ */
+class S3StoreFactsIT {
+    private static final byte[] DATA = "hello world".getBytes();
+    private static final String WRONG_CRC = "AAAAAA==";
+    /** The MD5 of one zero byte: neither the body's nor the part's. */
+    private static final String WRONG_MD5 = Checksums.md5Base64(ByteBuffer.wrap(new byte[1]));
+
+    static Stream<Store> stores() {
+        return S3Stores.all();
+    }
+
+    /** fact -> {S3Proxy 4.1.0, Ceph RGW 16.2.15} */
+    private static final Map<String, List<String>> EXPECTED = new LinkedHashMap<>();
+
+    static {
+        EXPECTED.put("PutObject, empty aws-chunked body (SDK, signed payload over http)",
+                List.of("200", "400 XAmzContentSHA256Mismatch"));
+        EXPECTED.put("PutObject, wrong x-amz-checksum-crc32c", List.of("400 BadDigest", "200"));
+        EXPECTED.put("UploadPart, wrong x-amz-checksum-crc32c", List.of("400 BadDigest", "200"));
+        EXPECTED.put("PutObject, wrong Content-MD5", List.of("400 BadDigest", "400 BadDigest"));
+        EXPECTED.put("UploadPart, wrong Content-MD5", List.of("400 BadDigest", "400 BadDigest"));
+        EXPECTED.put("PutObject, If-None-Match: * on an existing key", List.of("412 PreconditionFailed",
+                "412 PreconditionFailed"));
+        EXPECTED.put("PutObject, If-None-Match: * on a missing key", List.of("200", "200"));
+        EXPECTED.put("PutObject, If-Match: wrong ETag", List.of("412 PreconditionFailed", "412 PreconditionFailed"));
+        EXPECTED.put("PutObject, If-Match: current ETag (quoted, as HEAD returns it)",
+                List.of("200", "412 PreconditionFailed"));
+        EXPECTED.put("PutObject, If-Match: current ETag without quotes", List.of("200", "200"));
+        EXPECTED.put("PutObject, If-Match on a missing key", List.of("404 NoSuchKey", "412 PreconditionFailed"));
+        EXPECTED.put("CompleteMultipartUpload, If-None-Match: * on an existing key",
+                List.of("412 PreconditionFailed", "200"));
+        EXPECTED.put("CompleteMultipartUpload, If-Match: wrong ETag", List.of("412 PreconditionFailed", "200"));
+        EXPECTED.put("PutObject, x-amz-write-offset-bytes: 5 on an 11-byte object",
+                List.of("501 NotImplemented", "200"));
+        EXPECTED.put("CompleteMultipartUpload after someone else aborted the upload",
+                List.of("404 NoSuchUpload", "500 InternalError"));
+        EXPECTED.put("ListParts after abort", List.of("200", "404 NoSuchKey"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("stores")
+    void theStoreAnswersAsTheTableSays(Store store) {
+        Map<String, String> seen = new LinkedHashMap<>();
+        String p = "facts/";
+        try (S3Client s = store.client()) {
+            String good = Checksums.crc32cBase64(Checksums.crc32c(ByteBuffer.wrap(DATA)));
+            seen.put("PutObject, empty aws-chunked body (SDK, signed payload over http)",
+                    answer(() -> s.putObject(b -> b.bucket(BUCKET).key(p + "empty"), RequestBody.empty())));
+            seen.put("PutObject, wrong x-amz-checksum-crc32c", answer(() -> s.putObject(b -> b.bucket(BUCKET)
+                    .key(p + "crc").checksumCRC32C(WRONG_CRC), RequestBody.fromBytes(DATA))));
+            seen.put("UploadPart, wrong x-amz-checksum-crc32c", part(s, p + "partcrc", b -> b.checksumCRC32C(WRONG_CRC)));
+            seen.put("PutObject, wrong Content-MD5", answer(() -> s.putObject(b -> b.bucket(BUCKET).key(p + "md5")
+                    .contentMD5(WRONG_MD5), RequestBody.fromBytes(DATA))));
+            seen.put("UploadPart, wrong Content-MD5", part(s, p + "partmd5", b -> b.contentMD5(WRONG_MD5)));
+
+            String key = p + "cond";
+            s.putObject(b -> b.bucket(BUCKET).key(key).checksumCRC32C(good), RequestBody.fromBytes(DATA));
+            seen.put("PutObject, If-None-Match: * on an existing key", answer(() -> s.putObject(b -> b.bucket(BUCKET)
+                    .key(key).ifNoneMatch("*"), RequestBody.fromBytes(DATA))));
+            seen.put("PutObject, If-None-Match: * on a missing key", answer(() -> s.putObject(b -> b.bucket(BUCKET)
+                    .key(p + "new").ifNoneMatch("*"), RequestBody.fromBytes(DATA))));
+            seen.put("PutObject, If-Match: wrong ETag", answer(() -> s.putObject(b -> b.bucket(BUCKET).key(key)
+                    .ifMatch("\"0123\""), RequestBody.fromBytes(DATA))));
+            String etag = s.headObject(b -> b.bucket(BUCKET).key(key)).eTag();
+            seen.put("PutObject, If-Match: current ETag (quoted, as HEAD returns it)", answer(() -> s.putObject(b -> b
+                    .bucket(BUCKET).key(key).ifMatch(etag), RequestBody.fromBytes(DATA))));
+            String unquoted = s.headObject(b -> b.bucket(BUCKET).key(key)).eTag().replace("\"", "");
+            seen.put("PutObject, If-Match: current ETag without quotes", answer(() -> s.putObject(b -> b
+                    .bucket(BUCKET).key(key).ifMatch(unquoted), RequestBody.fromBytes(DATA))));
+            seen.put("PutObject, If-Match on a missing key", answer(() -> s.putObject(b -> b.bucket(BUCKET)
+                    .key(p + "missing").ifMatch(etag), RequestBody.fromBytes(DATA))));
+            seen.put("CompleteMultipartUpload, If-None-Match: * on an existing key",
+                    complete(s, key, b -> b.ifNoneMatch("*")));
+            seen.put("CompleteMultipartUpload, If-Match: wrong ETag", complete(s, key, b -> b.ifMatch("\"0123\"")));
+            seen.put("PutObject, x-amz-write-offset-bytes: 5 on an 11-byte object", answer(() -> s.putObject(b -> b
+                    .bucket(BUCKET).key(key).writeOffsetBytes(5L), RequestBody.fromBytes(DATA))));
+
+            String ab = p + "aborted";
+            String id = s.createMultipartUpload(b -> b.bucket(BUCKET).key(ab)).uploadId();
+            String partEtag = s.uploadPart(b -> b.bucket(BUCKET).key(ab).uploadId(id).partNumber(1),
+                    RequestBody.fromBytes(new byte[5 << 20])).eTag();
+            s.abortMultipartUpload(b -> b.bucket(BUCKET).key(ab).uploadId(id));
+            seen.put("CompleteMultipartUpload after someone else aborted the upload", answer(() -> s
+                    .completeMultipartUpload(b -> b.bucket(BUCKET).key(ab).uploadId(id).multipartUpload(m -> m
+                            .parts(CompletedPart.builder().partNumber(1).eTag(partEtag).build())))));
+            seen.put("ListParts after abort", answer(() -> s.listParts(b -> b.bucket(BUCKET).key(ab).uploadId(id))));
+        } finally {
+            store.clean(p);
+        }
+        int column = store.isRgw() ? 1 : 0;
+        StringBuilder table = new StringBuilder("\n| fact | " + store + " |\n|---|---|\n");
+        seen.forEach((k, v) -> table.append("| ").append(k).append(" | ").append(v).append(" |\n"));
+        System.out.println(table);
+        Map<String, String> expected = new LinkedHashMap<>();
+        EXPECTED.forEach((k, v) -> expected.put(k, v.get(column)));
+        assertThat(seen).as(table.toString()).containsExactlyEntriesOf(expected);
+    }
+
+    /** One 5 MiB part with a checksum header set by {@code header}, then the upload aborted. */
+    private static String part(S3Client s, String key, Consumer<UploadPartRequest.Builder> header) {
+        String id = s.createMultipartUpload(b -> b.bucket(BUCKET).key(key)).uploadId();
+        try {
+            return answer(() -> s.uploadPart(b -> header.accept(b.bucket(BUCKET).key(key).uploadId(id).partNumber(1)),
+                    RequestBody.fromBytes(new byte[5 << 20])));
+        } finally {
+            s.abortMultipartUpload(b -> b.bucket(BUCKET).key(key).uploadId(id));
+        }
+    }
+
+    /** A one-part upload on {@code key} completed with the precondition {@code header}. */
+    private static String complete(S3Client s, String key, Consumer<CompleteMultipartUploadRequest.Builder> header) {
+        String id = s.createMultipartUpload(b -> b.bucket(BUCKET).key(key)).uploadId();
+        try {
+            String etag = s.uploadPart(b -> b.bucket(BUCKET).key(key).uploadId(id).partNumber(1),
+                    RequestBody.fromBytes(new byte[5 << 20])).eTag();
+            return answer(() -> s.completeMultipartUpload(b -> header.accept(b.bucket(BUCKET).key(key).uploadId(id)
+                    .multipartUpload(m -> m.parts(CompletedPart.builder().partNumber(1).eTag(etag).build())))));
+        } finally {
+            try {
+                s.abortMultipartUpload(b -> b.bucket(BUCKET).key(key).uploadId(id));
+            } catch (AwsServiceException e) {
+                // completed: nothing to abort
+            }
+        }
+    }
+
+    private static String answer(Supplier<Object> request) {
+        try {
+            request.get();
+            return "200";
+        } catch (AwsServiceException e) {
+            String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+            return e.statusCode() + (code == null || code.isEmpty() ? "" : " " + code);
+        }
+    }
+}
