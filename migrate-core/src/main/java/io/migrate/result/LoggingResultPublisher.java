@@ -36,10 +36,11 @@ public final class LoggingResultPublisher implements ResultPublisher {
     @Override
     public void publish(MigrationTask task, TaskResult result) {
         long failed = result.files().stream().filter(f -> !f.succeeded()).count();
-        log.info("Result {} of task {}: {}{} on node {}, {} files ({} failed), {} bytes, attributes {}",
+        log.info("Result {} of task {}: {}{} on node {}, {} files ({} failed), {} bytes, {}, attributes {}",
                 result.resultId(), result.taskId(), result.outcome(),
                 result.code() == null ? "" : " " + result.code(), result.node(),
-                result.files().size(), failed, result.bytes(), task.attributes());
+                result.files().size(), failed, result.bytes(), result.isFinal() ? "final" : "retry " + result.retryTaskId(),
+                task == null ? "(task unreadable)" : task.attributes());
         for (FileResult f : result.files()) {
             if (f.succeeded()) {
                 log.debug("Result {}: {} -> {} {} {} bytes {}", result.resultId(), f.sourcePath(), f.targetKey(),

@@ -5,6 +5,7 @@ import io.migrate.error.ErrorCode;
 import io.migrate.error.MigrateException;
 import io.migrate.error.Require;
 import io.migrate.task.InvalidTaskException;
+import io.migrate.task.MigrationTask;
 import io.migrate.task.MoveOutcome;
 import io.migrate.task.StoredTask;
 import io.migrate.task.TaskRef;
@@ -13,12 +14,15 @@ import io.migrate.task.TaskStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
@@ -32,16 +36,20 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Drains {@code done/}, the outbox: for each finished task it reads the committed result,
- * {@linkplain ResultPublisher#publish publishes} it and then moves the task to
- * {@code archive/}. It also purges archived tasks older than the retention.
+ * Drains the outbox, {@code done/} and {@code failed/}: for each task that ended it reads the
+ * committed result (every task in either directory has one, see {@link TaskStore#fail}),
+ * {@linkplain ResultPublisher#publish publishes} it, tells the registered
+ * {@linkplain #addListener listeners}, and then moves the task to {@code archive/}. It also
+ * purges archived tasks older than the retention.
  *
  * <h2>Guarantees</h2>
  * <ul>
- *   <li><b>Never fewer results than tasks.</b> A task leaves {@code done/} only after its
- *       publisher returned, i.e. the result was durably accepted. A failed publication leaves it
- *       in {@code done/}; it is retried with exponential backoff (capped), and after a restart
- *       whatever is left in {@code done/} is drained first.</li>
+ *   <li><b>Never fewer results than tasks.</b> A task leaves {@code done/} or {@code failed/}
+ *       only after its publisher returned, i.e. the result was durably accepted. A failed
+ *       publication leaves it where it is; it is retried with exponential backoff (capped), and
+ *       after a restart whatever is left is drained first. This holds for tasks that failed for
+ *       any reason: rejected as invalid, unreadable (published with the id from the file name),
+ *       attempts or reassignments exhausted.</li>
  *   <li><b>At least once, with a stable id.</b> A crash between publication and the move to
  *       {@code archive/} publishes the same result again after the restart, always with the same
  *       {@link TaskResult#resultId()}; consumers dedupe on it.</li>
@@ -56,8 +64,10 @@ import org.slf4j.MDC;
  *       only if it is still in {@code done/} then: results of a dead node, or of a node without
  *       an outbox, still go out, and with several live nodes a result is rarely published
  *       twice.</li>
- *   <li>A task file in {@code done/} that cannot be read, or holds no committed result, is moved
- *       to {@code failed/} with the reason; it never blocks the others.</li>
+ *   <li>A task file in {@code done/} whose committed result cannot be read is moved to
+ *       {@code failed/} with the reason (and a derived result, published on the next pass); a
+ *       task whose document is malformed but whose result is intact is published with a null
+ *       task. Neither blocks the others.</li>
  * </ul>
  *
  * <h2>Backoff</h2>
@@ -100,6 +110,8 @@ public final class ResultOutbox implements AutoCloseable {
     private final Map<String, Long> foreignSince = new ConcurrentHashMap<>();
     private final Duration takeoverAfter;
 
+    /** Called after each publication; copy-on-write: registration is rare, iteration constant. */
+    private final List<ResultListener> listeners = new CopyOnWriteArrayList<>();
     /** Task id to its publication failures; entries leave on success or when the task is gone. */
     private final Map<String, Failures> failuresByTask = new ConcurrentHashMap<>();
     /** Permits = wake-up requests; the loop thread takes them all at once. */
@@ -277,6 +289,11 @@ public final class ResultOutbox implements AutoCloseable {
         try (Stream<TaskRef> done = store.list(TaskState.DONE)) {
             refs = new ArrayList<>(done.toList());
         }
+        try (Stream<TaskRef> failed = store.list(TaskState.FAILED)) {
+            failed.forEach(refs::add);
+        }
+        // Oldest first over both directories: names start with the id, which sorts by time.
+        refs.sort(Comparator.comparing(TaskRef::fileName));
         int archived = 0;
         for (int i = 0; i < refs.size(); i++) {
             if (closing.getCount() == 0 || Thread.currentThread().isInterrupted()) {
@@ -316,46 +333,57 @@ public final class ResultOutbox implements AutoCloseable {
     private Step drainTask(TaskRef ref) {
         MDC.put("task", ref.taskId());
         try {
-            Optional<StoredTask> read;
+            MigrationTask task = null;
+            InvalidTaskException unreadable = null;
+            Optional<TaskResult> result = Optional.empty();
             try {
-                read = store.read(ref);
+                Optional<StoredTask> read = store.read(ref);
+                if (read.isEmpty()) {
+                    return lost(ref);
+                }
+                task = read.get().task();
+                result = read.get().result();
             } catch (InvalidTaskException e) {
-                return reject(ref, e.code(), "unreadable task file in done/: " + e.getMessage());
+                unreadable = e; // its committed result, if any, is still published
             }
-            if (read.isEmpty()) {
-                lostRaces.incrementAndGet();
-                LOG.debug("Task {} left done/ before it was read (another outbox drained it)", ref.taskId());
-                return Step.LOST_RACE;
-            }
-            StoredTask stored = read.get();
-            Optional<TaskResult> result = stored.result();
             if (result.isEmpty()) {
+                result = store.result(ref);
+            }
+            if (result.isEmpty()) {
+                if (ref.state() != TaskState.DONE) {
+                    return lost(ref); // failed/ always yields a result unless the file moved
+                }
+                if (unreadable != null) {
+                    return reject(ref, unreadable.code(), "unreadable task file in done/: " + unreadable.getMessage());
+                }
                 return reject(ref, ErrorCode.MISSING_FIELD, "task in done/ has no committed result");
             }
             if (isForeignAndYoung(ref.taskId(), result.get())) {
                 return Step.LEFT_TO_OWNER;
             }
             try {
-                publisher.publish(stored.task(), result.get());
+                publisher.publish(task, result.get());
             } catch (RuntimeException e) {
                 publishFailures.incrementAndGet();
                 Failures f = failuresByTask.compute(ref.taskId(), (id, old) -> {
                     int n = old == null ? 1 : old.count + 1;
                     return new Failures(n, System.nanoTime() + backoff(n).toNanos());
                 });
-                LOG.warn("Publishing result {} failed ({} times), it stays in done/: {}",
-                        result.get().resultId(), f.count, e.toString());
+                LOG.warn("Publishing result {} failed ({} times), it stays in {}/: {}",
+                        result.get().resultId(), f.count, ref.state().directoryName(), e.toString());
                 if (e.getCause() instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
                 }
                 return Step.PUBLISH_FAILED;
             }
             failuresByTask.remove(ref.taskId());
+            notifyListeners(task, result.get());
             MoveOutcome moved = store.move(ref, TaskState.ARCHIVED, null);
             if (moved == MoveOutcome.MOVED) {
                 published.incrementAndGet();
-                LOG.info("Published result {} ({}) and archived the task", result.get().resultId(),
-                        result.get().outcome());
+                LOG.info("Published result {} ({}{}) and archived the task from {}/", result.get().resultId(),
+                        result.get().outcome(), result.get().code() == null ? "" : " " + result.get().code(),
+                        ref.state().directoryName());
                 return Step.ARCHIVED;
             }
             lostRaces.incrementAndGet();
@@ -365,6 +393,37 @@ public final class ResultOutbox implements AutoCloseable {
         } finally {
             MDC.remove("task");
         }
+    }
+
+    private Step lost(TaskRef ref) {
+        lostRaces.incrementAndGet();
+        LOG.debug("Task {} left {}/ before it was read (another outbox drained it)", ref.taskId(),
+                ref.state().directoryName());
+        return Step.LOST_RACE;
+    }
+
+    private void notifyListeners(MigrationTask task, TaskResult result) {
+        for (ResultListener l : listeners) {
+            try {
+                l.onResult(task, result);
+            } catch (RuntimeException e) {
+                LOG.warn("Result listener {} threw on result {}; ignored", l, result.resultId(), e);
+            }
+        }
+    }
+
+    /**
+     * Registers a listener told of every result this outbox publishes, after the publisher
+     * accepted it; see {@link ResultListener} for threads and what a throw does. May be called
+     * at any time, from any thread.
+     *
+     * @param listener the listener
+     * @return removes it again
+     */
+    public ResultListener.Registration addListener(ResultListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        listeners.add(listener);
+        return () -> listeners.remove(listener);
     }
 
     /** Remembers when another node's result was first seen; true while its owner has time left. */
@@ -407,7 +466,7 @@ public final class ResultOutbox implements AutoCloseable {
     /**
      * Counters of an outbox.
      *
-     * @param published results published and archived by this outbox
+     * @param published results published and archived by this outbox (from done/ and failed/)
      * @param lostRaces tasks another outbox took first (read or archived before this one); each
      *     may mean one duplicate publication
      * @param publishFailures publications that failed (each left its task in {@code done/})

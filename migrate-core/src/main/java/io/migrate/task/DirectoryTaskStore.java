@@ -47,7 +47,9 @@ import org.slf4j.MDC;
  * nodes/&lt;node&gt;/running/&lt;id&gt;.json    claimed; lease = the file's mtime
  * done/&lt;id&gt;~&lt;runId&gt;.json            finished; the result record of that run is the result
  * archive/&lt;id&gt;~&lt;runId&gt;.json         published
- * failed/&lt;id&gt;~&lt;CODE&gt;[~&lt;runId&gt;].json  given up or rejected; the reason is in the name
+ * failed/&lt;id&gt;~&lt;CODE&gt;~&lt;runId&gt;.json   given up or rejected; the reason is in the name,
+ *                                     the result record of that run is the result
+ * archive/&lt;id&gt;~&lt;CODE&gt;~&lt;runId&gt;.json  published from failed/
  * </pre>
  *
  * <p>Every transition is one {@code rename} ({@link StandardCopyOption#ATOMIC_MOVE}) followed
@@ -68,6 +70,8 @@ import org.slf4j.MDC;
 public final class DirectoryTaskStore implements TaskStore {
     private static final Logger log = LoggerFactory.getLogger(DirectoryTaskStore.class);
     private static final String NODES = "nodes";
+    /** Run id of a result derived from a failed/ name because the file holds none. */
+    static final String DERIVED_RUN_ID = "derived";
 
     private final Path root;
     private final Path incoming;
@@ -341,6 +345,73 @@ public final class DirectoryTaskStore implements TaskStore {
         return Optional.of(new StoredTask(ref, d.task(), d.history(), result));
     }
 
+    @Override
+    public Optional<TaskResult> result(TaskRef ref) {
+        requireStored(ref);
+        if (ref.state() != TaskState.DONE && ref.state() != TaskState.ARCHIVED && ref.state() != TaskState.FAILED) {
+            return Optional.empty();
+        }
+        Path path = pathOf(ref);
+        byte[] bytes;
+        try {
+            bytes = readForResult(path);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw io("cannot read " + path, e);
+        }
+        TaskFileCodec.Salvaged s = codec.salvage(bytes);
+        TaskFileNames.Parsed name = TaskFileNames.parse(ref.state(), ref.fileName());
+        if (name.runId() != null) {
+            for (TaskResult r : s.results()) {
+                if (name.runId().equals(r.runId()) && r.taskId().equals(ref.taskId())) {
+                    return Optional.of(r);
+                }
+            }
+        }
+        if (name.failureCode() == null) {
+            return Optional.empty(); // done/ or archive/ without its committed record: not a result
+        }
+        // failed/ (or archived from there) without a readable record: a file failed by an older
+        // release, or by hand. The result is derived from the name, the same on every read.
+        String reason = null;
+        for (TaskEvent e : s.history()) {
+            if (e.type() == TaskEvent.Type.FAILED) {
+                reason = e.reason();
+            }
+        }
+        MigrationTask task = s.task() != null && s.task().id().equals(ref.taskId()) ? s.task() : null;
+        ErrorCode code = name.failureCode();
+        TaskResult derived = TaskResult.ended(ref.taskId(), task == null ? 1 : task.attempt(),
+                task == null ? List.of() : task.files(), null, null, TaskResult.endedOutcome(code, task != null), code,
+                reason == null ? "task file in failed/ holds no result record" : reason);
+        return Optional.of(new TaskResult(derived.taskId(), derived.attempt(), DERIVED_RUN_ID, null, null, null,
+                derived.outcome(), code, derived.message(), derived.files(), null));
+    }
+
+    /** The whole file, or its tail when it is larger than the limit: records are appended at the end. */
+    private byte[] readForResult(Path path) throws IOException {
+        long size = Files.size(path);
+        long max = validator.maxTaskFileBytes();
+        if (size <= max) {
+            try (InputStream in = Files.newInputStream(path)) {
+                return in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max));
+            }
+        }
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            int n = (int) Math.min(Integer.MAX_VALUE - 8, max);
+            ByteBuffer buf = ByteBuffer.allocate(n);
+            long pos = size - n;
+            while (buf.hasRemaining()) {
+                int r = ch.read(buf, pos + buf.position());
+                if (r < 0) {
+                    break;
+                }
+            }
+            return java.util.Arrays.copyOf(buf.array(), buf.position());
+        }
+    }
+
     /** Reads at most the size limit plus one byte, so a file that grew meanwhile is still caught. */
     private Optional<byte[]> readBounded(Path path) throws IOException {
         Optional<byte[]> bytes = TaskRootFiles.readRegular(path, validator.maxTaskFileBytes() + 1);
@@ -515,17 +586,21 @@ public final class DirectoryTaskStore implements TaskStore {
             throw new IllegalArgumentException("task " + ref.taskId() + " is already in failed/");
         }
         Path source = pathOf(ref);
-        String runId = null;
-        if (result != null) {
-            requireResult(ref, result);
-            runId = result.runId();
-            // Like complete(): the result is durable in the file before the rename publishes it.
-            if (!appendIfPresent(source, codec.encodeResult(result), true)) {
+        if (result == null) {
+            result = endedResult(ref, source, code, message);
+            if (result == null) {
                 logLost(ref, "fail");
                 return MoveOutcome.LOST_RACE;
             }
-            afterResultAppended.accept(source);
         }
+        requireResult(ref, result);
+        String runId = result.runId();
+        // Like complete(): the result is durable in the file before the rename publishes it.
+        if (!appendIfPresent(source, codec.encodeResult(result), true)) {
+            logLost(ref, "fail");
+            return MoveOutcome.LOST_RACE;
+        }
+        afterResultAppended.accept(source);
         Path target = failed.resolve(TaskFileNames.failedName(ref.taskId(), code, runId));
         MoveOutcome outcome = rename(source, target);
         if (outcome == MoveOutcome.MOVED) {
@@ -541,6 +616,27 @@ public final class DirectoryTaskStore implements TaskStore {
             }
         });
         return outcome;
+    }
+
+    /**
+     * The result of a task failed without one: its files (when readable) failed with the code;
+     * null when gone. No node executed it: any node's outbox may publish it at once.
+     */
+    private TaskResult endedResult(TaskRef ref, Path source, ErrorCode code, String message) {
+        byte[] bytes;
+        try {
+            bytes = readForResult(source);
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            throw io("cannot read " + source, e);
+        }
+        MigrationTask task = codec.salvage(bytes).task();
+        if (task != null && !task.id().equals(ref.taskId())) {
+            task = null;
+        }
+        return TaskResult.ended(ref.taskId(), task == null ? 1 : task.attempt(), task == null ? List.of() : task.files(),
+                null, clock.instant(), TaskResult.endedOutcome(code, task != null), code, message);
     }
 
     // ------------------------------------------------------------------ housekeeping

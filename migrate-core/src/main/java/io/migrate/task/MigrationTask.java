@@ -31,6 +31,7 @@ public final class MigrationTask {
     private final List<FileEntry> files;
     private final Map<String, String> attributes;
     private final String parentTaskId;
+    private final String rootTaskId;
 
     private MigrationTask(Builder b) {
         this.id = Objects.requireNonNull(b.id, "id");
@@ -40,6 +41,7 @@ public final class MigrationTask {
         this.files = List.copyOf(b.files);
         this.attributes = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(b.attributes));
         this.parentTaskId = b.parentTaskId;
+        this.rootTaskId = b.rootTaskId;
     }
 
     /** @return a builder with a fresh id and {@code attempt = 1} */
@@ -57,6 +59,7 @@ public final class MigrationTask {
         b.files.addAll(files);
         b.attributes.putAll(attributes);
         b.parentTaskId = parentTaskId;
+        b.rootTaskId = rootTaskId;
         return b;
     }
 
@@ -95,6 +98,21 @@ public final class MigrationTask {
         return Optional.ofNullable(parentTaskId);
     }
 
+    /**
+     * The first task of the request this task belongs to: a retry carries the id of the task the
+     * host submitted, however many retries lie in between. A host closes a request when the
+     * result of a task with this root says {@link io.migrate.result.TaskResult#isFinal() final}.
+     *
+     * @return the root task's id; this task's own id for a task the host submitted (and for
+     *     retries written before this field existed, the parent's id)
+     */
+    public String rootTaskId() {
+        if (rootTaskId != null) {
+            return rootTaskId;
+        }
+        return parentTaskId != null ? parentTaskId : id;
+    }
+
     /** @return the stable result id: task id and attempt, the key consumers dedupe on */
     public String resultId() {
         return id + "#" + attempt;
@@ -109,7 +127,8 @@ public final class MigrationTask {
                 && sourceRoot.equals(t.sourceRoot)
                 && files.equals(t.files)
                 && attributes.equals(t.attributes)
-                && Objects.equals(parentTaskId, t.parentTaskId);
+                && Objects.equals(parentTaskId, t.parentTaskId)
+                && rootTaskId().equals(t.rootTaskId());
     }
 
     @Override
@@ -131,6 +150,7 @@ public final class MigrationTask {
         private final List<FileEntry> files = new ArrayList<>();
         private final Map<String, String> attributes = new LinkedHashMap<>();
         private String parentTaskId;
+        private String rootTaskId;
 
         private Builder() {
         }
@@ -218,6 +238,16 @@ public final class MigrationTask {
          */
         public Builder parentTaskId(String parentTaskId) {
             this.parentTaskId = parentTaskId;
+            return this;
+        }
+
+        /**
+         * @param rootTaskId the first task of the request this task retries (null for a task the
+         *     host submits: it is its own root)
+         * @return this
+         */
+        public Builder rootTaskId(String rootTaskId) {
+            this.rootTaskId = rootTaskId;
             return this;
         }
 

@@ -79,6 +79,9 @@ final class TaskFileCodec {
         ObjectNode attributes = n.putObject("attributes");
         task.attributes().forEach(attributes::put);
         task.parentTaskId().ifPresent(p -> n.put("parentTaskId", p));
+        if (!task.rootTaskId().equals(task.id())) {
+            n.put("rootTaskId", task.rootTaskId());
+        }
         return line(n, false);
     }
 
@@ -150,6 +153,36 @@ final class TaskFileCodec {
         return new Decoded(task, history, results);
     }
 
+    /**
+     * What can be read from a task file whose task document may be broken.
+     *
+     * @param task the task, or null when its document does not parse or breaks a rule
+     * @param history well-formed event records
+     * @param results well-formed result records
+     */
+    record Salvaged(MigrationTask task, List<TaskEvent> history, List<TaskResult> results) {
+    }
+
+    /**
+     * Decodes as much as possible: the whole file when it is valid, else every line that is a
+     * well-formed record (a result or event appended to a task whose document is malformed, or
+     * the tail of a file too large to read whole).
+     *
+     * @param bytes the file's content, or its tail
+     * @return what could be read; never throws for malformed content
+     */
+    Salvaged salvage(byte[] bytes) {
+        try {
+            Decoded d = decode(bytes);
+            return new Salvaged(d.task(), d.history(), d.results());
+        } catch (InvalidTaskException e) {
+            List<TaskEvent> history = new ArrayList<>();
+            List<TaskResult> results = new ArrayList<>();
+            readRecords(bytes, 0, history, results);
+            return new Salvaged(null, history, results);
+        }
+    }
+
     private MigrationTask parseTask(JsonNode root) {
         if (!root.isObject()) {
             throw new InvalidTaskException(ErrorCode.INVALID_JSON, null, "the task is not a JSON object");
@@ -198,6 +231,13 @@ final class TaskFileCodec {
                 throw wrongType("parentTaskId", "a string");
             }
             b.parentTaskId(parent.textValue());
+        }
+        JsonNode rootId = root.get("rootTaskId");
+        if (rootId != null && !rootId.isNull()) {
+            if (!rootId.isTextual()) {
+                throw wrongType("rootTaskId", "a string");
+            }
+            b.rootTaskId(rootId.textValue());
         }
         return b.build();
     }

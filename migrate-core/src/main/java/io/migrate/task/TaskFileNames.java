@@ -8,8 +8,9 @@ import java.util.regex.Pattern;
  * File names on the task root (see {@code docs/task-root.md}):
  * <ul>
  *   <li>{@code pending/}, {@code inbox/}, {@code running/}: {@code <id>.json};</li>
- *   <li>{@code done/}, {@code archive/}: {@code <id>~<runId>.json}: the run whose result record
- *       is the committed one;</li>
+ *   <li>{@code done/}: {@code <id>~<runId>.json}: the run whose result record is the committed
+ *       one;</li>
+ *   <li>{@code archive/}: the name the task had in {@code done/} or {@code failed/};</li>
  *   <li>{@code failed/}: {@code <id>~<CODE>.json}, or {@code <id>~<CODE>~<runId>.json} when a
  *       result was kept: the reason is readable from the name even when the file cannot be
  *       parsed;</li>
@@ -96,8 +97,15 @@ final class TaskFileNames {
     static Parsed parse(TaskState state, String fileName) {
         String stem = fileName.endsWith(SUFFIX) ? fileName.substring(0, fileName.length() - SUFFIX.length()) : fileName;
         switch (state) {
-            case DONE:
             case ARCHIVED: {
+                // archive/ holds published tasks from done/ and from failed/, each under its old name.
+                Parsed failedForm = parse(TaskState.FAILED, fileName);
+                if (failedForm.failureCode() != null) {
+                    return failedForm;
+                }
+                return parse(TaskState.DONE, fileName);
+            }
+            case DONE: {
                 int cut = stem.lastIndexOf(SEPARATOR);
                 if (cut <= 0) {
                     return new Parsed(stem, null, null);
@@ -136,10 +144,10 @@ final class TaskFileNames {
         }
     }
 
-    /** @return the failure code a ref's name carries, for refs in {@code failed/} */
+    /** @return the failure code a ref's name carries, for refs in {@code failed/} (or archived from there) */
     static Optional<ErrorCode> failureCode(TaskRef ref) {
-        return ref.state() == TaskState.FAILED
-                ? Optional.ofNullable(parse(TaskState.FAILED, ref.fileName()).failureCode())
+        return ref.state() == TaskState.FAILED || ref.state() == TaskState.ARCHIVED
+                ? Optional.ofNullable(parse(ref.state(), ref.fileName()).failureCode())
                 : Optional.empty();
     }
 }

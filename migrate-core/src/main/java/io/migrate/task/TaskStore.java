@@ -140,16 +140,34 @@ public interface TaskStore {
     MoveOutcome complete(TaskRef running, TaskResult result);
 
     /**
-     * Moves a task to {@code failed/} and records the reason (as a {@link TaskEvent.Type#FAILED}
-     * event and, when given, a result).
+     * Moves a task to {@code failed/} with its result and records the reason (as a
+     * {@link TaskEvent.Type#FAILED} event). Every task in {@code failed/} has exactly one
+     * committed result, durable before the move (like {@link #complete}): the
+     * {@link io.migrate.result.ResultOutbox} publishes it and then moves the task to
+     * {@code archive/}. When the caller gives no result the store derives one with
+     * {@link TaskResult#ended}: the task's files (if it can be read) failed with {@code code},
+     * outcome {@link TaskResult#endedOutcome}, the task's attempt (1 if unreadable).
      *
-     * @param ref where the task is believed to be
-     * @param code why
-     * @param message detail
-     * @param result a result to keep with it, or null
-     * @return the outcome
+     * @param ref where the task is believed to be (any state but failed/)
+     * @param code why; readable from the task root even when the file cannot be parsed
+     * @param message detail (for an unreadable file, the raw reason)
+     * @param result the result to commit, or null to derive one
+     * @return {@link MoveOutcome#LOST_RACE} if the task was no longer at {@code ref}
      */
     MoveOutcome fail(TaskRef ref, ErrorCode code, String message, TaskResult result);
+
+    /**
+     * Reads the committed result of a terminal task, even when its task document cannot be
+     * parsed (the outbox publishes results of unreadable tasks too).
+     *
+     * @param ref a ref in {@link TaskState#DONE}, {@link TaskState#FAILED} or
+     *     {@link TaskState#ARCHIVED}
+     * @return the committed result; for a task in {@code failed/} (or archived from there) whose
+     *     file holds no result record (failed by an older release), one derived from what the
+     *     store knows (id, failure code, reason), the same on every call; empty if the file has
+     *     moved, for other states, or for a task in {@code done/} without its committed record
+     */
+    Optional<TaskResult> result(TaskRef ref);
 
     /**
      * Finds a task by id, looking in every state.

@@ -15,7 +15,8 @@ import java.util.Map;
  *
  * <p>Rules (limits configurable through {@link #builder()}):
  * <ul>
- *   <li>{@code id} has the {@link TaskIds} format; {@code parentTaskId}, when present, too;</li>
+ *   <li>{@code id} has the {@link TaskIds} format; {@code parentTaskId} and {@code rootTaskId},
+ *       when present, too;</li>
  *   <li>{@code attempt >= 1};</li>
  *   <li>{@code sourceRoot} is absolute ({@code /...}) without control characters;</li>
  *   <li>1 to {@link #maxFiles()} files (default 500): {@link ErrorCode#TOO_MANY_FILES};</li>
@@ -97,6 +98,10 @@ public final class TaskValidator {
                 throw new InvalidTaskException(ErrorCode.INVALID_FIELD, "parentTaskId", "not a task id: " + printable(p));
             }
         });
+        if (!TaskIds.isValid(task.rootTaskId())) {
+            throw new InvalidTaskException(ErrorCode.INVALID_FIELD, "rootTaskId", "not a task id: "
+                    + printable(task.rootTaskId()));
+        }
         checkSourceRoot(task.sourceRoot());
         checkFiles(task.files());
     }

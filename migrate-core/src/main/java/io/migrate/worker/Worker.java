@@ -19,6 +19,7 @@ import io.migrate.task.TaskRef;
 import io.migrate.task.TaskState;
 import io.migrate.task.TaskStore;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -63,8 +64,9 @@ import org.slf4j.MDC;
  * already ended, or runs on another node, goes to the store's quarantine instead of running: see
  * {@link TaskStore#copies}), runs it through the {@link TaskExecutor},
  * creates a retry task for the files that failed with a retryable code (only those files,
- * {@code attempt + 1}, eligible after an exponential backoff, {@code parentTaskId} set;
- * straight to failed/ with {@link ErrorCode#MAX_ATTEMPTS_EXCEEDED} beyond the max attempts),
+ * {@code attempt + 1}, eligible after an exponential backoff, {@code parentTaskId} and
+ * {@code rootTaskId} set; straight to failed/ with {@link ErrorCode#MAX_ATTEMPTS_EXCEEDED} and
+ * the request's final result beyond the max attempts),
  * durably, and only then commits the result with {@link TaskStore#complete}. If the commit finds
  * the running file gone, the result is dropped: the node was presumed dead and someone else owns
  * the task now. An executor that throws leaves the task in {@code running/} untouched: its lease
@@ -309,8 +311,10 @@ public final class Worker implements AutoCloseable {
                 return;
             }
             if (task.attempt() > config.maxAttempts()) {
-                store.fail(ref, ErrorCode.MAX_ATTEMPTS_EXCEEDED,
-                        "attempt " + task.attempt() + " is beyond the maximum " + config.maxAttempts(), null);
+                String why = "attempt " + task.attempt() + " is beyond the maximum " + config.maxAttempts();
+                Instant now = clock.instant();
+                store.fail(ref, ErrorCode.MAX_ATTEMPTS_EXCEEDED, why, TaskResult.ended(task.id(), task.attempt(),
+                        task.files(), node, now, TaskOutcome.FAILED, ErrorCode.MAX_ATTEMPTS_EXCEEDED, why));
                 return;
             }
             Execution exec = new Execution(ref, task, UUID.randomUUID().toString(), nanoTicker.getAsLong());
@@ -358,8 +362,8 @@ public final class Worker implements AutoCloseable {
 
     private void reject(TaskRef ref, ErrorCode code, String message) {
         Instant now = clock.instant();
-        TaskResult result = new TaskResult(ref.taskId(), 1, UUID.randomUUID().toString(), node, now, now,
-                TaskOutcome.REJECTED, code, message, List.of(), null);
+        // The task cannot be read, so neither its attempt nor its files: the id comes from the name.
+        TaskResult result = TaskResult.ended(ref.taskId(), 1, List.of(), node, now, TaskOutcome.REJECTED, code, message);
         if (store.fail(ref, code, message, result) == MoveOutcome.MOVED) {
             rejected.incrementAndGet();
             LOG.info("Task {} rejected: {}", ref.taskId(), message);
@@ -585,11 +589,21 @@ public final class Worker implements AutoCloseable {
                     .attempt(next)
                     .files(entries)
                     .parentTaskId(task.id())
+                    .rootTaskId(task.rootTaskId())
                     .build();
             TaskRef retryRef = store.submit(retry);
             if (next > config.maxAttempts()) {
-                store.fail(retryRef, ErrorCode.MAX_ATTEMPTS_EXCEEDED, failedFiles.size() + " files still failing after "
-                        + task.attempt() + " attempts", null);
+                // The retry's result is the request's final one: each file with the code it failed
+                // with on the last attempt, the task-level code saying why nothing follows.
+                String why = failedFiles.size() + " files still failing after " + task.attempt() + " attempts";
+                List<FileResult> last = new ArrayList<>();
+                for (FileResult f : failedFiles) {
+                    last.add(new FileResult(f.sourcePath(), f.targetKey(), f.outcome(), f.code(), f.message(), 0,
+                            null, Duration.ZERO, 0));
+                }
+                store.fail(retryRef, ErrorCode.MAX_ATTEMPTS_EXCEEDED, why, new TaskResult(retry.id(), next,
+                        UUID.randomUUID().toString(), node, now, now, TaskOutcome.FAILED,
+                        ErrorCode.MAX_ATTEMPTS_EXCEEDED, why, last, null));
                 LOG.info("Task {}: {} files failed on the last attempt; retry {} recorded in failed/", task.id(),
                         failedFiles.size(), retry.id());
             } else {

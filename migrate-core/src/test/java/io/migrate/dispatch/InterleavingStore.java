@@ -92,6 +92,11 @@ final class InterleavingStore implements TaskStore {
     }
 
     @Override
+    public Optional<TaskResult> result(TaskRef ref) {
+        return delegate.result(ref);
+    }
+
+    @Override
     public MoveOutcome move(TaskRef ref, TaskState to, String toNode) {
         interleave(ref);
         return count(delegate.move(ref, to, toNode));

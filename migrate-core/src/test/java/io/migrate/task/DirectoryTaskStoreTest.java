@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.migrate.error.ErrorCode;
 import io.migrate.error.MigrateException;
+import io.migrate.result.TaskOutcome;
 import io.migrate.result.TaskResult;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -287,9 +288,65 @@ class DirectoryTaskStoreTest {
 
         TaskRef failed = store.find(id).orElseThrow();
         assertThat(failed.state()).isEqualTo(TaskState.FAILED);
-        assertThat(failed.fileName()).isEqualTo(id + "~INVALID_JSON.json");
+        assertThat(failed.fileName()).startsWith(id + "~INVALID_JSON~").endsWith(".json");
         assertThat(DirectoryTaskStore.failureCode(failed)).contains(ErrorCode.INVALID_JSON);
         assertThat(Files.readString(store.pathOf(failed))).contains("\"type\":\"FAILED\"").startsWith("{not json");
+        // The unreadable task still has a result: the id from the name, the raw reason.
+        TaskResult r = store.result(failed).orElseThrow();
+        assertThat(r.taskId()).isEqualTo(id);
+        assertThat(r.outcome()).isEqualTo(TaskOutcome.REJECTED);
+        assertThat(r.code()).isEqualTo(ErrorCode.INVALID_JSON);
+        assertThat(r.message()).isEqualTo(e.getMessage());
+        assertThat(r.isFinal()).isTrue();
+    }
+
+    @Test
+    void failWithoutResultDerivesOneWithEveryFileFailedWithTheCode() {
+        MigrationTask task = TestTasks.task(2);
+        TaskRef pending = store.submit(task);
+
+        assertThat(store.fail(pending, ErrorCode.TOO_MANY_REASSIGNMENTS, "reassigned 4 times", null))
+                .isEqualTo(MoveOutcome.MOVED);
+
+        TaskRef failed = store.find(task.id()).orElseThrow();
+        TaskResult r = store.result(failed).orElseThrow();
+        assertThat(store.read(failed).orElseThrow().result()).contains(r);
+        assertThat(r.resultId()).isEqualTo(task.id() + "#1");
+        assertThat(r.outcome()).isEqualTo(TaskOutcome.FAILED);
+        assertThat(r.code()).isEqualTo(ErrorCode.TOO_MANY_REASSIGNMENTS);
+        assertThat(r.node()).isNull();
+        assertThat(r.files()).hasSize(2).allSatisfy(f -> assertThat(f.code()).isEqualTo(ErrorCode.TOO_MANY_REASSIGNMENTS));
+        assertThat(r.countsByCode()).containsExactly(java.util.Map.entry(ErrorCode.TOO_MANY_REASSIGNMENTS, 2L));
+    }
+
+    @Test
+    void failedTaskArchivedKeepsItsIdCodeAndResult() {
+        MigrationTask task = TestTasks.task(1);
+        store.fail(store.submit(task), ErrorCode.TOO_MANY_REASSIGNMENTS, "x", null);
+        TaskRef failed = store.find(task.id()).orElseThrow();
+        TaskResult r = store.result(failed).orElseThrow();
+
+        assertThat(store.move(failed, TaskState.ARCHIVED, null)).isEqualTo(MoveOutcome.MOVED);
+
+        TaskRef archived = store.find(task.id()).orElseThrow();
+        assertThat(archived.state()).isEqualTo(TaskState.ARCHIVED);
+        assertThat(archived.taskId()).isEqualTo(task.id());
+        assertThat(DirectoryTaskStore.failureCode(archived)).contains(ErrorCode.TOO_MANY_REASSIGNMENTS);
+        assertThat(store.result(archived)).contains(r);
+    }
+
+    @Test
+    void failedFileWithoutResultRecordGetsTheSameDerivedResultOnEveryRead() throws IOException {
+        String id = TaskIds.newId(clock.instant());
+        // As an older release wrote it: no run id in the name, no result record inside.
+        Files.writeString(root.resolve("failed").resolve(id + "~INVALID_JSON.json"), "{broken");
+        TaskRef ref = store.find(id).orElseThrow();
+
+        TaskResult first = store.result(ref).orElseThrow();
+        assertThat(first.resultId()).isEqualTo(id + "#1");
+        assertThat(first.outcome()).isEqualTo(TaskOutcome.REJECTED);
+        assertThat(first.code()).isEqualTo(ErrorCode.INVALID_JSON);
+        assertThat(store.result(ref)).contains(first);
     }
 
     @Test
