@@ -20,7 +20,8 @@ final class StatusCommand implements Callable<Integer> {
     @Option(names = "--task-root", required = true, description = "The shared task root.")
     Path taskRoot;
 
-    @Option(names = "--task", description = "Show only this task's state.")
+    @Option(names = "--task", description = "Show only this task: state, node, attempt, lease age and, once it"
+            + " ended, its outcome and failed files by code.")
     String taskId;
 
     @Override
@@ -41,11 +42,14 @@ final class StatusCommand implements Callable<Integer> {
         s.nodes().forEach((node, n) -> System.out.printf("  %-20s %8d %8d %14s%n", node, n.inbox(), n.running(),
                 n.oldestLeaseAge().map(StatusCommand::age).orElse("-")));
         Map<ErrorCode, Long> failures = new TreeMap<>();
-        try (Stream<TaskRef> failed = store.list(TaskState.FAILED)) {
-            failed.forEach(ref -> DirectoryTaskStore.failureCode(ref).ifPresent(c -> failures.merge(c, 1L, Long::sum)));
+        // Failed tasks stay in failed/ until their result is published, then go to archive/ under the same name.
+        for (TaskState state : new TaskState[] {TaskState.FAILED, TaskState.ARCHIVED}) {
+            try (Stream<TaskRef> failed = store.list(state)) {
+                failed.forEach(ref -> DirectoryTaskStore.failureCode(ref).ifPresent(c -> failures.merge(c, 1L, Long::sum)));
+            }
         }
         if (!failures.isEmpty()) {
-            System.out.println("\n  failed tasks by code:");
+            System.out.println("\n  tasks that ended failed, by code (failed/ and archive/):");
             failures.forEach((code, n) -> System.out.printf("  %-28s %8d%n", code, n));
         }
         return 0;

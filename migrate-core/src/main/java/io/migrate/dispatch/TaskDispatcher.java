@@ -11,6 +11,7 @@ import io.migrate.task.TaskStore;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -62,6 +63,8 @@ public final class TaskDispatcher implements AutoCloseable {
     private final Membership membership;
     private final LeaderGate gate;
     private final Notifier notifier;
+    /** When a non-live node's liveness was last asked directly; the tick's thread only. */
+    private final Map<String, Long> recheckedAt = new HashMap<>();
     private final DispatchConfig config;
     private final Clock clock;
     private final Periodic periodic;
@@ -98,6 +101,17 @@ public final class TaskDispatcher implements AutoCloseable {
     }
 
     /**
+     * Asks for a tick now on the dispatcher's thread instead of at the next tick: called when this
+     * node (leading) submitted a task or one of its backends has room again. Triggers before the
+     * tick runs count once; a node that does not lead answers the tick with "not leader" at once.
+     * Never blocks. The periodic tick stays the safety net (tasks submitted by other processes,
+     * lost triggers).
+     */
+    public void dispatchSoon() {
+        periodic.trigger();
+    }
+
+    /**
      * Runs one tick now on the calling thread (hosts that drive ticks themselves, tests). Returns
      * at once with a "stopped" report if another tick is running.
      *
@@ -123,7 +137,22 @@ public final class TaskDispatcher implements AutoCloseable {
 
     private DispatchReport tick(long epoch) {
         Instant now = clock.instant();
-        List<String> live = new ArrayList<>(new TreeSet<>(membership.liveNodes()));
+        TreeSet<String> liveNow = new TreeSet<>(membership.liveNodes());
+        long nowNanos = System.nanoTime();
+        for (String node : store.nodes()) {
+            // A node that just started is eligible as soon as its first heartbeat is on the task
+            // root: isAlive re-reads it instead of waiting for the membership's next observation.
+            // Each other non-live node is asked at most once per tick period (isAlive may cost a
+            // ZooKeeper or CTDB call, and dead nodes keep their directories).
+            Long last = recheckedAt.get(node);
+            if (!liveNow.contains(node) && (last == null || nowNanos - last >= config.dispatchTick().toNanos())) {
+                recheckedAt.put(node, nowNanos);
+                if (membership.isAlive(node)) {
+                    liveNow.add(node);
+                }
+            }
+        }
+        List<String> live = new ArrayList<>(liveNow);
         Set<String> liveSet = new HashSet<>(live);
         Map<String, Load> loads = new LinkedHashMap<>();
         long totalRoom = 0;

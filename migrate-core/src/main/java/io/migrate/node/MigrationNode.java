@@ -14,8 +14,12 @@ import io.migrate.move.MoverConfig;
 import io.migrate.move.MoverTaskExecutor;
 import io.migrate.move.ParallelFileMover;
 import io.migrate.result.LoggingResultPublisher;
+import io.migrate.result.ResultListener;
 import io.migrate.result.ResultOutbox;
 import io.migrate.result.ResultPublisher;
+import io.migrate.result.TaskResult;
+import io.migrate.task.FileEntry;
+import io.migrate.task.MigrationTask;
 import io.migrate.task.DirectoryTaskStore;
 import io.migrate.task.TaskStatusView;
 import io.migrate.task.TaskSubmitter;
@@ -28,8 +32,11 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -57,7 +64,12 @@ import org.slf4j.LoggerFactory;
  * it is given and closes them in {@link #close()}. Thread-safety: every method may be called
  * from any thread; {@link #start()} and {@link #close()} are idempotent; {@code close()} stops
  * the leader side first (no move after leadership is given up), then the worker (executions
- * cancelled, bounded wait), then the outbox, then releases the transport, publisher and HA.
+ * cancelled, bounded wait), then the outbox, then the result futures (those still waiting fail
+ * with {@code CANCELLED}), then releases the transport, publisher and HA.
+ *
+ * <p>Results reach the host three ways, all at least once: the {@link ResultPublisher} (Kafka),
+ * in-process {@link #onResult listeners}, and the future of {@link #submit} /
+ * {@link #result(String)}, which completes with the final result of a task and its retries.
  */
 public final class MigrationNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MigrationNode.class);
@@ -77,6 +89,7 @@ public final class MigrationNode implements AutoCloseable {
     private final ResultOutbox outbox;
     private final Transport transport;
     private final ResultPublisher publisher;
+    private final Completions completions;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -91,10 +104,21 @@ public final class MigrationNode implements AutoCloseable {
         this.submitter = TaskSubmitter.builder().store(store).clock(b.clock)
                 .staleIncomingAfter(b.dispatchConfig.incomingTimeout()).build();
         this.status = TaskStatusView.of(store, b.clock);
+        Notifier notifier = b.notifier;
+        if (roles.contains(NodeRole.MANAGER) && roles.contains(NodeRole.BACKEND)) {
+            // Tasks this node assigns to itself wake its own worker at once, then the host's notifier.
+            Notifier host = b.notifier;
+            notifier = (target, ids) -> {
+                if (target.equals(nodeId)) {
+                    wakeUp();
+                }
+                host.tasksAssigned(target, ids);
+            };
+        }
         if (roles.contains(NodeRole.MANAGER)) {
             gate = new LeaderGate(election, b.taskRoot, b.dispatchConfig, System::nanoTime);
             dispatcher = TaskDispatcher.builder().store(store).membership(membership).gate(gate)
-                    .notifier(b.notifier).config(b.dispatchConfig).clock(b.clock).build();
+                    .notifier(notifier).config(b.dispatchConfig).clock(b.clock).build();
             reclaimer = TaskReclaimer.builder().store(store).membership(membership).gate(gate)
                     .config(b.dispatchConfig).clock(b.clock).build();
         } else {
@@ -105,7 +129,8 @@ public final class MigrationNode implements AutoCloseable {
         if (roles.contains(NodeRole.BACKEND)) {
             mover = ParallelFileMover.builder(transport).config(b.moverConfig).listener(b.moveListener).build();
             worker = Worker.builder().node(nodeId).store(store).taskExecutor(new MoverTaskExecutor(mover))
-                    .membership(membership).config(b.workerConfig).clock(b.clock).build();
+                    .membership(membership).config(b.workerConfig).clock(b.clock)
+                    .afterExecution(this::executionEnded).build();
             outbox = ResultOutbox.builder().store(store).publisher(publisher).node(nodeId)
                     .pollInterval(b.outboxPollInterval).archiveRetention(b.archiveRetention)
                     .takeoverAfter(b.outboxTakeoverAfter).build();
@@ -114,6 +139,19 @@ public final class MigrationNode implements AutoCloseable {
             worker = null;
             outbox = null;
         }
+        completions = new Completions(store, b.resultPollInterval);
+        if (outbox != null) {
+            outbox.addListener((task, result) -> completions.offer(result));
+        }
+    }
+
+    /** On an execution thread: a task left running/ (committed, failed or lost). */
+    private void executionEnded() {
+        outbox.wakeUp(); // its result is in done/ or failed/: publish it now, not at the next poll
+        if (dispatcher != null) {
+            dispatcher.dispatchSoon(); // this backend has room again
+        }
+        completions.wakeUp();
     }
 
     /** @return a builder; node id, task root and, for backends, a transport are required */
@@ -167,10 +205,104 @@ public final class MigrationNode implements AutoCloseable {
 
     /**
      * @return the submitter for new tasks (any node may submit; tasks are durable in
-     *     {@code pending/} when {@code submit} returns)
+     *     {@code pending/} when {@code submit} returns). {@link #submit} does the same and
+     *     returns a handle with the result's future.
      */
     public TaskSubmitter submitter() {
         return submitter;
+    }
+
+    /**
+     * Submits a first-attempt task and returns its handle: the id (the task is durable in
+     * {@code pending/}) and a future of the request's final result, see {@link #result(String)}.
+     * On a node that leads, dispatch runs at once instead of at the next tick.
+     *
+     * @param sourceRoot absolute source root every entry is relative to
+     * @param files the files (at most the validator's limit, default 500)
+     * @param attributes the host's free attributes (request id, batch id); may be empty
+     * @return the handle
+     * @throws io.migrate.task.InvalidTaskException if the task breaks a rule; nothing is stored
+     * @throws io.migrate.error.MigrateException with {@code TASK_STORE_IO} if it cannot be stored
+     * @throws IllegalStateException if the node is closed
+     */
+    public TaskHandle submit(String sourceRoot, List<FileEntry> files, Map<String, String> attributes) {
+        requireOpen();
+        return handle(submitter.submit(sourceRoot, files, attributes));
+    }
+
+    /**
+     * Submits a task built by the host and returns its handle; see
+     * {@link #submit(String, List, Map)}.
+     *
+     * @param task the task
+     * @return the handle
+     * @throws io.migrate.task.InvalidTaskException if the task breaks a rule; nothing is stored
+     * @throws IllegalStateException if the node is closed
+     */
+    public TaskHandle submit(MigrationTask task) {
+        requireOpen();
+        return handle(submitter.submit(task));
+    }
+
+    private TaskHandle handle(String taskId) {
+        if (dispatcher != null) {
+            dispatcher.dispatchSoon();
+        }
+        return new TaskHandle(taskId, completions.watch(taskId));
+    }
+
+    /**
+     * The final result of a task and its retries, for a task submitted by any node of the cluster,
+     * before or after a restart of this host: ask again with the id.
+     *
+     * <p>The result is learnt from the task root (the task's committed result once it is in
+     * {@code done/}, {@code failed/} or {@code archive/}), never from the memory of the backend
+     * that ran it, so any node sharing the task root can wait for any task. A result with a
+     * retry task is not final: the future follows the retry (and its retries) and completes
+     * with the last one's result, {@link TaskResult#isFinal()} true. Results this node's own
+     * outbox publishes arrive at once; others within the result poll interval (default 1 s,
+     * {@link Builder#resultPollInterval}).
+     *
+     * <p>The future completes on the thread {@code migrate-results-N} or on this node's outbox
+     * thread: attach slow work with the {@code *Async} methods. It fails with a
+     * {@link io.migrate.error.MigrateException} coded {@code TASK_NOT_FOUND} when no task with
+     * this id is on the task root (never submitted, or archived longer ago than the retention),
+     * and with {@code CANCELLED} when this node closes first. Each call returns a new future;
+     * cancelling it only stops that wait.
+     *
+     * @param taskId a task id: the one {@code submit} returned, or any retry's
+     * @return the future
+     */
+    public CompletableFuture<TaskResult> result(String taskId) {
+        Objects.requireNonNull(taskId, "taskId");
+        return completions.watch(taskId);
+    }
+
+    /**
+     * Registers an in-process listener beside the {@link ResultPublisher}: it is told of every
+     * result this node's outbox publishes (done and failed tasks), right after the publisher
+     * accepted it, at least once per result id. Several listeners may be registered; they are
+     * called one after another on the outbox thread ({@code migrate-outbox-N}), in registration
+     * order; one that throws is logged and skipped, the result still counts as published. Results
+     * published by other nodes reach those nodes' listeners: to wait for one task wherever it
+     * runs, use {@link #result(String)}.
+     *
+     * @param listener the listener
+     * @return removes it again
+     * @throws IllegalStateException if this node has no backend role (it publishes no results)
+     */
+    public ResultListener.Registration onResult(ResultListener listener) {
+        if (outbox == null) {
+            throw new IllegalStateException("node " + nodeId + " has no backend role and publishes no results;"
+                    + " use result(taskId) to wait for a task");
+        }
+        return outbox.addListener(listener);
+    }
+
+    private void requireOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("node " + nodeId + " is closed");
+        }
     }
 
     /** @return the status view over the whole task root */
@@ -258,6 +390,7 @@ public final class MigrationNode implements AutoCloseable {
         addIfPresent(order, gate);
         addIfPresent(order, worker);
         addIfPresent(order, outbox);
+        order.add(completions);
         addIfPresent(order, mover);
         addIfPresent(order, transport);
         addIfPresent(order, publisher);
@@ -310,6 +443,7 @@ public final class MigrationNode implements AutoCloseable {
         private Duration outboxPollInterval = Duration.ofSeconds(1);
         private Duration archiveRetention = Duration.ofDays(7);
         private Duration outboxTakeoverAfter = Duration.ofSeconds(30);
+        private Duration resultPollInterval = Duration.ofSeconds(1);
         private Clock clock = Clock.systemUTC();
 
         private Builder() {
@@ -455,6 +589,17 @@ public final class MigrationNode implements AutoCloseable {
         }
 
         /**
+         * @param v how often the futures of {@link MigrationNode#submit} and
+         *     {@link MigrationNode#result(String)} look for results on the task root (one
+         *     look-up per waiting task); default 1 s. Results this node publishes arrive at once.
+         * @return this
+         */
+        public Builder resultPollInterval(Duration v) {
+            this.resultPollInterval = v;
+            return this;
+        }
+
+        /**
          * @param v wall clock; default UTC system clock
          * @return this
          */
@@ -492,6 +637,7 @@ public final class MigrationNode implements AutoCloseable {
             Require.positive("outbox.pollInterval", outboxPollInterval);
             Require.positive("outbox.archiveRetention", archiveRetention);
             Require.nonNull("outbox.takeoverAfter", outboxTakeoverAfter);
+            Require.positive("results.pollInterval", resultPollInterval);
             Require.nonNull("clock", clock);
             Require.nonNull("notifier", notifier);
             return new MigrationNode(this);

@@ -2,6 +2,8 @@ package io.migrate.task;
 
 import io.migrate.error.ErrorCode;
 import io.migrate.error.Require;
+import io.migrate.result.TaskOutcome;
+import io.migrate.result.TaskResult;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,10 +18,11 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * What the host shows an operator: the state of a task by id, and counts per state and per node
- * with the lease ages of running tasks. Every answer is read from the task store when asked
- * (directory listings and file times; task files are never opened), so it reflects other
- * processes too and may be stale by the time it is shown.
+ * What the host shows an operator: the state of a task by id (with its attempt and, once it
+ * ended, its outcome and failed files by code), and counts per state and per node with the lease
+ * ages of running tasks. Every answer is read from the task store when asked ({@link #status}
+ * reads the one task file; {@link #snapshot} and {@link #node} only list directories and file
+ * times), so it reflects other processes too and may be stale by the time it is shown.
  *
  * <p>Thread-safe.
  */
@@ -65,7 +68,24 @@ public final class TaskStatusView {
         Optional<Duration> leaseAge = ref.state() == TaskState.RUNNING
                 ? store.leaseRenewedAt(ref).map(this::age)
                 : Optional.empty();
-        return new TaskStatus(ref.taskId(), ref.state(), ref.node(), leaseAge, TaskFileNames.failureCode(ref));
+        int attempt = 0;
+        Optional<TaskResult> result = Optional.empty();
+        try {
+            Optional<StoredTask> st = store.read(ref);
+            if (st.isPresent()) {
+                attempt = st.get().task().attempt();
+                result = st.get().result();
+            }
+        } catch (InvalidTaskException e) {
+            // unreadable: no attempt; a task in failed/ still has its result below
+        }
+        boolean terminal = ref.state() == TaskState.DONE || ref.state() == TaskState.FAILED
+                || ref.state() == TaskState.ARCHIVED;
+        if (result.isEmpty() && terminal) {
+            result = store.result(ref);
+        }
+        return new TaskStatus(ref.taskId(), ref.state(), ref.node(), leaseAge, TaskFileNames.failureCode(ref), attempt,
+                result);
     }
 
     /**
@@ -124,22 +144,78 @@ public final class TaskStatusView {
     }
 
     /**
-     * The state of one task.
+     * The state of one task and, once it ended, its outcome.
      *
      * @param taskId the id
      * @param state where it is
      * @param node the node for {@link TaskState#INBOX} and {@link TaskState#RUNNING}, else null
      * @param leaseAge for running tasks, time since the lease was last renewed
-     * @param failureCode for failed tasks, why (from the file name, so also for unreadable files)
+     * @param failureCode for failed tasks (in {@code failed/}, or archived from there), why (from
+     *     the file name, so also for unreadable files)
+     * @param attempt the task's attempt (1 for a first attempt), 0 when its file cannot be read
+     * @param result the committed result once the task ended ({@code done/}, {@code failed/},
+     *     {@code archive/}), else empty
      */
     public record TaskStatus(String taskId, TaskState state, String node, Optional<Duration> leaseAge,
-            Optional<ErrorCode> failureCode) {
+            Optional<ErrorCode> failureCode, int attempt, Optional<TaskResult> result) {
         /** Checks for nulls. */
         public TaskStatus {
             Objects.requireNonNull(taskId, "taskId");
             Objects.requireNonNull(state, "state");
             Objects.requireNonNull(leaseAge, "leaseAge");
             Objects.requireNonNull(failureCode, "failureCode");
+            Objects.requireNonNull(result, "result");
+        }
+
+        /**
+         * A status without attempt and result (what this record held before them).
+         *
+         * @param taskId the id
+         * @param state where it is
+         * @param node the node for per-node states, else null
+         * @param leaseAge for running tasks, time since the lease was last renewed
+         * @param failureCode for failed tasks, why
+         */
+        public TaskStatus(String taskId, TaskState state, String node, Optional<Duration> leaseAge,
+                Optional<ErrorCode> failureCode) {
+            this(taskId, state, node, leaseAge, failureCode, 0, Optional.empty());
+        }
+
+        /** @return the outcome once the task ended, else empty */
+        public Optional<TaskOutcome> outcome() {
+            return result.map(TaskResult::outcome);
+        }
+
+        /** @return how many files failed with each code, empty until the task ended */
+        public Map<ErrorCode, Long> countsByCode() {
+            return result.map(TaskResult::countsByCode).orElse(Map.of());
+        }
+
+        /** @return one line for an operator: state, node, attempt, lease age, outcome and counts */
+        @Override
+        public String toString() {
+            StringBuilder b = new StringBuilder(taskId).append(' ').append(state);
+            if (node != null) {
+                b.append(" on ").append(node);
+            }
+            b.append(" attempt ").append(attempt == 0 ? "?" : Integer.toString(attempt));
+            leaseAge.ifPresent(a -> b.append(" lease age ").append(a.toMillis()).append(" ms"));
+            result.ifPresent(r -> {
+                b.append(" outcome ").append(r.outcome());
+                if (r.code() != null) {
+                    b.append(' ').append(r.code());
+                }
+                long failed = r.files().stream().filter(f -> !f.succeeded()).count();
+                b.append(", files ").append(r.files().size()).append(" (").append(failed).append(" failed)");
+                if (!r.countsByCode().isEmpty()) {
+                    b.append(", by code ").append(r.countsByCode());
+                }
+                b.append(r.isFinal() ? ", final" : ", retried as " + r.retryTaskId());
+            });
+            if (result.isEmpty()) {
+                failureCode.ifPresent(c -> b.append(" failed ").append(c));
+            }
+            return b.toString();
         }
     }
 

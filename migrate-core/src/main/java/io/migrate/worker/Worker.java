@@ -104,6 +104,7 @@ public final class Worker implements AutoCloseable {
     private final Periodic loop;
     /** Serialises poll runs (owned loop, wakeUp, pollOnce from a host). */
     private final ReentrantLock pollLock = new ReentrantLock();
+    private final Runnable afterExecution;
 
     /** Executions by run id: added by the poll, removed by the execution when it ended. */
     private final Map<String, Execution> active = new ConcurrentHashMap<>();
@@ -140,6 +141,7 @@ public final class Worker implements AutoCloseable {
             this.executions = b.executionExecutor;
         }
         this.loop = new Periodic("worker", config.pollInterval(), this::pollOnce, null);
+        this.afterExecution = b.afterExecution == null ? () -> { } : b.afterExecution;
     }
 
     /** @return a builder; node, store and task executor are required */
@@ -370,6 +372,14 @@ public final class Worker implements AutoCloseable {
         }
     }
 
+    private void afterExecution() {
+        try {
+            afterExecution.run();
+        } catch (RuntimeException e) {
+            LOG.warn("afterExecution hook threw; ignored", e);
+        }
+    }
+
     /** @return tasks this worker committed to done/ */
     public long completed() {
         return completed.get();
@@ -541,6 +551,7 @@ public final class Worker implements AutoCloseable {
                 MDC.remove("node");
                 if (!closed) {
                     wakeUp();
+                    afterExecution();
                 }
             }
         }
@@ -624,8 +635,21 @@ public final class Worker implements AutoCloseable {
         private Clock clock;
         private LongSupplier nanoTicker;
         private Executor executionExecutor;
+        private Runnable afterExecution;
 
         private Builder() {
+        }
+
+        /**
+         * @param v called on the execution's thread each time an execution ends (its task
+         *     committed to done/, failed, lost or left for resume) while the worker is open: the
+         *     node uses it to publish the result and dispatch again at once. Must not block; a
+         *     throw is logged and ignored. Default none.
+         * @return this
+         */
+        public Builder afterExecution(Runnable v) {
+            this.afterExecution = v;
+            return this;
         }
 
         /**

@@ -100,6 +100,8 @@ public enum ErrorCode {
     HA_UNAVAILABLE(true),
     /** The task root could not be read or written. */
     TASK_STORE_IO(true),
+    /** No task with this id is on the task root (never submitted, or archived and purged). */
+    TASK_NOT_FOUND(false),
     /** A result could not be published. */
     PUBLISH_FAILED(true),
     /** A configuration value is missing or out of range. */

@@ -38,13 +38,16 @@ public final class ResultMessages {
     /**
      * Encodes a result as the JSON message value.
      *
-     * @param task the task the result belongs to (for its attributes and source root)
+     * @param task the task the result belongs to (for its attributes, source root and lineage),
+     *     or null when its file cannot be parsed: then {@code sourceRoot} and
+     *     {@code parentTaskId} are null, {@code attributes} empty and {@code rootTaskId} the
+     *     task's own id
      * @param result the committed result
      * @return UTF-8 JSON
      * @throws IllegalArgumentException if the result is not the task's
      */
     public static byte[] encode(MigrationTask task, TaskResult result) {
-        if (!task.id().equals(result.taskId())) {
+        if (task != null && !task.id().equals(result.taskId())) {
             throw new IllegalArgumentException("result " + result.resultId() + " is not for task " + task.id());
         }
         ObjectNode root = JSON.createObjectNode();
@@ -65,11 +68,15 @@ public final class ResultMessages {
         putCode(root, result.code());
         root.put("message", result.message());
         root.put("retryTaskId", result.retryTaskId());
-        root.put("parentTaskId", task.parentTaskId().orElse(null));
-        root.put("sourceRoot", task.sourceRoot());
+        root.put("parentTaskId", task == null ? null : task.parentTaskId().orElse(null));
+        root.put("rootTaskId", task == null ? result.taskId() : task.rootTaskId());
+        root.put("final", result.isFinal());
+        root.put("sourceRoot", task == null ? null : task.sourceRoot());
         ObjectNode attributes = root.putObject("attributes");
-        for (Map.Entry<String, String> a : task.attributes().entrySet()) {
-            attributes.put(a.getKey(), a.getValue());
+        if (task != null) {
+            for (Map.Entry<String, String> a : task.attributes().entrySet()) {
+                attributes.put(a.getKey(), a.getValue());
+            }
         }
         long failed = result.files().stream().filter(f -> !f.succeeded()).count();
         ObjectNode summary = root.putObject("summary");
@@ -77,6 +84,8 @@ public final class ResultMessages {
         summary.put("succeeded", result.files().size() - failed);
         summary.put("failed", failed);
         summary.put("bytes", result.bytes());
+        ObjectNode byCode = summary.putObject("failedByCode");
+        result.countsByCode().forEach((code, n) -> byCode.put(code.name(), n));
         ArrayNode files = root.putArray("files");
         for (FileResult f : result.files()) {
             ObjectNode file = files.addObject();

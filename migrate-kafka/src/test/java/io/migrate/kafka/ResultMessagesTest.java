@@ -50,11 +50,14 @@ class ResultMessagesTest {
         json.fieldNames().forEachRemaining(fields::add);
         assertThat(fields).containsExactly("schemaVersion", "resultId", "taskId", "attempt", "runId", "node",
                 "startedAt", "finishedAt", "durationMs", "outcome", "code", "retryable", "message", "retryTaskId",
-                "parentTaskId", "sourceRoot", "attributes", "summary", "files");
+                "parentTaskId", "rootTaskId", "final", "sourceRoot", "attributes", "summary", "files");
         assertThat(json.get("resultId").asText()).isEqualTo("20261125T081855123Z-3f9a0c1b2d4e#1");
         assertThat(json.get("durationMs").asLong()).isEqualTo(4120);
         assertThat(json.get("retryTaskId").asText()).isEqualTo("20261125T082404243Z-77c1e0a9b3f2");
-        assertThat(json.get("summary").toString()).isEqualTo("{\"files\":2,\"succeeded\":1,\"failed\":1,\"bytes\":1048576}");
+        assertThat(json.get("summary").toString()).isEqualTo(
+                "{\"files\":2,\"succeeded\":1,\"failed\":1,\"bytes\":1048576,\"failedByCode\":{\"SOURCE_CHANGED\":1}}");
+        assertThat(json.get("rootTaskId").asText()).isEqualTo(task.id());
+        assertThat(json.get("final").asBoolean()).isFalse(); // a retry task follows
         JsonNode failed = json.get("files").get(1);
         assertThat(failed.get("code").asText()).isEqualTo("SOURCE_CHANGED");
         assertThat(failed.get("retryable").asBoolean()).isTrue();
@@ -71,6 +74,35 @@ class ResultMessagesTest {
         assertThat(json.get("outcome").asText()).isEqualTo("REJECTED");
         assertThat(json.get("code").asText()).isEqualTo("PATH_TRAVERSAL");
         assertThat(json.get("retryable").asBoolean()).isFalse();
+        assertThat(json.get("files")).isEmpty();
+    }
+
+    @Test
+    void givenUpRetryIsFinalAndCarriesItsLineage() throws Exception {
+        String root = "20261125T081855123Z-3f9a0c1b2d4e";
+        MigrationTask retry = task().toBuilder().id("20261125T082404243Z-77c1e0a9b3f2").attempt(5)
+                .parentTaskId("20261125T082100000Z-0000000000aa").rootTaskId(root).build();
+        TaskResult last = TaskResult.ended(retry.id(), 5, retry.files(), "backend-2", T0, TaskOutcome.FAILED,
+                ErrorCode.MAX_ATTEMPTS_EXCEEDED, "2 files still failing after 4 attempts");
+        JsonNode json = JSON.readTree(ResultMessages.encode(retry, last));
+        assertThat(json.get("outcome").asText()).isEqualTo("FAILED");
+        assertThat(json.get("code").asText()).isEqualTo("MAX_ATTEMPTS_EXCEEDED");
+        assertThat(json.get("final").asBoolean()).isTrue();
+        assertThat(json.get("rootTaskId").asText()).isEqualTo(root);
+        assertThat(json.get("parentTaskId").asText()).isEqualTo("20261125T082100000Z-0000000000aa");
+        assertThat(json.get("summary").get("failedByCode").get("MAX_ATTEMPTS_EXCEEDED").asLong()).isEqualTo(2);
+    }
+
+    @Test
+    void unreadableTaskIsEncodedWithTheIdFromItsResultAlone() throws Exception {
+        TaskResult rejected = TaskResult.ended("20261125T081855123Z-3f9a0c1b2d4e", 1, List.of(), null, T0,
+                TaskOutcome.REJECTED, ErrorCode.INVALID_JSON, "the task file does not start with a JSON object");
+        JsonNode json = JSON.readTree(ResultMessages.encode(null, rejected));
+        assertThat(json.get("resultId").asText()).isEqualTo("20261125T081855123Z-3f9a0c1b2d4e#1");
+        assertThat(json.get("rootTaskId").asText()).isEqualTo("20261125T081855123Z-3f9a0c1b2d4e");
+        assertThat(json.get("final").asBoolean()).isTrue();
+        assertThat(json.get("sourceRoot").isNull()).isTrue();
+        assertThat(json.get("attributes")).isEmpty();
         assertThat(json.get("files")).isEmpty();
     }
 
