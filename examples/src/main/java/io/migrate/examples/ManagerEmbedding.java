@@ -3,8 +3,8 @@ package io.migrate.examples;
 import io.migrate.ha.HighAvailability;
 import io.migrate.node.MigrationNode;
 import io.migrate.node.NodeRole;
+import io.migrate.node.TaskHandle;
 import io.migrate.task.FileEntry;
-import io.migrate.task.TaskState;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -35,14 +35,16 @@ public final class ManagerEmbedding {
             manager.start();
 
             // A migration request from the storage platform: durable in pending/ when this returns.
-            String taskId = manager.submitter().submit("/mnt/nas/projects",
+            TaskHandle handle = manager.submit("/mnt/nas/projects",
                     List.of(new FileEntry("alpha/report.pdf", "projects/alpha/report.pdf"),
                             new FileEntry("alpha/data.bin", "projects/alpha/data.bin")),
                     Map.of("requestId", "req-4711", "batchId", "b-17"));
 
-            // Ask for its state whenever needed (results also arrive on Kafka).
-            TaskState state = manager.status().status(taskId).orElseThrow().state();
-            System.out.println(taskId + " is " + state);
+            // Ask for its state whenever needed (results also arrive on Kafka)...
+            System.out.println(manager.status().status(handle.taskId()).orElseThrow());
+            // ... or be told when it and its retries are over (this node never runs it: the
+            // future reads the result from the task root).
+            handle.result().thenAccept(r -> System.out.println(handle.taskId() + " ended " + r.outcome()));
         }
     }
 }

@@ -63,6 +63,7 @@ public final class TaskDispatcher implements AutoCloseable {
     private final Membership membership;
     private final LeaderGate gate;
     private final Notifier notifier;
+    private static final long RECHECK_NANOS = 1_000_000_000L;
     /** When a non-live node's liveness was last asked directly; the tick's thread only. */
     private final Map<String, Long> recheckedAt = new HashMap<>();
     private final DispatchConfig config;
@@ -142,10 +143,10 @@ public final class TaskDispatcher implements AutoCloseable {
         for (String node : store.nodes()) {
             // A node that just started is eligible as soon as its first heartbeat is on the task
             // root: isAlive re-reads it instead of waiting for the membership's next observation.
-            // Each other non-live node is asked at most once per tick period (isAlive may cost a
+            // Each other non-live node is asked at most once a second (isAlive may cost a
             // ZooKeeper or CTDB call, and dead nodes keep their directories).
             Long last = recheckedAt.get(node);
-            if (!liveNow.contains(node) && (last == null || nowNanos - last >= config.dispatchTick().toNanos())) {
+            if (!liveNow.contains(node) && (last == null || nowNanos - last >= RECHECK_NANOS)) {
                 recheckedAt.put(node, nowNanos);
                 if (membership.isAlive(node)) {
                     liveNow.add(node);

@@ -102,7 +102,8 @@ public final class MigrationNode implements AutoCloseable {
         this.publisher = b.publisher;
         this.store = DirectoryTaskStore.builder().root(b.taskRoot).clock(b.clock).build();
         this.submitter = TaskSubmitter.builder().store(store).clock(b.clock)
-                .staleIncomingAfter(b.dispatchConfig.incomingTimeout()).build();
+                .staleIncomingAfter(b.dispatchConfig.incomingTimeout())
+                .afterSubmit(this::submitted).build();
         this.status = TaskStatusView.of(store, b.clock);
         Notifier notifier = b.notifier;
         if (roles.contains(NodeRole.MANAGER) && roles.contains(NodeRole.BACKEND)) {
@@ -181,6 +182,9 @@ public final class MigrationNode implements AutoCloseable {
         }
         if (worker != null) {
             store.registerNode(nodeId);
+            // The first heartbeat before anything dispatches: this node is eligible at the
+            // leader's first tick, not one membership observation later.
+            membership.heartbeat();
             mover.start();
             worker.start();
             outbox.start();
@@ -205,8 +209,8 @@ public final class MigrationNode implements AutoCloseable {
 
     /**
      * @return the submitter for new tasks (any node may submit; tasks are durable in
-     *     {@code pending/} when {@code submit} returns). {@link #submit} does the same and
-     *     returns a handle with the result's future.
+     *     {@code pending/} when {@code submit} returns; a node that leads dispatches them at
+     *     once). {@link #submit} does the same and returns a handle with the result's future.
      */
     public TaskSubmitter submitter() {
         return submitter;
@@ -245,10 +249,14 @@ public final class MigrationNode implements AutoCloseable {
     }
 
     private TaskHandle handle(String taskId) {
+        return new TaskHandle(taskId, completions.watch(taskId));
+    }
+
+    /** On the submitting thread, the task durable in pending/: a leading node dispatches it now. */
+    private void submitted() {
         if (dispatcher != null) {
             dispatcher.dispatchSoon();
         }
-        return new TaskHandle(taskId, completions.watch(taskId));
     }
 
     /**

@@ -98,7 +98,8 @@ public final class NodeConfiguration {
                 .workerConfig(worker(settings))
                 .outboxPollInterval(settings.duration("outbox.pollInterval", Duration.ofSeconds(1)))
                 .archiveRetention(settings.duration("outbox.archiveRetention", Duration.ofDays(7)))
-                .outboxTakeoverAfter(settings.duration("outbox.takeoverAfter", Duration.ofSeconds(30)));
+                .outboxTakeoverAfter(settings.duration("outbox.takeoverAfter", Duration.ofSeconds(30)))
+                .resultPollInterval(settings.duration("task.resultPollInterval", Duration.ofSeconds(1)));
         Transport transport = null;
         ResultPublisher publisher = null;
         HighAvailability ha = null;

@@ -33,11 +33,13 @@ public final class TaskSubmitter {
     private final TaskStore store;
     private final Clock clock;
     private final Duration staleIncomingAfter;
+    private final Runnable afterSubmit;
 
     private TaskSubmitter(Builder b) {
         this.store = b.store;
         this.clock = b.clock;
         this.staleIncomingAfter = b.staleIncomingAfter;
+        this.afterSubmit = b.afterSubmit == null ? () -> { } : b.afterSubmit;
     }
 
     /** @return a builder; {@link Builder#store(TaskStore)} is required */
@@ -81,7 +83,9 @@ public final class TaskSubmitter {
      *     {@code TASK_STORE_IO} if it cannot be stored
      */
     public String submit(MigrationTask task) {
-        return store.submit(Objects.requireNonNull(task, "task")).taskId();
+        String id = store.submit(Objects.requireNonNull(task, "task")).taskId();
+        afterSubmit.run();
+        return id;
     }
 
     /**
@@ -100,8 +104,20 @@ public final class TaskSubmitter {
         private TaskStore store;
         private Clock clock = Clock.systemUTC();
         private Duration staleIncomingAfter = DEFAULT_STALE_INCOMING_AFTER;
+        private Runnable afterSubmit;
 
         private Builder() {
+        }
+
+        /**
+         * @param v called on the submitting thread once a task is durable in {@code pending/},
+         *     before {@code submit} returns (a node that leads dispatches at once); must not
+         *     block; default none
+         * @return this
+         */
+        public Builder afterSubmit(Runnable v) {
+            this.afterSubmit = v;
+            return this;
         }
 
         /**

@@ -106,6 +106,33 @@ class ResultOutboxTest {
     }
 
     @Test
+    void failedTasksWaitInFailedThroughAPublisherOutageAndEachIsPublished() throws Exception {
+        List<MigrationTask> finished = FinishedTasks.finish(store, "node-a", 2);
+        Set<String> expected = new HashSet<>(resultIds(finished));
+        for (int i = 0; i < 3; i++) {
+            MigrationTask t = MigrationTask.builder().sourceRoot("/src").addFile("f" + i, "k" + i).build();
+            store.fail(store.submit(t), ErrorCode.TOO_MANY_REASSIGNMENTS, "test", null);
+            expected.add(t.resultId());
+        }
+        String unreadable = io.migrate.task.TaskIds.newId(java.time.Instant.now());
+        Files.writeString(root.resolve("pending").resolve(unreadable + ".json"), "garbage");
+        store.fail(store.find(unreadable).orElseThrow(), ErrorCode.INVALID_JSON, "garbage", null);
+        expected.add(unreadable + "#1");
+        RecordingPublisher publisher = new RecordingPublisher(5);
+        try (ResultOutbox outbox = outbox(publisher).build()) {
+            assertThat(outbox.drainOnce()).isZero();
+            assertThat(count(TaskState.FAILED)).isEqualTo(4); // an outage moves nothing out of failed/
+
+            outbox.start();
+            await().atMost(DEADLINE).until(() -> count(TaskState.ARCHIVED) == 6);
+            assertThat(count(TaskState.FAILED)).isZero();
+            assertThat(outbox.stats().publishFailures()).isEqualTo(5);
+        }
+        assertThat(new HashSet<>(publisher.published)).isEqualTo(expected);
+        assertThat(publisher.published).hasSize(6);
+    }
+
+    @Test
     void aNewOutboxDrainsWhatAStoppedOneLeftInDone() {
         List<MigrationTask> tasks = FinishedTasks.finish(store, "node-a", 4);
         RecordingPublisher down = new RecordingPublisher(Integer.MAX_VALUE);
@@ -194,6 +221,12 @@ class ResultOutboxTest {
         assertThat(count(TaskState.FAILED)).isEqualTo(1);
         assertThat(count(TaskState.DONE)).isZero();
         assertThat(publisher.published).hasSize(2).doesNotContain(first.taskId() + "#1");
+        // ... and its REJECTED result goes out on the next pass, like any failed task's.
+        try (ResultOutbox outbox = outbox(publisher).build()) {
+            assertThat(outbox.drainOnce()).isEqualTo(1);
+        }
+        assertThat(publisher.published).hasSize(3).contains(first.taskId() + "#1");
+        assertThat(count(TaskState.FAILED)).isZero();
     }
 
     @Test

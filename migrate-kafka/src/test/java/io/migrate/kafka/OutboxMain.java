@@ -9,7 +9,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A publishing backend in a child JVM for crash tests: drains a task root's {@code done/} to
+ * A publishing backend in a child JVM for crash tests: drains a task root's {@code done/} and {@code failed/} to
  * Kafka until it is killed. Arguments: {@code <task root> <bootstrap servers> <topic>
  * [<pause after n>]}. With the fourth argument, the n-th publication, once acknowledged by the
  * broker, prints {@code ACKED-NOT-ARCHIVED <result id>} and blocks: the test's SIGKILL then lands

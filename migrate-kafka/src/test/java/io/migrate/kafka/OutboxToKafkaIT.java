@@ -5,15 +5,18 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.migrate.error.ErrorCode;
 import io.migrate.kafka.testing.KafkaBroker;
 import io.migrate.kafka.testing.TopicReader;
 import io.migrate.result.FinishedTasks;
 import io.migrate.result.ResultOutbox;
 import io.migrate.task.DirectoryTaskStore;
 import io.migrate.task.MigrationTask;
+import io.migrate.task.TaskIds;
 import io.migrate.task.TaskState;
 import io.migrate.testing.ChildJvm;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +24,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -134,6 +138,19 @@ class OutboxToKafkaIT {
         broker.createTopic(topic, 3);
         DirectoryTaskStore store = store();
         List<MigrationTask> tasks = FinishedTasks.finish(store, "node-a", n);
+        // Tasks that ended in failed/ are drained the same way: given up ones and an unreadable one.
+        Set<String> expectedIds = new TreeSet<>(resultIds(tasks));
+        int failedTasks = n / 4;
+        for (int i = 0; i < failedTasks; i++) {
+            MigrationTask t = MigrationTask.builder().sourceRoot("/src").addFile("f/" + i, "k/" + i).build();
+            store.fail(store.submit(t), ErrorCode.TOO_MANY_REASSIGNMENTS, "test", null);
+            expectedIds.add(t.resultId());
+        }
+        String unreadable = TaskIds.newId(java.time.Instant.now());
+        Files.writeString(root.resolve("pending").resolve(unreadable + ".json"), "{ not json");
+        store.fail(store.find(unreadable).orElseThrow(), ErrorCode.INVALID_JSON, "not json", null);
+        expectedIds.add(unreadable + "#1");
+        int total = n + failedTasks + 1;
 
         List<String> args = new ArrayList<>(List.of(root.toString(), broker.bootstrapServers(), topic));
         if (pauseAfter != null) {
@@ -156,26 +173,29 @@ class OutboxToKafkaIT {
             }
             child.kill();
             archivedAtKill = store.count(TaskState.ARCHIVED, null);
-            doneAtKill = store.count(TaskState.DONE, null);
+            doneAtKill = store.count(TaskState.DONE, null) + store.count(TaskState.FAILED, null);
         } finally {
             child.kill(); // no-op when already dead; a failed wait must not leave it running
         }
-        System.out.printf("publisher killed with %d archived, %d still in done/%n", archivedAtKill, doneAtKill);
+        System.out.printf("publisher killed with %d archived, %d still in done/ and failed/%n", archivedAtKill,
+                doneAtKill);
         assertThat(doneAtKill).as("the kill must hit the drain in the middle").isPositive();
-        assertThat(archivedAtKill + doneAtKill).isEqualTo(n);
+        assertThat(archivedAtKill + doneAtKill).isEqualTo(total);
 
         // The node restarts: a new outbox drains what the dead one left.
         try (KafkaResultPublisher publisher = publisher(topic); ResultOutbox outbox = outbox(store, publisher)) {
             outbox.start();
-            await().atMost(DEADLINE).until(() -> store.count(TaskState.DONE, null) == 0);
+            await().atMost(DEADLINE).until(() -> store.count(TaskState.DONE, null) == 0
+                    && store.count(TaskState.FAILED, null) == 0);
         }
-        assertThat(store.count(TaskState.ARCHIVED, null)).isEqualTo(n);
+        assertThat(store.count(TaskState.ARCHIVED, null)).isEqualTo(total);
 
         try (TopicReader reader = new TopicReader(broker.bootstrapServers(), topic)) {
-            reader.awaitResultIds(n, DEADLINE);
+            reader.awaitResultIds(total, DEADLINE);
             List<ConsumerRecord<byte[], byte[]>> records = reader.drainFor(Duration.ofSeconds(1));
             Map<String, List<ConsumerRecord<byte[], byte[]>>> grouped = TopicReader.byResultId(records);
-            assertThat(grouped.keySet()).as("no result missing").isEqualTo(resultIds(tasks));
+            assertThat(new TreeSet<>(grouped.keySet())).as("no result missing, failed tasks' included")
+                    .isEqualTo(expectedIds);
             for (List<ConsumerRecord<byte[], byte[]>> same : grouped.values()) {
                 ConsumerRecord<byte[], byte[]> first = same.get(0);
                 for (ConsumerRecord<byte[], byte[]> r : same) {

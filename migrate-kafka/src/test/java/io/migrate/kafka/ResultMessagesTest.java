@@ -107,6 +107,28 @@ class ResultMessagesTest {
     }
 
     @Test
+    void theDocumentedJsonSchemaRequiresExactlyTheFieldsEncoded() throws Exception {
+        JsonNode schema = JSON.readTree(java.nio.file.Path.of("..", "docs", "result-message.schema.json").toFile());
+        MigrationTask task = task();
+        JsonNode json = JSON.readTree(ResultMessages.encode(task, result(task)));
+        List<String> fields = new ArrayList<>();
+        json.fieldNames().forEachRemaining(fields::add);
+        List<String> required = new ArrayList<>();
+        schema.get("required").forEach(n -> required.add(n.asText()));
+        assertThat(required).containsExactlyElementsOf(fields);
+        List<String> fileFields = new ArrayList<>();
+        json.get("files").get(0).fieldNames().forEachRemaining(fileFields::add);
+        List<String> fileRequired = new ArrayList<>();
+        schema.at("/properties/files/items/required").forEach(n -> fileRequired.add(n.asText()));
+        assertThat(fileRequired).containsExactlyElementsOf(fileFields);
+        List<String> summary = new ArrayList<>();
+        json.get("summary").fieldNames().forEachRemaining(summary::add);
+        List<String> summaryRequired = new ArrayList<>();
+        schema.at("/properties/summary/required").forEach(n -> summaryRequired.add(n.asText()));
+        assertThat(summaryRequired).containsExactlyElementsOf(summary);
+    }
+
+    @Test
     void refusesAResultOfAnotherTask() {
         MigrationTask task = task();
         MigrationTask other = MigrationTask.builder().sourceRoot("/x").addFile("a", "b").build();

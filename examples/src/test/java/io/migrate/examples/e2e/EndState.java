@@ -39,13 +39,15 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 /**
  * The end state every scenario must reach, checked the same way for all:
  * <ol>
- *   <li>every task (and every retry task) is in {@code archive/} or in {@code failed/} with a
- *       reason, nothing left in incoming, pending, an inbox, running or done;</li>
+ *   <li>every task (and every retry task) is in {@code archive/}, its result published, nothing
+ *       left in incoming, pending, an inbox, running, done or failed (failed tasks are published
+ *       and archived too); a task that ended failed keeps its reason in its name;</li>
  *   <li>every expected target object exists exactly once with the source's bytes (SHA-256 of both)
  *       and no other object exists (nothing lost, nothing stray, nothing torn);</li>
  *   <li>no temporary object under {@code .migrate-tmp/} and no open multipart upload;</li>
- *   <li>Kafka holds, after dedup by the {@code migrate-result-id} header, exactly one result per
- *       archived task attempt;</li>
+ *   <li>Kafka holds, after dedup by the {@code migrate-result-id} header, exactly the results of
+ *       the archived tasks (finished and failed ones), and exactly one {@code final} result per
+ *       submitted request ({@code rootTaskId}), whatever the path its tasks took;</li>
  *   <li>every failed file in a result carries an error code.</li>
  * </ol>
  * Prints the scenario's summary line to stdout (it lands in the failsafe report).
@@ -54,9 +56,14 @@ final class EndState {
     static final Duration SETTLE = Duration.ofSeconds(Long.getLong("e2e.settleSeconds", 240));
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<TaskState> UNFINISHED = Set.of(TaskState.INCOMING, TaskState.PENDING, TaskState.INBOX,
-            TaskState.RUNNING, TaskState.DONE);
+            TaskState.RUNNING, TaskState.DONE, TaskState.FAILED);
 
-    /** What the scenario can look at after the checks passed. */
+    /**
+     * What the scenario can look at after the checks passed.
+     *
+     * @param archived tasks that finished through done/ (readable, with their result)
+     * @param failed tasks that ended failed (archived from failed/; the name carries the code)
+     */
     record Report(List<StoredTask> archived, List<TaskRef> failed, List<JsonNode> results,
             Map<String, List<FileResult>> fileResultsByTarget, long bytes, long duplicateMessages) {
         /** @return every error code any attempt reported for a target key */
@@ -108,34 +115,34 @@ final class EndState {
 
     private static Report check(E2eCluster c, Workload w, long startNanos) {
         awaitSettled(c);
-        // 1. every task archived or failed with a reason
+        // 1. every task archived with its result; failed ones keep their reason in the name
         List<StoredTask> archived = new ArrayList<>();
-        try (Stream<TaskRef> refs = c.store.list(TaskState.ARCHIVED)) {
-            refs.forEach(r -> archived.add(c.store.read(r).orElseThrow(() -> new AssertionError("unreadable " + r))));
-        }
-        List<TaskRef> failed;
-        try (Stream<TaskRef> refs = c.store.list(TaskState.FAILED)) {
-            failed = refs.toList();
-        }
-        for (TaskRef f : failed) {
-            assertThat(DirectoryTaskStore.failureCode(f)).as("failed task %s has a reason", f).isPresent();
-        }
-        Set<String> finished = new TreeSet<>();
-        archived.forEach(t -> finished.add(t.task().id()));
-        failed.forEach(f -> finished.add(f.taskId()));
-        assertThat(finished).as("every submitted task archived or failed").containsAll(w.taskIds());
-        Map<String, List<FileResult>> byTarget = new LinkedHashMap<>();
+        List<TaskRef> failed = new ArrayList<>();
         Set<String> resultIds = new TreeSet<>();
-        for (StoredTask t : archived) {
-            TaskResult r = t.result().orElseThrow(() -> new AssertionError("archived task without result " + t.ref()));
-            resultIds.add(r.resultId());
-            for (FileResult f : r.files()) {
-                byTarget.computeIfAbsent(f.targetKey(), k -> new ArrayList<>()).add(f);
-                if (!f.succeeded()) {
-                    assertThat(f.code()).as("failed file %s in %s has a code", f.targetKey(), r.resultId()).isNotNull();
+        Set<String> finished = new TreeSet<>();
+        Map<String, List<FileResult>> byTarget = new LinkedHashMap<>();
+        try (Stream<TaskRef> refs = c.store.list(TaskState.ARCHIVED)) {
+            for (TaskRef ref : refs.toList()) {
+                TaskResult r = c.store.result(ref).orElseThrow(() -> new AssertionError("archived task without result " + ref));
+                resultIds.add(r.resultId());
+                finished.add(ref.taskId());
+                for (FileResult f : r.files()) {
+                    if (!f.succeeded()) {
+                        assertThat(f.code()).as("failed file %s in %s has a code", f.targetKey(), r.resultId()).isNotNull();
+                    }
+                }
+                if (DirectoryTaskStore.failureCode(ref).isPresent()) {
+                    failed.add(ref);
+                    continue;
+                }
+                StoredTask t = c.store.read(ref).orElseThrow(() -> new AssertionError("unreadable " + ref));
+                archived.add(t);
+                for (FileResult f : r.files()) {
+                    byTarget.computeIfAbsent(f.targetKey(), k -> new ArrayList<>()).add(f);
                 }
             }
         }
+        assertThat(finished).as("every submitted task archived (finished or failed)").containsAll(w.taskIds());
         // 2. objects: exactly the expected keys, each with the source's bytes
         Map<String, Path> expected = new TreeMap<>(w.expected());
         await("no temporary objects or multipart uploads in " + c.name).atMost(Duration.ofSeconds(60))
@@ -177,14 +184,16 @@ final class EndState {
         assertThat(missing).as("lost: expected objects missing").isEmpty();
         assertThat(torn).as("torn: objects whose bytes differ from the source").isEmpty();
         assertThat(stray).as("objects nobody expected (moved although they must not be)").isEmpty();
-        // 3. one result per archived attempt in Kafka, after dedup by result id
+        // 3. one result per archived attempt in Kafka, after dedup by result id, and one final
+        //    result per submitted request
         List<JsonNode> results = new ArrayList<>();
         long duplicates;
         try (TopicReader reader = new TopicReader(c.servers.kafka.bootstrapServers(), c.topic)) {
             reader.awaitResultIds(resultIds.size(), Duration.ofSeconds(60));
             List<ConsumerRecord<byte[], byte[]>> records = reader.drainFor(Duration.ofSeconds(1));
             Map<String, List<ConsumerRecord<byte[], byte[]>>> byId = TopicReader.byResultId(records);
-            assertThat(new TreeSet<>(byId.keySet())).as("result ids in Kafka = archived attempts").isEqualTo(resultIds);
+            assertThat(new TreeSet<>(byId.keySet())).as("result ids in Kafka = archived attempts (finished and failed)")
+                    .isEqualTo(resultIds);
             duplicates = records.size() - byId.size();
             for (List<ConsumerRecord<byte[], byte[]>> rs : byId.values()) {
                 results.add(JSON.readTree(rs.get(0).value()));
@@ -192,11 +201,28 @@ final class EndState {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        Map<String, List<String>> finalsByRequest = new TreeMap<>();
+        for (JsonNode r : results) {
+            if (r.path("final").asBoolean(false)) {
+                finalsByRequest.computeIfAbsent(r.path("rootTaskId").asText(), k -> new ArrayList<>())
+                        .add(r.path("resultId").asText());
+            }
+        }
+        Map<String, List<String>> notExactlyOne = new TreeMap<>();
+        for (String request : w.taskIds()) {
+            List<String> finals = finalsByRequest.getOrDefault(request, List.of());
+            if (finals.size() != 1) {
+                notExactlyOne.put(request, finals);
+            }
+        }
+        assertThat(notExactlyOne).as("submitted requests without exactly one final result (request -> finals)").isEmpty();
+        assertThat(new TreeSet<>(w.taskIds())).as("final results belong to submitted requests")
+                .containsAll(finalsByRequest.keySet());
         long seconds = Duration.ofNanos(System.nanoTime() - startNanos).toSeconds();
         System.out.printf("E2E %s: tasks=%d files=%d bytes=%d kills=%d time=%ds lost=%d torn=%d"
-                        + " (archived=%d failed=%d results=%d duplicateMessages=%d seed=%d)%n",
+                        + " (archived=%d failed=%d results=%d finalResults=%d duplicateMessages=%d seed=%d)%n",
                 c.name, w.taskIds().size(), w.fileEntries(), bytes, c.kills(), seconds, missing.size(), torn.size(),
-                archived.size(), failed.size(), resultIds.size(), duplicates, w.seed);
+                archived.size(), failed.size(), resultIds.size(), finalsByRequest.size(), duplicates, w.seed);
         return new Report(archived, failed, results, byTarget, bytes, duplicates);
     }
 
