@@ -389,22 +389,27 @@ public final class DirectoryTaskStore implements TaskStore {
                 derived.outcome(), code, derived.message(), derived.files(), null));
     }
 
-    /** The whole file, or its tail when it is larger than the limit: records are appended at the end. */
+    /**
+     * The whole file, or its tail when it is larger than the limit (records are appended at the
+     * end). Like every read here: never through a link, only a regular file.
+     *
+     * @throws NoSuchFileException when the entry is gone or is not a regular file
+     */
     private byte[] readForResult(Path path) throws IOException {
-        long size = Files.size(path);
-        long max = validator.maxTaskFileBytes();
-        if (size <= max) {
-            try (InputStream in = Files.newInputStream(path)) {
-                return in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, max));
-            }
+        BasicFileAttributes a = TaskRootFiles.lstat(path);
+        if (a == null || !a.isRegularFile()) {
+            throw new NoSuchFileException(path.toString());
         }
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+        long max = validator.maxTaskFileBytes();
+        if (a.size() <= max) {
+            return TaskRootFiles.readRegular(path, max).orElseThrow(() -> new NoSuchFileException(path.toString()));
+        }
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             int n = (int) Math.min(Integer.MAX_VALUE - 8, max);
             ByteBuffer buf = ByteBuffer.allocate(n);
-            long pos = size - n;
+            long pos = Math.max(0, ch.size() - n);
             while (buf.hasRemaining()) {
-                int r = ch.read(buf, pos + buf.position());
-                if (r < 0) {
+                if (ch.read(buf, pos + buf.position()) < 0) {
                     break;
                 }
             }
