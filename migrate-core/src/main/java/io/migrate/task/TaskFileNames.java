@@ -46,7 +46,10 @@ final class TaskFileNames {
         Parsed p = parse(state, name);
         return switch (state) {
             case PENDING, INBOX, RUNNING -> TaskIds.isValid(p.taskId()) && name.equals(activeName(p.taskId()));
-            case DONE, ARCHIVED -> TaskIds.isValid(p.taskId()) && isValidRunId(p.runId());
+            case DONE -> TaskIds.isValid(p.taskId()) && isValidRunId(p.runId());
+            // archive/ also holds tasks published from failed/, under their failed/ name.
+            case ARCHIVED -> p.failureCode() != null ? !p.taskId().isEmpty()
+                    : TaskIds.isValid(p.taskId()) && isValidRunId(p.runId());
             case FAILED -> p.failureCode() != null && !p.taskId().isEmpty();
             case INCOMING -> false;
         };

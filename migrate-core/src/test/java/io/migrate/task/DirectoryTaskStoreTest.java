@@ -333,6 +333,9 @@ class DirectoryTaskStoreTest {
         assertThat(archived.taskId()).isEqualTo(task.id());
         assertThat(DirectoryTaskStore.failureCode(archived)).contains(ErrorCode.TOO_MANY_REASSIGNMENTS);
         assertThat(store.result(archived)).contains(r);
+        try (Stream<TaskRef> listed = store.list(TaskState.ARCHIVED)) {
+            assertThat(listed.toList()).containsExactly(archived); // a task name, not a foreign entry
+        }
     }
 
     @Test
