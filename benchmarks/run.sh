@@ -15,6 +15,11 @@ if ! command -v rclone >/dev/null; then
   echo "installing rclone (apt)"
   apt-get update -qq && apt-get install -y -qq rclone
 fi
+if [[ " $* " != *"--s3-servers="* || " $* " == *"rgw"* ]] && ! command -v radosgw >/dev/null; then
+  echo "installing Ceph RGW (apt, ~4 min)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    ceph-mon ceph-osd radosgw ceph-common
+fi
 jar="$HOME/.m2/repository/org/gaul/s3proxy/$S3PROXY_VERSION/s3proxy-$S3PROXY_VERSION-jar-with-dependencies.jar"
 if [ ! -f "$jar" ]; then
   mvn -B -q dependency:get -Dartifact="org.gaul:s3proxy:$S3PROXY_VERSION:jar:jar-with-dependencies"

@@ -94,6 +94,10 @@ public final class Harness {
         r.row("Java", System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version"));
         r.row("rclone", Bench.firstLine("rclone", "version"));
         r.row("S3Proxy", "4.1.0 (standalone jar-with-dependencies, filesystem store, own JVM)");
+        if (o.s3Servers().contains("rgw")) {
+            r.row("Ceph RGW", io.migrate.s3.testing.CephRgw.version() + " (Debian packages; 1 mon, 1 memstore OSD "
+                    + "of " + o.rgwMemstoreGiB() + " GiB, pools of size 1, radosgw beast; io.migrate.s3.testing.CephRgw)");
+        }
         r.row("cp", Bench.firstLine("cp", "--version"));
         r.row("load average at start (1 min)", Bench.load());
         r.endTable();
@@ -105,6 +109,16 @@ public final class Harness {
         r.row("target", "measured", "met?");
         ratio(r, ">= 1.2x best peer, 1 large file to S3", r.result("s3big.mover"), r.result("s3big.bestPeer"), 1.2);
         ratio(r, ">= 1.2x rclone, small files to S3", r.result("s3small.mover"), r.result("s3small.rclone"), 1.2);
+        ratio(r, ">= 1.0x one PutObject, 1 GiB to S3Proxy with default settings (issue 16)",
+                r.result("s3big.default"), r.result("s3big.onePut"), 1.0);
+        ratio(r, "(1 GiB to S3Proxy, default settings vs best peer)", r.result("s3big.default"),
+                r.result("s3big.bestPeer"), 0);
+        ratio(r, ">= 1.2x best peer, 1 GiB to Ceph RGW with default settings (issue 16)",
+                r.result("s3big.rgw.default"), r.result("s3big.rgw.bestPeer"), 1.2);
+        ratio(r, "(1 GiB to Ceph RGW, default settings vs one PutObject)", r.result("s3big.rgw.default"),
+                r.result("s3big.rgw.onePut"), 0);
+        ratio(r, ">= 1.2x rclone, small files to Ceph RGW", r.result("s3small.rgw.mover"),
+                r.result("s3small.rgw.rclone"), 1.2);
         ratio(r, ">= 0.9x cp, 1 GiB POSIX to POSIX (durable)", r.result("posix.mover"), r.result("posix.cp"), 0.9);
         ratio(r, ">= 0.7x raw rename rate, dispatch", r.result("dispatch.rate"), r.result("dispatch.rename"), 0.7);
         Double bpt = r.result("dispatch.bytesPerTask");
@@ -122,7 +136,7 @@ public final class Harness {
     private static void ratio(Report r, String what, Double ours, Double peer, double target) {
         if (ours != null && peer != null) {
             double x = ours / peer;
-            r.row(what, String.format("%.2fx", x), x >= target ? "yes" : "no");
+            r.row(what, String.format("%.2fx", x), target <= 0 ? "(no target)" : x >= target ? "yes" : "no");
         }
     }
 
@@ -187,6 +201,16 @@ public final class Harness {
 
         int runs() {
             return i("runs", 3, 1);
+        }
+
+        /** S3 servers the S3 sections run against, in this order: {@code s3proxy}, {@code rgw}. */
+        List<String> s3Servers() {
+            return Arrays.asList(s("s3-servers", "s3proxy,rgw", "s3proxy,rgw").split(","));
+        }
+
+        /** Capacity of RGW's in-memory OSD (the 1 GiB rows need a few GiB until RGW's GC frees deleted data). */
+        long rgwMemstoreGiB() {
+            return i("rgw-memstore-gib", 8, 4);
         }
 
         long bigMiB() {

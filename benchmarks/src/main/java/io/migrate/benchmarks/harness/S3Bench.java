@@ -27,9 +27,10 @@ import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.transfer.s3.S3TransferManager;
 
 /**
- * Items 1 and 2: POSIX → local S3 against one standalone S3Proxy, this library versus rclone and
- * the AWS SDK. Contenders alternate within each round (the order rotates) so drift on a shared
- * machine hits all of them alike; each run writes to a fresh prefix that is deleted afterwards.
+ * Items 1 and 2: POSIX → local S3, this library versus rclone and the AWS SDK, against each server
+ * of {@code --s3-servers} in turn: a standalone S3Proxy and Ceph RGW 16 ({@link RgwServer}).
+ * Contenders alternate within each round (the order rotates) so drift on a shared machine hits all
+ * of them alike; each run writes to a fresh prefix that is deleted afterwards.
  */
 final class S3Bench {
     private static final String BUCKET = "bench";
@@ -46,28 +47,37 @@ final class S3Bench {
 
     void run(boolean big, boolean small) throws Exception {
         Files.createDirectories(work);
-        Trees.deleteTree(work.resolve("store")); // leftovers of an interrupted run
-        try (S3ProxyServer server = S3ProxyServer.start(o.s3proxyJar(), work, "1g");
-             S3Client sync = S3Clients.sync(server.endpoint(), S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)) {
-            sync.createBucket(b -> b.bucket(BUCKET));
-            Path rcloneConf = work.resolve("rclone.conf");
-            Files.writeString(rcloneConf, String.join("\n", "[bench]", "type = s3", "provider = Other",
-                    "endpoint = " + server.endpoint(), "force_path_style = true", "region = us-east-1",
-                    "access_key_id = " + S3ProxyServer.ACCESS_KEY, "secret_access_key = " + S3ProxyServer.SECRET_KEY,
-                    ""));
-            Rclone rclone = new Rclone(rcloneConf, work.resolve("rclone.log"));
-            if (big) {
-                bigFile(server, sync, rclone);
-            }
-            if (small) {
-                smallFiles(server, sync, rclone);
+        for (String which : o.s3Servers()) {
+            Trees.deleteTree(work.resolve("store")); // leftovers of an interrupted run
+            try (BenchServer server = which.equals("rgw")
+                    ? RgwServer.start(work.resolve("rgw"), o.rgwMemstoreGiB() * Bench.GIB)
+                    : S3ProxyServer.start(o.s3proxyJar(), work, "1g");
+                 S3Client sync = S3Clients.sync(server.endpoint(), server.accessKey(), server.secretKey())) {
+                Harness.log("S3 server: %s at %s", server.title(), server.endpoint());
+                sync.createBucket(b -> b.bucket(BUCKET));
+                Path rcloneConf = work.resolve("rclone.conf");
+                Files.writeString(rcloneConf, String.join("\n", "[bench]", "type = s3", "provider = Other",
+                        "endpoint = " + server.endpoint(), "force_path_style = true", "region = us-east-1",
+                        "access_key_id = " + server.accessKey(), "secret_access_key = " + server.secretKey(), ""));
+                Rclone rclone = new Rclone(rcloneConf, work.resolve("rclone.log"));
+                if (big) {
+                    bigFile(server, sync, rclone);
+                }
+                if (small) {
+                    smallFiles(server, sync, rclone);
+                }
             }
         }
     }
 
+    /** Result key: {@code base} for S3Proxy (the targets compare those), {@code base.rgw...} for RGW. */
+    private static String resultKey(BenchServer server, String section, String name) {
+        return server.key().equals("s3proxy") ? section + "." + name : section + "." + server.key() + "." + name;
+    }
+
     // ------------------------------------------------------------------ 1. one large file
 
-    private void bigFile(S3ProxyServer server, S3Client sync, Rclone rclone) throws Exception {
+    private void bigFile(BenchServer server, S3Client sync, Rclone rclone) throws Exception {
         long size = o.bigMiB() * Bench.MIB;
         Path src = work.resolve("big-src");
         Path file = src.resolve("big.bin");
@@ -81,10 +91,14 @@ final class S3Bench {
         Map<String, List<String>> loads = new LinkedHashMap<>();
         Map<String, List<Double>> clientCpu = new LinkedHashMap<>();
         Map<String, List<Double>> serverCpu = new LinkedHashMap<>();
-        try (S3Transport transport = transport(server, t);
+        try (S3Transport defaultTransport = transport(server, t);
+             ParallelFileMover defaultMover = ParallelFileMover.builder(defaultTransport).config(MoverConfig.builder()
+                     .allowSourceRoot(src).threads(t).rangeSize(range).build()).build();
+             S3Transport transport = S3Transport.create(defaultTransport.config().toBuilder()
+                     .directMultipartCommit(false).build());
              ParallelFileMover mover = ParallelFileMover.builder(transport).config(MoverConfig.builder()
                      .allowSourceRoot(src).threads(t).rangeSize(range).build()).build();
-             S3Transport directTransport = S3Transport.create(transport.config().toBuilder()
+             S3Transport directTransport = S3Transport.create(defaultTransport.config().toBuilder()
                      .directMultipartCommit(true).build());
              ParallelFileMover directMover = ParallelFileMover.builder(directTransport).config(MoverConfig.builder()
                      .allowSourceRoot(src).threads(t).rangeSize(range).build()).build();
@@ -92,14 +106,17 @@ final class S3Bench {
                      .unsignedPayload(true).build());
              ParallelFileMover unsignedMover = ParallelFileMover.builder(unsignedTransport).config(MoverConfig.builder()
                      .allowSourceRoot(src).threads(t).rangeSize(range).build()).build();
-             S3AsyncClient async = S3Clients.async(server.endpoint(), S3ProxyServer.ACCESS_KEY,
-                     S3ProxyServer.SECRET_KEY, o.tmConcurrency(), range);
+             S3AsyncClient async = S3Clients.async(server.endpoint(), server.accessKey(),
+                     server.secretKey(), o.tmConcurrency(), range);
              S3TransferManager tm = S3TransferManager.builder().s3Client(async).build()) {
+            defaultMover.start();
             mover.start();
             directMover.start();
             unsignedMover.start();
-            String moverName = String.format("migrate mover (%d threads x %d MiB ranges), temp key + copy commit", t,
-                    o.s3RangeMiB());
+            String defaultName = String.format("migrate mover (%d threads x %d MiB ranges), **default settings** "
+                    + "(checksum %s, %s commit)", t, o.s3RangeMiB(), defaultTransport.checksumMode(),
+                    defaultTransport.config().directMultipartCommit() ? "direct" : "copy");
+            String moverName = "migrate mover, same, temp key + copy commit";
             String directName = "migrate mover, same, `directMultipartCommit` (no copy)";
             String unsignedName = "migrate mover, same, `directMultipartCommit` + `unsignedPayload` (no SHA-256)";
             String rcloneName = String.format("rclone copyto (upload-concurrency %d, chunk %s, cutoff %s)", rc, chunk,
@@ -108,10 +125,11 @@ final class S3Bench {
             String tmName = String.format("S3TransferManager (Netty, %d conns, %d MiB parts)", o.tmConcurrency(),
                     o.s3RangeMiB());
             String putName = "one PutObject (Apache client)";
-            List<String> ours = List.of(moverName, directName, unsignedName);
-            Map<String, ParallelFileMover> movers = Map.of(moverName, mover, directName, directMover, unsignedName,
-                    unsignedMover);
-            for (String name : List.of(moverName, directName, unsignedName, rcloneName, rcloneNoSum, tmName, putName)) {
+            List<String> ours = List.of(defaultName, moverName, directName, unsignedName);
+            Map<String, ParallelFileMover> movers = Map.of(defaultName, defaultMover, moverName, mover, directName,
+                    directMover, unsignedName, unsignedMover);
+            for (String name : List.of(defaultName, moverName, directName, unsignedName, rcloneName, rcloneNoSum, tmName,
+                    putName)) {
                 mibs.put(name, new ArrayList<>());
                 loads.put(name, new ArrayList<>());
                 clientCpu.put(name, new ArrayList<>());
@@ -126,7 +144,7 @@ final class S3Bench {
                 if (warm.outcome() != TaskOutcome.SUCCEEDED) {
                     throw new IllegalStateException("warm-up failed: " + warm);
                 }
-                Trees.deleteTree(work.resolve("store").resolve(BUCKET).resolve("warm-up"));
+                server.deletePrefix(sync, BUCKET, "warm-up/");
             }
             for (int round = 0; round < o.runs(); round++) {
                 for (int i = 0; i < names.size(); i++) {
@@ -135,7 +153,7 @@ final class S3Bench {
                     String key = prefix + "/big.bin";
                     String load = Bench.load();
                     long cpu0 = Bench.processCpuNanos();
-                    double server0 = Bench.cpuMillisOf(server.pid());
+                    double server0 = server.cpuMillis();
                     double childCpu = 0;
                     long t0 = System.nanoTime();
                     if (ours.contains(who)) {
@@ -161,50 +179,56 @@ final class S3Bench {
                     double secs = (System.nanoTime() - t0) / 1e9;
                     double gib = size / (double) Bench.GIB;
                     clientCpu.get(who).add(((Bench.processCpuNanos() - cpu0) / 1e6 + childCpu) / 1e3 / gib);
-                    serverCpu.get(who).add((Bench.cpuMillisOf(server.pid()) - server0) / 1e3 / gib);
+                    serverCpu.get(who).add((server.cpuMillis() - server0) / 1e3 / gib);
                     long stored = sync.headObject(b -> b.bucket(BUCKET).key(key)).contentLength();
                     if (stored != size) {
                         throw new IllegalStateException(who + " stored " + stored + " of " + size + " bytes");
                     }
-                    Trees.deleteTree(work.resolve("store").resolve(BUCKET).resolve(prefix));
+                    server.deletePrefix(sync, BUCKET, prefix + "/");
                     double rate = size / (double) Bench.MIB / secs;
                     mibs.get(who).add(rate);
                     loads.get(who).add(load);
-                    Harness.log("1 GiB->S3 round %d %-60s %6.2f s %7.1f MiB/s, CPU s/GiB client %.2f server %.2f"
-                            + " (load %s)", round + 1, who, secs, rate, last(clientCpu.get(who)),
+                    Harness.log("1 GiB->%s round %d %-60s %6.2f s %7.1f MiB/s, CPU s/GiB client %.2f server %.2f"
+                            + " (load %s)", server.key(), round + 1, who, secs, rate, last(clientCpu.get(who)),
                             last(serverCpu.get(who)), load);
                 }
             }
-            report.h2(String.format("1. One %d MiB file → local S3 (S3Proxy 4.1.0, filesystem store)", o.bigMiB()));
+            report.h2(String.format("1. One %d MiB file → local S3 (%s)", o.bigMiB(), server.title()));
             report.p("Same source file, same server process, same run; contenders rotate within each round. "
                     + "Median of " + o.runs() + " runs after one unmeasured warm-up move per mover mode; ratio = "
                     + "this row's median / the best peer's median. "
+                    + "Ratio to one PutObject = this row's median / that row's. "
                     + "CPU: seconds per GiB, median, of the client (the harness JVM, or rclone) and of the "
-                    + "S3Proxy process: on a shared machine the least load-dependent numbers.");
+                    + "server's processes: on a shared machine the least load-dependent numbers.");
             double bestPeer = 0;
             for (String n : names) {
                 if (!ours.contains(n)) {
                     bestPeer = Math.max(bestPeer, Bench.median(mibs.get(n)));
                 }
             }
-            report.row("contender", "median MiB/s", "vs best peer", "runs MiB/s", "CPU s/GiB client", "CPU s/GiB server",
-                    "load avg at start");
+            double onePut = Bench.median(mibs.get(putName));
+            report.row("contender", "median MiB/s", "vs best peer", "vs one PutObject", "runs MiB/s", "CPU s/GiB client",
+                    "CPU s/GiB server", "load avg at start");
             for (String n : names) {
                 double m = Bench.median(mibs.get(n));
                 report.row(n, String.format("%.1f", m), String.format("%.2fx", m / bestPeer),
+                        String.format("%.2fx", m / onePut),
                         Bench.list(mibs.get(n)), String.format("%.2f", Bench.median(clientCpu.get(n))),
                         String.format("%.2f", Bench.median(serverCpu.get(n))), String.join(", ", loads.get(n)));
             }
             report.endTable();
             // the library's best mode
-            report.result("s3big.mover", ours.stream().mapToDouble(n -> Bench.median(mibs.get(n))).max().orElseThrow());
-            report.result("s3big.bestPeer", bestPeer);
+            report.result(resultKey(server, "s3big", "mover"),
+                    ours.stream().mapToDouble(n -> Bench.median(mibs.get(n))).max().orElseThrow());
+            report.result(resultKey(server, "s3big", "bestPeer"), bestPeer);
+            report.result(resultKey(server, "s3big", "default"), Bench.median(mibs.get(defaultName)));
+            report.result(resultKey(server, "s3big", "onePut"), onePut);
         }
     }
 
     // ------------------------------------------------------------------ 2. many small files
 
-    private void smallFiles(S3ProxyServer server, S3Client sync, Rclone rclone) throws Exception {
+    private void smallFiles(BenchServer server, S3Client sync, Rclone rclone) throws Exception {
         int count = o.smallCount();
         long size = 64 * Bench.KIB;
         Path src = work.resolve("small-src");
@@ -248,7 +272,7 @@ final class S3Bench {
             // request path is large), so every file once, by each mover.
             for (ParallelFileMover m : movers.values()) {
                 moveAll(m, names, "warm-up", callers, src);
-                Trees.deleteTree(work.resolve("store").resolve(BUCKET).resolve("warm-up"));
+                server.deletePrefix(sync, BUCKET, "warm-up/");
             }
             for (int round = 0; round < o.smallRuns(); round++) {
                 for (int i = 0; i < order.size(); i++) {
@@ -256,7 +280,7 @@ final class S3Bench {
                     String prefix = "small-" + round + "-" + i;
                     String load = Bench.load();
                     long cpu0 = Bench.processCpuNanos();
-                    double server0 = Bench.cpuMillisOf(server.pid());
+                    double server0 = server.cpuMillis();
                     double childCpu = 0;
                     long t0 = System.nanoTime();
                     if (movers.containsKey(who)) {
@@ -267,27 +291,27 @@ final class S3Bench {
                     }
                     double secs = (System.nanoTime() - t0) / 1e9;
                     clientCpu.get(who).add(((Bench.processCpuNanos() - cpu0) / 1e6 + childCpu) * 1000 / count);
-                    serverCpu.get(who).add((Bench.cpuMillisOf(server.pid()) - server0) * 1000 / count);
+                    serverCpu.get(who).add((server.cpuMillis() - server0) * 1000 / count);
                     long stored = countObjects(sync, prefix + "/");
                     if (stored != count) {
                         throw new IllegalStateException(who + " stored " + stored + " of " + count + " objects");
                     }
-                    Trees.deleteTree(work.resolve("store").resolve(BUCKET).resolve(prefix));
+                    server.deletePrefix(sync, BUCKET, prefix + "/");
                     double rate = count / secs;
                     rates.get(who).add(rate);
                     loads.get(who).add(load);
-                    Harness.log("64 KiB files->S3 round %d %-60s %6.2f s %7.1f files/s, CPU ms/1000 files client %.0f"
-                            + " server %.0f (load %s)", round + 1, who, secs, rate, last(clientCpu.get(who)),
+                    Harness.log("64 KiB files->%s round %d %-60s %6.2f s %7.1f files/s, CPU ms/1000 files client %.0f"
+                            + " server %.0f (load %s)", server.key(), round + 1, who, secs, rate, last(clientCpu.get(who)),
                             last(serverCpu.get(who)), load);
                 }
             }
         } finally {
             callers.shutdownNow();
         }
-        report.h2(String.format("2. %,d × 64 KiB files → local S3", count));
+        report.h2(String.format("2. %,d × 64 KiB files → local S3 (%s)", count, server.title()));
         report.p("Same source tree (50 directories), same server, same run; contenders alternate. Median of "
                 + o.smallRuns() + " run(s), after an unmeasured warm-up of each mover (the same files once). CPU: "
-                + "milliseconds per 1,000 files of the client (the harness JVM, or rclone) and of the S3Proxy process.");
+                + "milliseconds per 1,000 files of the client (the harness JVM, or rclone) and of the server's processes.");
         double peer = Bench.median(rates.get(rcloneName));
         report.row("contender", "median files/s", "vs rclone", "runs files/s", "CPU ms/1,000 files client",
                 "CPU ms/1,000 files server", "load avg at start");
@@ -298,9 +322,9 @@ final class S3Bench {
                     String.format("%.0f", Bench.median(serverCpu.get(n))), String.join(", ", loads.get(n)));
         }
         report.endTable();
-        report.result("s3small.mover", Math.max(Bench.median(rates.get(moverName)),
+        report.result(resultKey(server, "s3small", "mover"), Math.max(Bench.median(rates.get(moverName)),
                 Bench.median(rates.get(unsignedName))));
-        report.result("s3small.rclone", peer);
+        report.result(resultKey(server, "s3small", "rclone"), peer);
     }
 
     /** Moves every file of {@code names} to {@code prefix/} in tasks of 500, {@code callers} at a time. */
@@ -332,9 +356,9 @@ final class S3Bench {
                 .contents().stream().count();
     }
 
-    private S3Transport transport(S3ProxyServer server, int sessions) {
+    private S3Transport transport(BenchServer server, int sessions) {
         return S3Transport.create(S3TransportConfig.builder().endpoint(server.endpoint()).bucket(BUCKET)
-                .credentials(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY).sessionsPerEndpoint(sessions)
+                .credentials(server.accessKey(), server.secretKey()).sessionsPerEndpoint(sessions)
                 .staleUploadSweepInterval(Duration.ZERO).build());
     }
 

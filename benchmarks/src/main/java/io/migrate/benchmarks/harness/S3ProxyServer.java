@@ -15,16 +15,18 @@ import java.util.concurrent.TimeUnit;
  * SDK contenders and rclone all talk to the same server from outside it. {@link #close()} stops
  * the process (SIGTERM, then SIGKILL after 10 s).
  */
-final class S3ProxyServer implements AutoCloseable {
+final class S3ProxyServer implements BenchServer {
     static final String ACCESS_KEY = "bench-access";
     static final String SECRET_KEY = "bench-secret-key";
 
     private final Process process;
     private final URI endpoint;
+    private final Path store;
 
-    private S3ProxyServer(Process process, URI endpoint) {
+    private S3ProxyServer(Process process, URI endpoint, Path store) {
         this.process = process;
         this.endpoint = endpoint;
+        this.store = store;
     }
 
     /**
@@ -54,7 +56,7 @@ final class S3ProxyServer implements AutoCloseable {
         Process p = new ProcessBuilder(List.of(java.toString(), "-Xmx" + heap, "-jar", jar.toString(),
                 "--properties", conf.toString()))
                 .redirectErrorStream(true).redirectOutput(dir.resolve("s3proxy.log").toFile()).start();
-        S3ProxyServer server = new S3ProxyServer(p, endpoint);
+        S3ProxyServer server = new S3ProxyServer(p, endpoint, store);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (true) {
             try (Socket s = new Socket()) {
@@ -70,12 +72,48 @@ final class S3ProxyServer implements AutoCloseable {
         }
     }
 
-    URI endpoint() {
+    @Override
+    public String title() {
+        return "S3Proxy 4.1.0, filesystem store";
+    }
+
+    @Override
+    public String key() {
+        return "s3proxy";
+    }
+
+    @Override
+    public URI endpoint() {
         return endpoint;
+    }
+
+    @Override
+    public String accessKey() {
+        return ACCESS_KEY;
+    }
+
+    @Override
+    public String secretKey() {
+        return SECRET_KEY;
     }
 
     long pid() {
         return process.pid();
+    }
+
+    @Override
+    public double cpuMillis() {
+        return Bench.cpuMillisOf(process.pid());
+    }
+
+    /** Deletes the prefix's files in the filesystem store directly (faster than the S3 API). */
+    @Override
+    public void deletePrefix(software.amazon.awssdk.services.s3.S3Client sync, String bucket, String prefix) {
+        try {
+            io.migrate.testing.Trees.deleteTree(store.resolve(bucket).resolve(prefix));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Override

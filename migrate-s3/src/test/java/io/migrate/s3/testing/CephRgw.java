@@ -245,6 +245,11 @@ public final class CephRgw implements AutoCloseable {
         return endpoint;
     }
 
+    /** @return the process ids of the monitor, the OSD and the gateway (e.g. to read their CPU time) */
+    public synchronized List<Long> pids() {
+        return daemons.stream().map(Process::pid).toList();
+    }
+
     /** @return the state directory (logs under {@code log/}) */
     public Path directory() {
         return dir;
