@@ -1,5 +1,6 @@
 package io.migrate.examples;
 
+import io.migrate.error.MigrateException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -25,7 +26,8 @@ public final class MigrateCli implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new MigrateCli());
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println("error: " + e.getMessage());
+            // The code first: scripts match on it, people read the sentence after it.
+            cmd.getErr().println("error: " + (e instanceof MigrateException m ? m.code() + ": " : "") + e.getMessage());
             return 2;
         });
         return cl;

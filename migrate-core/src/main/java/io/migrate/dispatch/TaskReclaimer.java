@@ -251,7 +251,7 @@ public final class TaskReclaimer implements AutoCloseable {
                     LOG.info("Removed {} stale temporary files from incoming/", removed);
                 }
             } catch (MigrateException e) {
-                LOG.warn("Cleaning incoming/ failed; next tick tries again: {}", e.getMessage());
+                LOG.warn("Cleaning incoming/ failed; next tick tries again: {}: {}", e.code(), e.getMessage());
             }
         }
 
@@ -264,7 +264,8 @@ public final class TaskReclaimer implements AutoCloseable {
                     LOG.info("Moved {} foreign entries of the task root to rejected/ (epoch {})", moved, epoch);
                 }
             } catch (MigrateException e) {
-                LOG.warn("Moving foreign entries to rejected/ failed; next tick tries again: {}", e.getMessage());
+                LOG.warn("Moving foreign entries to rejected/ failed; next tick tries again: {}: {}", e.code(),
+                        e.getMessage());
             }
         }
 
@@ -496,7 +497,7 @@ public final class TaskReclaimer implements AutoCloseable {
             } catch (MigrateException e) {
                 // One file the store cannot read (I/O error, permissions) must not end the tick for
                 // every task after it; it is looked at again next tick.
-                LOG.warn("Task {} skipped this tick: {}", ref.taskId(), e.getMessage());
+                LOG.warn("Task {} skipped this tick: {}: {}", ref.taskId(), e.code(), e.getMessage());
                 return Optional.empty();
             }
         }

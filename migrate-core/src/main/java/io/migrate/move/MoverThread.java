@@ -356,7 +356,7 @@ final class MoverThread implements Runnable {
         }
         abort(w);
         MigrateException f = w.failure();
-        log.debug("{} failed: {}", w.targetKey, f.getMessage());
+        log.debug("{} failed: {}: {}", w.targetKey, f.code(), f.getMessage());
         w.finish(FileOutcome.FAILED, f.code(), f.getMessage(), null);
     }
 

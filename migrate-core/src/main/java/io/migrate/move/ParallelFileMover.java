@@ -223,7 +223,7 @@ public final class ParallelFileMover implements AutoCloseable {
         try {
             root = SourceFile.resolveRoot(task.sourceRoot(), config.allowedSourceRoots());
         } catch (MigrateException e) {
-            log.info("task {}: source root refused: {}", task.id(), e.getMessage());
+            log.info("task {}: source root refused: {}: {}", task.id(), e.code(), e.getMessage());
             for (int i = 0; i < task.files().size(); i++) {
                 run.fail(i, task.files().get(i), e.code(), e.getMessage());
             }
@@ -241,7 +241,7 @@ public final class ParallelFileMover implements AutoCloseable {
                 seen = SourceFile.fingerprint(real);
                 run.setTotal(i, seen.size());
             } catch (MigrateException e) {
-                log.debug("file {} refused: {}", entry.sourcePath(), e.getMessage());
+                log.debug("file {} refused: {}: {}", entry.sourcePath(), e.code(), e.getMessage());
                 run.fail(i, entry, e.code(), e.getMessage());
                 continue;
             }

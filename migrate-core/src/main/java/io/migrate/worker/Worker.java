@@ -191,7 +191,7 @@ public final class Worker implements AutoCloseable {
             resumeRunning();
             claimFromInbox();
         } catch (MigrateException e) {
-            LOG.warn("Worker {} poll failed; next poll tries again: {}", node, e.getMessage());
+            LOG.warn("Worker {} poll failed; next poll tries again: {}: {}", node, e.code(), e.getMessage());
         } finally {
             MDC.remove("node");
             pollLock.unlock();
@@ -246,7 +246,7 @@ public final class Worker implements AutoCloseable {
                 try {
                     startExecution(ref);
                 } catch (MigrateException e) {
-                    LOG.warn("Task {} not resumed this poll: {}", ref.taskId(), e.getMessage());
+                    LOG.warn("Task {} not resumed this poll: {}: {}", ref.taskId(), e.code(), e.getMessage());
                 }
             }
         }
@@ -281,7 +281,7 @@ public final class Worker implements AutoCloseable {
                 }
             } catch (MigrateException e) {
                 // One entry that cannot be moved must not keep the others waiting behind it.
-                LOG.warn("Task {} not claimed this poll: {}", ref.taskId(), e.getMessage());
+                LOG.warn("Task {} not claimed this poll: {}: {}", ref.taskId(), e.code(), e.getMessage());
             }
         }
     }
@@ -300,7 +300,7 @@ public final class Worker implements AutoCloseable {
                 // One file that cannot be read must not stop this poll from serving the others. It
                 // stays where it is: a lease that never renews is reclaimed by the leader as stalled.
                 if (unreadable.add(ref.taskId())) {
-                    LOG.warn("Task {} cannot be read; skipped until it can: {}", ref.taskId(), e.getMessage());
+                    LOG.warn("Task {} cannot be read; skipped until it can: {}: {}", ref.taskId(), e.code(), e.getMessage());
                 }
                 return;
             }
@@ -543,7 +543,8 @@ public final class Worker implements AutoCloseable {
                 }
                 finish(startedAt, result);
             } catch (MigrateException e) {
-                LOG.warn("Committing task {} failed; it stays in running/ and is resumed: {}", task.id(), e.getMessage());
+                LOG.warn("Committing task {} failed; it stays in running/ and is resumed: {}: {}", task.id(), e.code(),
+                        e.getMessage());
             } finally {
                 active.remove(runId);
                 byTask.remove(task.id(), this);

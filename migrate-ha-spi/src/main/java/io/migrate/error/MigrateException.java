@@ -5,7 +5,8 @@ import java.util.Objects;
 /**
  * The root of every exception the library throws. Unchecked; carries an {@link ErrorCode}.
  *
- * <p>Subclasses exist only where a caller catches them differently. The message never contains
+ * <p>Subclasses exist only where a caller catches them differently. The message is a sentence for
+ * an operator, without the code (which travels beside it, {@link #code()}); it never contains
  * credentials.
  */
 public class MigrateException extends RuntimeException {
@@ -37,8 +38,14 @@ public class MigrateException extends RuntimeException {
         return code;
     }
 
+    /**
+     * The class, the code and the message, as stack traces and {@code log.warn("...", e)} print
+     * them. {@link #getMessage()} is the sentence alone: hosts read the code from {@link #code()},
+     * and a message re-wrapped into another exception or stored in a result does not repeat it.
+     */
     @Override
-    public String getMessage() {
-        return code + ": " + super.getMessage();
+    public String toString() {
+        String message = getLocalizedMessage();
+        return getClass().getName() + " [" + code + "]" + (message == null ? "" : ": " + message);
     }
 }
