@@ -79,7 +79,11 @@ public final class MoverConfig {
         return maxRetries;
     }
 
-    /** @return first retry delay, doubled per retry, with full jitter; default 200 ms */
+    /**
+     * @return first retry delay, doubled per retry up to {@link #maxBackoff()}; each wait is drawn
+     *     from [½, 1] of that delay ("equal jitter": threads that failed together spread out, and
+     *     none retries sooner than half the delay); default 200 ms
+     */
     public Duration initialBackoff() {
         return initialBackoff;
     }
