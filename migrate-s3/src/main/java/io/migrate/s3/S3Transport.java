@@ -1,7 +1,9 @@
 package io.migrate.s3;
 
+import io.migrate.error.ConfigurationException;
 import io.migrate.error.ErrorCode;
 import io.migrate.s3.internal.ChecksumProbe;
+import io.migrate.s3.internal.ConditionalWriteProbe;
 import io.migrate.s3.internal.Endpoint;
 import io.migrate.s3.internal.S3ErrorClassifier;
 import io.migrate.s3.internal.SessionHandle;
@@ -52,6 +54,7 @@ public final class S3Transport implements Transport {
     private final S3ErrorClassifier classifier;
     private final SessionPool pool;
     private final ChecksumMode checksumMode;
+    private final ConditionalWriteSupport conditionalWrites;
     private final TransportCapabilities capabilities;
     private final ScheduledExecutorService sweeper;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -73,6 +76,7 @@ public final class S3Transport implements Transport {
         this.endpointIds = List.copyOf(eps.keySet());
         try {
             this.checksumMode = resolveChecksumMode(config, eps.values());
+            this.conditionalWrites = probeConditionalWrites(config, eps.values());
         } catch (RuntimeException e) {
             eps.values().forEach(Endpoint::close);
             throw e;
@@ -81,8 +85,8 @@ public final class S3Transport implements Transport {
         S3TransportConfig effective = checksumMode == config.checksumMode() ? config
                 : config.toBuilder().checksumMode(checksumMode).build();
         Set<String> knownMarkers = ConcurrentHashMap.newKeySet();
-        this.pool = new SessionPool(endpoints, effective, classifier, knownMarkers);
-        this.capabilities = capabilitiesOf(config);
+        this.pool = new SessionPool(endpoints, effective, classifier, knownMarkers, conditionalWrites);
+        this.capabilities = capabilitiesOf(config).withFencedCommits(conditionalWrites.enforcedForAllCommits());
         if (config.staleUploadSweepInterval().isZero()) {
             this.sweeper = null;
         } else {
@@ -94,7 +98,8 @@ public final class S3Transport implements Transport {
             long period = config.staleUploadSweepInterval().toMillis();
             sweeper.scheduleWithFixedDelay(this::sweepInBackground, period, period, TimeUnit.MILLISECONDS);
         }
-        LOG.info("S3 transport started: {}; per-range checksum: {}", config, checksumMode);
+        LOG.info("S3 transport started: {}; per-range checksum: {}; conditional writes: {}", config, checksumMode,
+                conditionalWrites);
     }
 
     /**
@@ -122,14 +127,50 @@ public final class S3Transport implements Transport {
         return ChecksumMode.CRC32C;
     }
 
+
+    /**
+     * The start probe ({@link ConditionalWrites}): through the first endpoint that answers. If none
+     * does, nothing is known and commits are checked by HEAD (REQUIRED fails instead).
+     */
+    private static ConditionalWriteSupport probeConditionalWrites(S3TransportConfig config,
+            Iterable<Endpoint> endpoints) {
+        if (config.conditionalWrites() == ConditionalWrites.OFF) {
+            return ConditionalWriteSupport.none("off by configuration");
+        }
+        ConditionalWriteSupport found = null;
+        List<String> failures = new ArrayList<>();
+        for (Endpoint e : endpoints) {
+            try {
+                found = ConditionalWriteProbe.probe(e.client(), config.bucket(), config.tempPrefix());
+                break;
+            } catch (RuntimeException ex) {
+                failures.add(e.id() + ": " + ex.getMessage());
+            }
+        }
+        if (found == null) {
+            found = ConditionalWriteSupport.none("probe failed on every endpoint: " + String.join("; ", failures));
+            LOG.warn("conditional write probe failed on every endpoint; commits are checked by HEAD only: {}",
+                    failures);
+        }
+        if (config.conditionalWrites() == ConditionalWrites.REQUIRED && !found.enforcedForAllCommits()) {
+            throw new ConfigurationException("transport.s3.conditionalWrites",
+                    "is required, but the store does not enforce them: " + found);
+        }
+        return found;
+    }
+
     /**
      * Creates the transport. With {@link ChecksumMode#AUTO} (the default) it first asks the store
      * which checksum it verifies (at most two small puts under the temp prefix, see
-     * {@link ChecksumMode#AUTO}); nothing else is sent until a session is used or
+     * {@link ChecksumMode#AUTO}), and unless {@link S3TransportConfig#conditionalWrites()} is OFF
+     * it probes the store's conditional writes (a few requests on a key under the temp prefix, see
+     * {@link ConditionalWrites}); nothing else is sent until a session is used or
      * {@link #checkHealth(String)} is called.
      *
      * @param config the configuration
      * @return the transport, owned by the caller (close it)
+     * @throws ConfigurationException if conditional writes are REQUIRED and the store does not
+     *     enforce them
      */
     public static S3Transport create(S3TransportConfig config) {
         return new S3Transport(java.util.Objects.requireNonNull(config, "config"));
@@ -167,6 +208,16 @@ public final class S3Transport implements Transport {
      */
     public ChecksumMode checksumMode() {
         return checksumMode;
+    }
+
+    /**
+     * What the start probe found: which commits the store fences itself. Also
+     * {@code capabilities().fencedCommits()}, true only if it fences all of them.
+     *
+     * @return the probe's result
+     */
+    public ConditionalWriteSupport conditionalWriteSupport() {
+        return conditionalWrites;
     }
 
     /** @return the configuration */

@@ -76,6 +76,7 @@ public final class S3TransportConfig implements Cloneable {
     private Duration staleUploadAge = Duration.ofHours(24);
     private Duration staleUploadSweepInterval = Duration.ofHours(1);
     private HealthProbe healthProbe = HealthProbe.HEAD_BUCKET;
+    private ConditionalWrites conditionalWrites = ConditionalWrites.PROBE;
 
     private S3TransportConfig() {
     }
@@ -253,6 +254,11 @@ public final class S3TransportConfig implements Cloneable {
         return healthProbe;
     }
 
+    /** @return whether commits are fenced by the store's conditional writes, and how that is found out */
+    public ConditionalWrites conditionalWrites() {
+        return conditionalWrites;
+    }
+
     @Override
     public String toString() {
         return "S3TransportConfig{endpoints=" + endpoints + ", bucket=" + bucket + ", region=" + region
@@ -266,7 +272,7 @@ public final class S3TransportConfig implements Cloneable {
                 + ", sdkRetries=" + sdkRetries + ", sessionsPerEndpoint=" + sessionsPerEndpoint
                 + ", checksumMode=" + checksumMode + ", readBackVerification=" + readBackVerification
                 + ", directMultipartCommit=" + directMultipartCommit + ", directPut=" + directPut
-                + ", unsignedPayload=" + unsignedPayload + "}";
+                + ", unsignedPayload=" + unsignedPayload + ", conditionalWrites=" + conditionalWrites + "}";
     }
 
     /** Builder of {@link S3TransportConfig}: wraps one, which only it writes; not thread-safe. */
@@ -597,6 +603,16 @@ public final class S3TransportConfig implements Cloneable {
         }
 
         /**
+         * @param mode whether commits carry {@code If-None-Match}/{@code If-Match} preconditions,
+         *     found out by a probe at start; default {@link ConditionalWrites#PROBE}
+         * @return this
+         */
+        public Builder conditionalWrites(ConditionalWrites mode) {
+            config.conditionalWrites = mode;
+            return this;
+        }
+
+        /**
          * Validates and returns a copy; the builder is unchanged and may be used again.
          *
          * @return the configuration
@@ -657,6 +673,7 @@ public final class S3TransportConfig implements Cloneable {
             p.add("staleUploadSweepInterval", "must be zero (off) or positive, was " + staleUploadSweepInterval);
         }
         p.nonNull("healthProbe", healthProbe);
+        p.nonNull("conditionalWrites", conditionalWrites);
         p.throwIfAny();
     }
 

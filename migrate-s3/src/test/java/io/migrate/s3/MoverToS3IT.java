@@ -256,7 +256,7 @@ class MoverToS3IT {
         MigrationTask task = MigrationTask.builder().sourceRoot(src.toString()).addFile("big", "quota/big").build();
         try (RecordingS3Server fake = RecordingS3Server.start();
              S3Transport transport = S3Transport.create(config(fake.endpoint()).checksumMode(ChecksumMode.CRC32C)
-                     .build());
+                     .conditionalWrites(ConditionalWrites.OFF).build());
              ParallelFileMover mover = ParallelFileMover.builder(transport)
                      .config(moverConfig(src).rangeSize(5 * MIB).build()).build()) {
             fake.respondWith(req -> {

@@ -66,7 +66,8 @@ final class S3TestSupport {
      */
     static S3TransportConfig.Builder scripted(URI endpoint, S3TransportConfig.Builder b) {
         return b.checksumMode(ChecksumMode.CRC32C).endpoints(List.of(endpoint)).bucket("b").credentials("AK", "SK").sdkRetries(0)
-                .connectTimeout(Duration.ofSeconds(1)).staleUploadSweepInterval(Duration.ZERO);
+                .connectTimeout(Duration.ofSeconds(1)).staleUploadSweepInterval(Duration.ZERO)
+                .conditionalWrites(ConditionalWrites.OFF); // the script answers only the requests it expects
     }
 
     /** A plain client to look at what the server holds, independent of the transport. */

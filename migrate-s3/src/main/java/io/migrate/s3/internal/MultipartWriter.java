@@ -5,6 +5,7 @@ import static io.migrate.s3.internal.S3Requests.OCTET_STREAM;
 import io.migrate.error.ErrorCode;
 import io.migrate.s3.ChecksumMode;
 import io.migrate.s3.S3TransportConfig;
+import io.migrate.transport.CommitGuard;
 import io.migrate.transport.Disposition;
 import io.migrate.transport.RangeReceipt;
 import io.migrate.transport.TransportException;
@@ -129,7 +130,7 @@ final class MultipartWriter extends TempKeyWriter {
             return;
         }
         checkPartCount(upload, ranges);
-        completeMultipartWith(upload, partList(upload, ranges));
+        completeMultipartWith(upload, partList(upload, ranges), CommitGuard.unconditional(), false);
         verifyTemp(upload, crc32c);
     }
 
@@ -176,11 +177,17 @@ final class MultipartWriter extends TempKeyWriter {
         return parts;
     }
 
-    private void completeMultipartWith(Upload upload, List<CompletedPart> parts) {
+    private void completeMultipartWith(Upload upload, List<CompletedPart> parts, CommitGuard guard,
+            boolean enforced) {
         String op = "complete " + upload.tempKey();
         try {
-            io.call(op, () -> io.s3.completeMultipartUpload(b -> b.bucket(io.bucket).key(upload.tempKey())
-                    .uploadId(upload.uploadId()).multipartUpload(m -> m.parts(parts))));
+            io.guarded(guard, upload.tempKey(), () -> io.call(op, () -> io.s3.completeMultipartUpload(b -> {
+                b.bucket(io.bucket).key(upload.tempKey()).uploadId(upload.uploadId())
+                        .multipartUpload(m -> m.parts(parts));
+                if (enforced) {
+                    S3Requests.precondition(b, guard);
+                }
+            })));
         } catch (TransportException e) {
             // A retried Complete whose first try succeeded: the object is there if it happened.
             requireAlreadyCompleted(upload, e);
@@ -206,13 +213,15 @@ final class MultipartWriter extends TempKeyWriter {
     }
 
     @Override
-    public void commit(Upload upload, Map<String, String> meta) {
+    public void commit(Upload upload, Map<String, String> meta, CommitGuard guard) {
         if (!isDirect(upload)) {
-            super.commit(upload, meta);
+            super.commit(upload, meta, guard);
             return;
         }
-        // The multipart upload is on the final key: completing it is the atomic commit. Its
-        // metadata is the one given at open (see directMultipartCommit).
+        // The multipart upload is on the final key: completing it is the atomic commit, and it
+        // carries the guard where the store enforces it (else the guard is checked by HEAD now).
+        // Its metadata is the one given at open (see directMultipartCommit).
+        boolean enforced = io.guardComplete(upload.targetKey(), guard);
         try {
             List<CompletedPart> parts = new ArrayList<>();
             for (Part p : io.listParts(upload).values()) {
@@ -222,11 +231,11 @@ final class MultipartWriter extends TempKeyWriter {
                 }
                 parts.add(c.build());
             }
-            completeMultipartWith(upload, parts);
+            completeMultipartWith(upload, parts, guard, enforced);
         } catch (TransportException e) {
             // Listing found no upload: completed by an earlier commit if the object matches.
             requireAlreadyCompleted(upload, e);
         }
-        LOG.debug("committed {} by completing its multipart upload", upload.targetKey());
+        LOG.debug("committed {} by completing its multipart upload ({})", upload.targetKey(), guard);
     }
 }

@@ -171,6 +171,12 @@ public final class S3ErrorClassifier {
         if (code != null && OFFSET_CODES.contains(code)) {
             return new TransportException(Disposition.PERMANENT, ErrorCode.INVALID_REQUEST, what, cause);
         }
+        if ("PreconditionFailed".equals(code) || "ConditionalRequestConflict".equals(code) || status == 412) {
+            // Only conditional writes carry preconditions here: the key no longer holds what the
+            // attempt saw (412), or another conditional write raced this one (409). Never a blind
+            // retry: the mover re-reads the key and decides (fencing, #14).
+            return new TransportException(Disposition.PERMANENT, ErrorCode.TARGET_CONFLICT, what, cause);
+        }
         if ("NoSuchUpload".equals(code) || "NoSuchKey".equals(code)
                 || status == 500 && cause != null && isUploadGone(cause)) {
             // The upload or its temporary object is gone: this attempt cannot finish, a new

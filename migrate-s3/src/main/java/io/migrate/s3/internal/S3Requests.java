@@ -2,9 +2,12 @@ package io.migrate.s3.internal;
 
 import io.migrate.error.ErrorCode;
 import io.migrate.s3.ChecksumMode;
+import io.migrate.s3.ConditionalWriteSupport;
 import io.migrate.s3.RequestShape;
 import io.migrate.s3.S3TransportConfig;
+import io.migrate.transport.CommitGuard;
 import io.migrate.transport.Disposition;
+import io.migrate.transport.TargetStat;
 import io.migrate.transport.TransportException;
 import io.migrate.transport.Upload;
 import java.io.IOException;
@@ -27,6 +30,7 @@ import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListPartsResponse;
@@ -49,13 +53,16 @@ final class S3Requests {
     final S3Client s3;
     final String bucket;
     private final S3ErrorClassifier classifier;
+    private final ConditionalWriteSupport fences;
 
     private volatile boolean broken;
     private volatile long lastUsedNanos = System.nanoTime();
     private int consecutiveServerErrors;
 
-    S3Requests(Endpoint endpoint, S3TransportConfig config, S3ErrorClassifier classifier) {
+    S3Requests(Endpoint endpoint, S3TransportConfig config, S3ErrorClassifier classifier,
+            ConditionalWriteSupport fences) {
         this.endpoint = endpoint;
+        this.fences = fences;
         this.config = config;
         this.classifier = classifier;
         this.s3 = endpoint.client();
@@ -123,6 +130,82 @@ final class S3Requests {
             }
             throw e;
         }
+    }
+
+    // ---------------------------------------------------------------- commit guards (fencing)
+
+    /**
+     * Prepares a PutObject on {@code key} guarded by {@code guard}: true if the request must carry
+     * the guard as a precondition (the store enforces it); otherwise the guard is checked now by a
+     * HEAD and false is returned (the window until the PUT is the store's to race).
+     *
+     * @throws TransportException TARGET_CONFLICT if the HEAD shows the guard failed
+     */
+    boolean guardPut(String key, CommitGuard guard) {
+        return guard(key, guard, fences.putObject());
+    }
+
+    /** As {@link #guardPut}, for a CompleteMultipartUpload on {@code key}. */
+    boolean guardComplete(String key, CommitGuard guard) {
+        return guard(key, guard, fences.completeMultipartUpload());
+    }
+
+    /** @return whether the store enforces preconditions on CompleteMultipartUpload (the start probe) */
+    boolean enforcesComplete() {
+        return fences.completeMultipartUpload();
+    }
+
+    private boolean guard(String key, CommitGuard guard, boolean enforced) {
+        if (guard.kind() == CommitGuard.Kind.UNCONDITIONAL) {
+            return false;
+        }
+        if (enforced) {
+            return true;
+        }
+        Optional<TargetStat> now = head(key).map(h -> new TargetStat(h.contentLength(), h.metadata(), h.eTag()));
+        if (!guard.admits(now)) {
+            throw conflict(key, guard, "it holds " + now.map(TargetStat::version).orElse("nothing"), null);
+        }
+        return false;
+    }
+
+    static void precondition(PutObjectRequest.Builder req, CommitGuard guard) {
+        switch (guard.kind()) {
+            case ABSENT -> req.ifNoneMatch("*");
+            case MATCHES -> req.ifMatch(guard.version());
+            case UNCONDITIONAL -> { }
+            default -> throw new IllegalStateException(guard.toString());
+        }
+    }
+
+    static void precondition(CompleteMultipartUploadRequest.Builder req, CommitGuard guard) {
+        switch (guard.kind()) {
+            case ABSENT -> req.ifNoneMatch("*");
+            case MATCHES -> req.ifMatch(guard.version());
+            case UNCONDITIONAL -> { }
+            default -> throw new IllegalStateException(guard.toString());
+        }
+    }
+
+    /**
+     * Runs a guarded request. An {@code If-Match} on a key that no longer exists is answered 404
+     * {@code NoSuchKey} (AWS, S3Proxy), not 412: for a guarded commit that is a conflict too.
+     */
+    <T> T guarded(CommitGuard guard, String key, Supplier<T> request) {
+        try {
+            return request.get();
+        } catch (TransportException e) {
+            if (guard.kind() == CommitGuard.Kind.MATCHES
+                    && "NoSuchKey".equals(S3ErrorClassifier.errorCode(serviceCause(e)))) {
+                throw conflict(key, guard, "it holds nothing", e);
+            }
+            throw e;
+        }
+    }
+
+    static TransportException conflict(String key, CommitGuard guard, String found, Throwable cause) {
+        return new TransportException(Disposition.PERMANENT, ErrorCode.TARGET_CONFLICT,
+                "commit of " + key + " needs " + guard + ", but " + found, cause);
     }
 
     // ---------------------------------------------------------------- checksums

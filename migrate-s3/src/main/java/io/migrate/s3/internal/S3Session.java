@@ -3,7 +3,9 @@ package io.migrate.s3.internal;
 import static io.migrate.s3.internal.S3Requests.OCTET_STREAM;
 
 import io.migrate.error.ErrorCode;
+import io.migrate.s3.ConditionalWriteSupport;
 import io.migrate.s3.S3TransportConfig;
+import io.migrate.transport.CommitGuard;
 import io.migrate.transport.Disposition;
 import io.migrate.transport.RangeReceipt;
 import io.migrate.transport.TargetStat;
@@ -47,9 +49,11 @@ public final class S3Session implements TransportSession {
      * @param config the transport configuration
      * @param classifier the error classifier
      * @param knownMarkers parent markers already created, shared by the transport's sessions
+     * @param conditionalWrites which commits the store fences (the start probe)
      */
-    S3Session(Endpoint endpoint, S3TransportConfig config, S3ErrorClassifier classifier, Set<String> knownMarkers) {
-        this.io = new S3Requests(endpoint, config, classifier);
+    S3Session(Endpoint endpoint, S3TransportConfig config, S3ErrorClassifier classifier, Set<String> knownMarkers,
+            ConditionalWriteSupport conditionalWrites) {
+        this.io = new S3Requests(endpoint, config, classifier, conditionalWrites);
         this.knownMarkers = knownMarkers;
         this.writer = switch (config.writeMode()) {
             case MULTIPART -> new MultipartWriter(io);
@@ -121,10 +125,21 @@ public final class S3Session implements TransportSession {
 
     @Override
     public void commit(Upload upload, Map<String, String> metadata) {
+        commit(upload, metadata, CommitGuard.unconditional());
+    }
+
+    /**
+     * Fenced by the store's conditional write where the start probe found it enforced (a direct
+     * multipart commit's CompleteMultipartUpload, a copy commit made as a multipart copy whose
+     * completion carries the precondition, an empty file's PutObject), else checked by a HEAD just
+     * before the commit (a window of one request; {@code docs/failure-modes.md}).
+     */
+    @Override
+    public void commit(Upload upload, Map<String, String> metadata, CommitGuard guard) {
         if (io.config.createParentMarkers()) {
             createParentMarkers(upload.targetKey());
         }
-        writer.commit(upload, S3Requests.lowerKeys(metadata));
+        writer.commit(upload, S3Requests.lowerKeys(metadata), guard);
     }
 
     @Override
@@ -134,15 +149,26 @@ public final class S3Session implements TransportSession {
 
     @Override
     public void putWhole(String targetKey, ByteBuffer data, int crc32c, Map<String, String> metadata) {
+        putWhole(targetKey, data, crc32c, metadata, CommitGuard.unconditional());
+    }
+
+    /** The PutObject carries the guard as {@code If-None-Match}/{@code If-Match} where the store enforces it. */
+    @Override
+    public void putWhole(String targetKey, ByteBuffer data, int crc32c, Map<String, String> metadata,
+            CommitGuard guard) {
         validateKey(targetKey);
         Map<String, String> meta = S3Requests.lowerKeys(metadata);
         if (io.config.createParentMarkers()) {
             createParentMarkers(targetKey);
         }
         long len = data.remaining();
-        io.withDigestRetry("put " + targetKey, () -> {
+        boolean enforced = io.guardPut(targetKey, guard);
+        io.guarded(guard, targetKey, () -> io.withDigestRetry("put " + targetKey, () -> {
             PutObjectRequest.Builder req = PutObjectRequest.builder().bucket(io.bucket).key(targetKey)
                     .metadata(meta).contentType(OCTET_STREAM).contentLength(len);
+            if (enforced) {
+                S3Requests.precondition(req, guard);
+            }
             if (len > 0) {
                 io.addChecksum(req, data, crc32c);
             }
@@ -150,8 +176,8 @@ public final class S3Session implements TransportSession {
                     len > 0 ? ByteBufferContent.body(data) : RequestBody.empty());
             io.checkEcho(r.checksumCRC32C(), crc32c, targetKey);
             return r;
-        });
-        LOG.debug("put {} ({} bytes) on its final key", targetKey, len);
+        }));
+        LOG.debug("put {} ({} bytes) on its final key ({})", targetKey, len, guard);
     }
 
     private void createParentMarkers(String key) {
@@ -170,7 +196,8 @@ public final class S3Session implements TransportSession {
     @Override
     public Optional<TargetStat> stat(String key) {
         validateKey(key);
-        return io.head(key).map(h -> new TargetStat(h.contentLength(), h.metadata()));
+        // The ETag is the version a CommitGuard names: If-Match compares it as the store sent it.
+        return io.head(key).map(h -> new TargetStat(h.contentLength(), h.metadata(), h.eTag()));
     }
 
     /**

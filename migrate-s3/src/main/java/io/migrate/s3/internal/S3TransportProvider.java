@@ -5,6 +5,7 @@ import io.migrate.error.ConfigurationException;
 import io.migrate.node.spi.TransportProvider;
 import io.migrate.s3.AppendDialect;
 import io.migrate.s3.ChecksumMode;
+import io.migrate.s3.ConditionalWrites;
 import io.migrate.s3.RequestShape;
 import io.migrate.s3.S3Transport;
 import io.migrate.s3.S3TransportConfig;
@@ -81,6 +82,8 @@ public final class S3TransportProvider implements TransportProvider {
         s.optional("staleUploadAge").ifPresent(v -> b.staleUploadAge(s.duration("staleUploadAge", null)));
         s.optional("staleUploadSweepInterval")
                 .ifPresent(v -> b.staleUploadSweepInterval(s.duration("staleUploadSweepInterval", null)));
+        s.optional("conditionalWrites").ifPresent(v -> b.conditionalWrites(
+                s.enumValue("conditionalWrites", ConditionalWrites.class, ConditionalWrites.PROBE)));
         return S3Transport.create(b.build());
     }
 

@@ -1,6 +1,7 @@
 package io.migrate.s3.internal;
 
 import io.migrate.error.ErrorCode;
+import io.migrate.s3.ConditionalWriteSupport;
 import io.migrate.s3.S3TransportConfig;
 import io.migrate.transport.Disposition;
 import io.migrate.transport.TransportException;
@@ -33,9 +34,10 @@ public final class SessionPool implements AutoCloseable {
      * @param config the transport configuration
      * @param classifier the error classifier
      * @param knownMarkers parent markers created so far, shared
+     * @param conditionalWrites which commits the store fences (the start probe)
      */
     public SessionPool(Map<String, Endpoint> endpoints, S3TransportConfig config, S3ErrorClassifier classifier,
-            Set<String> knownMarkers) {
+            Set<String> knownMarkers, ConditionalWriteSupport conditionalWrites) {
         GenericKeyedObjectPoolConfig<S3Session> pc = new GenericKeyedObjectPoolConfig<>();
         pc.setMaxTotalPerKey(config.sessionsPerEndpoint());
         pc.setMaxIdlePerKey(config.sessionsPerEndpoint());
@@ -55,7 +57,7 @@ public final class SessionPool implements AutoCloseable {
                 if (e == null) {
                     throw new IllegalArgumentException("unknown endpoint " + key);
                 }
-                return new S3Session(e, config, classifier, knownMarkers);
+                return new S3Session(e, config, classifier, knownMarkers, conditionalWrites);
             }
 
             @Override

@@ -4,6 +4,7 @@ import static io.migrate.s3.internal.S3Requests.OCTET_STREAM;
 
 import io.migrate.error.ErrorCode;
 import io.migrate.s3.S3TransportConfig;
+import io.migrate.transport.CommitGuard;
 import io.migrate.transport.Disposition;
 import io.migrate.transport.RangeReceipt;
 import io.migrate.transport.TransportException;
@@ -62,15 +63,32 @@ abstract class TempKeyWriter implements UploadWriter {
         }
     }
 
+    /**
+     * Copies the temporary object to the final key. A guarded commit cannot be a CopyObject where it
+     * matters: CopyObject's {@code x-amz-copy-source-if-*} headers test the source, and AWS has no
+     * destination precondition for it. So where the store enforces conditional completions, a
+     * guarded copy is a multipart copy (UploadPartCopy into an upload on the final key) whose
+     * CompleteMultipartUpload carries the guard; an empty file is an empty PutObject carrying it.
+     * Elsewhere the guard is checked by a HEAD just before the CopyObject.
+     */
     @Override
-    public void commit(Upload upload, Map<String, String> meta) {
+    public void commit(Upload upload, Map<String, String> meta, CommitGuard guard) {
         String op = "commit " + upload.tempKey() + " -> " + upload.targetKey();
+        String key = upload.targetKey();
         try {
-            if (upload.size() > io.config.multipartCopyThreshold()) {
-                multipartCopy(upload, meta);
+            if (guard.kind() != CommitGuard.Kind.UNCONDITIONAL && upload.size() == 0) {
+                boolean enforced = io.guardPut(key, guard);
+                io.guarded(guard, key, () -> io.call(op, () -> io.s3.putObject(b -> {
+                    b.bucket(io.bucket).key(key).metadata(meta).contentType(OCTET_STREAM);
+                    if (enforced) {
+                        S3Requests.precondition(b, guard);
+                    }
+                }, RequestBody.empty())));
+            } else if (io.guardComplete(key, guard) || upload.size() > io.config.multipartCopyThreshold()) {
+                multipartCopy(upload, meta, guard);
             } else {
                 io.call(op, () -> io.s3.copyObject(b -> b.sourceBucket(io.bucket).sourceKey(upload.tempKey())
-                        .destinationBucket(io.bucket).destinationKey(upload.targetKey())
+                        .destinationBucket(io.bucket).destinationKey(key)
                         .metadataDirective(MetadataDirective.REPLACE).metadata(meta).contentType(OCTET_STREAM)));
             }
         } catch (TransportException e) {
@@ -79,7 +97,7 @@ abstract class TempKeyWriter implements UploadWriter {
             }
             // The temporary object is gone: if the final object carries this upload's size and
             // metadata, an earlier commit got through (then deleted the temp); else it is lost.
-            Optional<HeadObjectResponse> done = io.head(upload.targetKey());
+            Optional<HeadObjectResponse> done = io.head(key);
             if (done.isEmpty() || done.get().contentLength() != upload.size()
                     || !S3Requests.sameMetadata(meta, done.get().metadata())) {
                 throw e;
@@ -88,12 +106,17 @@ abstract class TempKeyWriter implements UploadWriter {
             return;
         }
         io.deleteQuietly(upload.tempKey());
-        LOG.debug("committed {}", op);
+        LOG.debug("committed {} ({})", op, guard);
     }
 
-    /** A copy larger than one CopyObject allows: UploadPartCopy of the temporary object into the final key. */
-    private void multipartCopy(Upload upload, Map<String, String> meta) {
+    /**
+     * UploadPartCopy of the temporary object into an upload on the final key; the completion
+     * carries the guard when the store enforces it (a guard that {@link S3Requests#guardComplete}
+     * did not turn into a precondition was already checked by HEAD).
+     */
+    private void multipartCopy(Upload upload, Map<String, String> meta, CommitGuard guard) {
         String key = upload.targetKey();
+        boolean enforced = guard.kind() != CommitGuard.Kind.UNCONDITIONAL && io.enforcesComplete();
         String id = io.call("create copy upload " + key, () -> io.s3.createMultipartUpload(b -> b.bucket(io.bucket)
                 .key(key).metadata(meta).contentType(OCTET_STREAM)).uploadId());
         try {
@@ -110,14 +133,17 @@ abstract class TempKeyWriter implements UploadWriter {
                         .copyPartResult().eTag());
                 parts.add(CompletedPart.builder().partNumber(n).eTag(etag).build());
             }
-            io.call("complete copy " + key, () -> io.s3.completeMultipartUpload(b -> b.bucket(io.bucket).key(key)
-                    .uploadId(id).multipartUpload(m -> m.parts(parts))));
+            io.guarded(guard, key, () -> io.call("complete copy " + key, () -> io.s3.completeMultipartUpload(b -> {
+                b.bucket(io.bucket).key(key).uploadId(id).multipartUpload(m -> m.parts(parts));
+                if (enforced) {
+                    S3Requests.precondition(b, guard);
+                }
+            })));
         } catch (RuntimeException e) {
             io.abortQuietly(key, id);
             throw e;
         }
     }
-
     @Override
     public void abort(Upload upload) {
         if (upload.uploadId() != null) {

@@ -1,5 +1,6 @@
 package io.migrate.s3.internal;
 
+import io.migrate.transport.CommitGuard;
 import io.migrate.transport.RangeReceipt;
 import io.migrate.transport.TransportSession;
 import io.migrate.transport.Upload;
@@ -26,8 +27,11 @@ interface UploadWriter {
     /** See {@link TransportSession#complete}. */
     void complete(Upload upload, List<RangeReceipt> ranges, int crc32c);
 
-    /** See {@link TransportSession#commit}; parent markers are already created, metadata keys lower-cased. */
-    void commit(Upload upload, Map<String, String> metadata);
+    /**
+     * See {@link TransportSession#commit(Upload, Map, CommitGuard)}; parent markers are already
+     * created, metadata keys lower-cased.
+     */
+    void commit(Upload upload, Map<String, String> metadata, CommitGuard guard);
 
     /** See {@link TransportSession#abort}. */
     void abort(Upload upload);

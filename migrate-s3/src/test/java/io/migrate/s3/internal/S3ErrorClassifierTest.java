@@ -55,6 +55,9 @@ class S3ErrorClassifierTest {
                 Arguments.of("PositionNotEqualToLength", 409, Disposition.PERMANENT, ErrorCode.INVALID_REQUEST),
                 Arguments.of("NotImplemented", 501, Disposition.PERMANENT, ErrorCode.INVALID_REQUEST),
                 Arguments.of(null, 501, Disposition.PERMANENT, ErrorCode.INVALID_REQUEST),
+                Arguments.of("PreconditionFailed", 412, Disposition.PERMANENT, ErrorCode.TARGET_CONFLICT),
+                Arguments.of(null, 412, Disposition.PERMANENT, ErrorCode.TARGET_CONFLICT),
+                Arguments.of("ConditionalRequestConflict", 409, Disposition.PERMANENT, ErrorCode.TARGET_CONFLICT),
                 Arguments.of("SomethingNew", 400, Disposition.PERMANENT, ErrorCode.INVALID_REQUEST),
                 Arguments.of("SomethingNew", 599, Disposition.RETRY, ErrorCode.TRANSPORT_FAILED));
     }
