@@ -91,7 +91,8 @@ public final class PosixToS3Benchmark {
              S3TransferManager tm = S3TransferManager.builder().s3Client(async).build();
              S3Transport transport = S3Transport.create(S3TransportConfig.builder().endpoint(server.endpoint())
                      .bucket(BUCKET).credentials(EmbeddedS3.ACCESS_KEY, EmbeddedS3.SECRET_KEY)
-                     .sessionsPerEndpoint(threads).staleUploadSweepInterval(Duration.ZERO).build());
+                     .sessionsPerEndpoint(threads).staleUploadSweepInterval(Duration.ZERO)
+                     .directMultipartCommit(false).build()); // "mover" = the temporary key + copy commit
              ParallelFileMover mover = ParallelFileMover.builder(transport).config(MoverConfig.builder()
                      .allowSourceRoot(src).threads(threads).rangeSize(rangeMiB * MIB).build()).build();
              S3Transport directTransport = S3Transport.create(transport.config().toBuilder()

@@ -4,6 +4,7 @@ import io.migrate.error.ConfigurationException;
 import io.migrate.error.ErrorCode;
 import io.migrate.s3.internal.ChecksumProbe;
 import io.migrate.s3.internal.ConditionalWriteProbe;
+import io.migrate.s3.internal.DerivedSettings;
 import io.migrate.s3.internal.Endpoint;
 import io.migrate.s3.internal.S3ErrorClassifier;
 import io.migrate.s3.internal.SessionHandle;
@@ -187,17 +188,7 @@ public final class S3Transport implements Transport {
                     c.appendDialect().isS3Express() ? S3TransportConfig.MAX_PARTS : Integer.MAX_VALUE, verifies);
         };
         // Every S3 dialect has plain PutObject, up to the 5 GiB single-request limit.
-        return ranges.withWholePutLimit(putsWholeFiles(c) ? S3TransportConfig.MAX_PART_SIZE : 0);
-    }
-
-    /**
-     * The decision derived from two settings: files of one range are stored with one PutObject on
-     * the final key when {@link S3TransportConfig#directPut()} is set, except with
-     * {@link S3TransportConfig#readBackVerification()}, which must read the object back before it is
-     * committed (a whole put has no step between storing and committing).
-     */
-    static boolean putsWholeFiles(S3TransportConfig c) {
-        return c.directPut() && !c.readBackVerification();
+        return ranges.withWholePutLimit(DerivedSettings.putsWholeFiles(c) ? S3TransportConfig.MAX_PART_SIZE : 0);
     }
 
     /**
@@ -274,7 +265,8 @@ public final class S3Transport implements Transport {
     }
 
     /**
-     * Aborts multipart uploads and deletes temporary objects under the temp prefix older than
+     * Aborts multipart uploads (under the temp prefix, or anywhere in the bucket when uploads
+     * complete on their final keys) and deletes temporary objects under the temp prefix older than
      * {@code age}, through the first endpoint that answers. Runs on the caller's thread; the
      * background sweeper calls it with {@link S3TransportConfig#staleUploadAge()}.
      *
@@ -289,7 +281,8 @@ public final class S3Transport implements Transport {
         List<RuntimeException> failures = new ArrayList<>();
         for (Endpoint e : endpoints.values()) {
             try {
-                int n = StaleUploadSweeper.sweep(e.client(), config.bucket(), config.tempPrefix(), cutoff);
+                int n = StaleUploadSweeper.sweep(e.client(), config.bucket(), config.tempPrefix(), cutoff,
+                        DerivedSettings.completesOnFinalKey(config));
                 if (n > 0) {
                     LOG.info("swept {} stale uploads and temporary objects under {}", n, config.tempPrefix());
                 }

@@ -20,7 +20,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  * Immutable configuration of an {@link S3Transport}; build with {@link #builder()}, reopen with
  * {@link #toBuilder()}. Every setting has a default except the endpoints and the bucket; each
  * getter returns what was set (decisions derived from several settings live where they are made,
- * e.g. {@code S3Transport.putsWholeFiles}). {@link #toString()} never shows credentials.
+ * {@code io.migrate.s3.internal.DerivedSettings}). {@link #toString()} never shows credentials.
  *
  * <p>Each setting is written once: a field with its default below, a getter, a builder setter.
  * The builder wraps an instance of this class and {@link Builder#build()} validates and returns a
@@ -68,7 +68,7 @@ public final class S3TransportConfig implements Cloneable {
     private int serverErrorsBeforeFailover = 2;
     private ChecksumMode checksumMode = ChecksumMode.AUTO;
     private boolean readBackVerification;
-    private boolean directMultipartCommit;
+    private boolean directMultipartCommit = true;
     private boolean directPut = true;
     private boolean unsignedPayload;
     private long multipartCopyThreshold = MAX_PART_SIZE;
@@ -209,8 +209,9 @@ public final class S3TransportConfig implements Cloneable {
     }
 
     /**
-     * @return whether MULTIPART uploads of more than one range go straight to the final key and
-     *     commit is their CompleteMultipartUpload (no server-side copy)
+     * @return whether MULTIPART uploads of more than one range may go straight to the final key
+     *     with commit = their CompleteMultipartUpload (no server-side copy), as set; the transport
+     *     does so only without {@link #readBackVerification()}
      */
     public boolean directMultipartCommit() {
         return directMultipartCommit;
@@ -505,13 +506,15 @@ public final class S3TransportConfig implements Cloneable {
         /**
          * Commit MULTIPART uploads by completing them on the final key instead of copying a
          * completed temporary object: the upload is invisible until CompleteMultipartUpload, so
-         * the commit is still atomic, and the server does not copy the data once more (on
-         * S3Proxy that copy costs as long as the upload itself). Costs: the object's user
-         * metadata is the one given to {@code open} (metadata added only at commit, such as the
-         * whole-file checksum, is not stored), and incomplete uploads live under the final keys,
-         * where the sweeper does not look (use a bucket lifecycle rule
-         * {@code AbortIncompleteMultipartUpload}). Files of one range keep the temporary key.
-         * Default false.
+         * the commit is as atomic as the copy, can carry the fencing precondition (a copy commit
+         * cannot on AWS), and the server does not copy the data once more (on S3Proxy that copy
+         * costs as long as the upload itself). The object's user metadata is the one given to
+         * {@code open} (source fingerprint, mtime, mode): the whole-file checksum, known only at
+         * commit, is not stored (see {@code docs/s3.md} for what the skip check compares).
+         * Incomplete uploads under final keys are swept bucket-wide by the stale-upload sweeper.
+         * Files of one range keep their own path (a direct put, or the temporary key); the
+         * transport keeps the temporary key and copy with {@link #readBackVerification} (which
+         * must read the object before it is committed). Default true.
          *
          * @param direct whether to complete on the final key
          * @return this

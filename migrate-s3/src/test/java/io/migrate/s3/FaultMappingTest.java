@@ -183,7 +183,10 @@ class FaultMappingTest {
             }
             return Response.ok();
         });
-        try (S3Transport t = transport(0); TransportSession s = t.openSession(t.endpoints().get(0))) {
+        // The temporary-key path: its complete sends CompleteMultipartUpload (a direct commit's does not)
+        try (S3Transport t = S3Transport.create(S3TestSupport.scripted(server.endpoint(), S3TransportConfig.builder())
+                .sdkRetries(0).directMultipartCommit(false).build());
+             TransportSession s = t.openSession(t.endpoints().get(0))) {
             Upload u = s.open("k", "a", 2 * PART, PART, Map.of());
             List<RangeReceipt> parts = List.of(new RangeReceipt(0, PART, 1, "\"a\""), new RangeReceipt(PART, PART, 2, "\"b\""));
             s.complete(u, parts, 3);

@@ -79,7 +79,13 @@ class MoverToS3IT {
                 assertThat(f.outcome()).as(f.toString()).isEqualTo(FileOutcome.COPIED);
                 assertSameBytes(s3, f.targetKey(), src.resolve(f.sourcePath()));
                 Map<String, String> meta = s3.headObject(b -> b.bucket(BUCKET).key(f.targetKey())).metadata();
-                assertThat(meta).containsEntry(MetadataKeys.CHECKSUM, f.checksum()).containsKey(MetadataKeys.FINGERPRINT);
+                assertThat(meta).containsKey(MetadataKeys.FINGERPRINT);
+                if (Files.size(src.resolve(f.sourcePath())) > range) {
+                    // the default direct commit: metadata fixed at CreateMultipartUpload, before the CRC is known
+                    assertThat(meta).doesNotContainKey(MetadataKeys.CHECKSUM);
+                } else {
+                    assertThat(meta).containsEntry(MetadataKeys.CHECKSUM, f.checksum());
+                }
             }
             assertThat(s3.listObjectsV2(b -> b.bucket(BUCKET).prefix(".migrate-tmp/")).contents()).isEmpty();
             assertThat(s3.listMultipartUploads(b -> b.bucket(BUCKET)).uploads()).isEmpty();

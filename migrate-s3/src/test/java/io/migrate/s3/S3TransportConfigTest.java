@@ -37,7 +37,7 @@ class S3TransportConfigTest {
         }
         S3TransportConfig readBack = valid().readBackVerification(true).build();
         assertThat(readBack.directPut()).as("the getter returns what was set").isTrue();
-        assertThat(S3Transport.putsWholeFiles(readBack)).isFalse();
+        assertThat(io.migrate.s3.internal.DerivedSettings.putsWholeFiles(readBack)).isFalse();
         assertThat(S3Transport.capabilitiesOf(readBack).wholePutLimit()).isZero();
         assertThat(S3Transport.capabilitiesOf(valid().directPut(false).build()).wholePutLimit()).isZero();
     }

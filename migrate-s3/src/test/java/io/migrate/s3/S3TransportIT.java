@@ -134,6 +134,7 @@ class S3TransportIT {
         }
     }
 
+    /** With the default direct commit, an abandoned upload lives under its final key: the sweep finds it there. */
     @Test
     void sweeperRemovesStaleUploadsAndTemporaryObjectsOnly() throws Exception {
         try (S3Transport t = S3Transport.create(config(server.endpoint()).build());
@@ -147,6 +148,7 @@ class S3TransportIT {
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
                     .until(() -> t.sweepStaleUploads(Duration.ofMillis(1)) > 0 && multipartUploads().isEmpty()
                             && keysUnder(".migrate-tmp/").isEmpty());
+            assertThat(open.tempKey()).as("direct commit: the upload is on the final key").isEqualTo("sweep/a");
             assertThat(multipartUploads()).doesNotContain(open.tempKey());
             assertThat(keysUnder("sweep/")).containsExactly("sweep/real");
         }
@@ -173,7 +175,7 @@ class S3TransportIT {
         Path f = randomFile(dir, "c.bin", 12 * MIB + 1, SEED);
         int crc = crc32c(f);
         Map<String, String> meta = fingerprint(f, crc);
-        S3TransportConfig cfg = config(server.endpoint()).createParentMarkers(true)
+        S3TransportConfig cfg = config(server.endpoint()).createParentMarkers(true).directMultipartCommit(false)
                 .multipartCopyThreshold(5 * MIB).copyPartSize(5 * MIB).build();
         try (S3Transport t = S3Transport.create(cfg); TransportSession s = t.openSession(t.endpoints().get(0))) {
             Upload u = s.open("commit/x/c.bin", "att-commit", 12 * MIB + 1, 5 * MIB, meta);

@@ -21,8 +21,8 @@ import java.util.function.LongSupplier;
  * that check overlaps hold every upload request for at least {@link #DIRECT_PUT_HOLD} before the
  * proxy forwards it ({@link #holdUploads}), so a direct PUT lasts at least that long and two of
  * one key that start closer together than that were in flight at once. A multipart upload
- * completed straight on the final key ({@code directMultipartCommit}) is not seen, so scenarios
- * that rely on this keep that option off.
+ * completed straight on the final key (the S3 transport's default {@code directMultipartCommit})
+ * is not seen: scenarios that rely on this use files of one range, or turn that option off.
  *
  * <p>Thread-safe: proxy connection threads call {@link #accept}; all state is guarded by this.
  */

@@ -32,8 +32,8 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  * upload (part number = offset / range size + 1, every part but the last exactly one range, a
  * re-sent part replaces the earlier one); a file of one range is one PutObject.
  *
- * <p>Two commits. <b>Direct</b> ({@code directMultipartCommit}): the multipart upload is created on
- * the final key; {@code complete} only checks the parts (ListParts) and {@code commit} is the
+ * <p>Two commits. <b>Direct</b> ({@link DerivedSettings#completesOnFinalKey}, the default): the multipart upload is
+ * created on the final key; {@code complete} only checks the parts (ListParts) and {@code commit} is the
  * CompleteMultipartUpload, atomic because an upload is invisible until completed. <b>Copy</b>: the
  * upload is completed on a temporary key and the commit copies it ({@link TempKeyWriter}).
  */
@@ -57,7 +57,7 @@ final class MultipartWriter extends TempKeyWriter {
         }
         checkPartSizing(size, rangeSize);
         // Direct: the pending multipart upload is the temporary location, invisible until complete.
-        String key = io.config.directMultipartCommit() ? targetKey : io.tempKey(targetKey, attemptToken);
+        String key = DerivedSettings.completesOnFinalKey(io.config) ? targetKey : io.tempKey(targetKey, attemptToken);
         CreateMultipartUploadRequest.Builder req = CreateMultipartUploadRequest.builder()
                 .bucket(io.bucket).key(key).metadata(meta).contentType(OCTET_STREAM);
         if (io.config.checksumMode() == ChecksumMode.CRC32C) {

@@ -10,11 +10,16 @@ import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
- * Removes what crashed or abandoned attempts left under the temp prefix: multipart uploads
- * started before a cut-off (ListMultipartUploads + AbortMultipartUpload) and temporary objects
- * last modified before it (ListObjectsV2 + DeleteObject). Every attempt's temporary key is
- * unique, so anything older than the longest possible attempt is garbage; a sweep racing a
- * commit of an old attempt costs that attempt (it fails and is retried), never data.
+ * Removes what crashed or abandoned attempts left: multipart uploads started before a cut-off
+ * (ListMultipartUploads + AbortMultipartUpload) under the temp prefix, or anywhere in the bucket
+ * when uploads are completed on their final keys (the default direct multipart commit: an attempt
+ * that dies leaves its upload under the file's final key, invisible to readers but stored), and
+ * temporary objects last modified before it (ListObjectsV2 + DeleteObject, temp prefix only).
+ * Every attempt's upload is its own, so anything older than the longest possible attempt is
+ * garbage; a sweep racing a commit of an old attempt costs that attempt (it fails and is retried),
+ * never data. An upload that is not the mover's (a bucket shared with another writer) is aborted
+ * too once older than the cut-off, as a bucket lifecycle rule {@code AbortIncompleteMultipartUpload}
+ * would.
  *
  * <p>Stateless and thread-safe; runs on whichever thread calls it.
  */
@@ -29,19 +34,23 @@ public final class StaleUploadSweeper {
      * @param bucket the bucket
      * @param tempPrefix the temp prefix (never empty: the sweeper must not touch real data)
      * @param cutoff uploads and objects older than this are removed
+     * @param uploadsOnFinalKeys whether multipart uploads are looked for in the whole bucket, not
+     *     only under the temp prefix
      * @return uploads aborted plus objects deleted
      */
-    public static int sweep(S3Client s3, String bucket, String tempPrefix, Instant cutoff) {
+    public static int sweep(S3Client s3, String bucket, String tempPrefix, Instant cutoff,
+            boolean uploadsOnFinalKeys) {
         if (tempPrefix.isEmpty()) {
             throw new IllegalArgumentException("refusing to sweep without a temp prefix");
         }
         int removed = 0;
+        String uploadPrefix = uploadsOnFinalKeys ? null : tempPrefix;
         String keyMarker = null;
         String idMarker = null;
         do {
             final String km = keyMarker;
             final String im = idMarker;
-            ListMultipartUploadsResponse page = s3.listMultipartUploads(b -> b.bucket(bucket).prefix(tempPrefix)
+            ListMultipartUploadsResponse page = s3.listMultipartUploads(b -> b.bucket(bucket).prefix(uploadPrefix)
                     .keyMarker(km).uploadIdMarker(im));
             for (MultipartUpload u : page.uploads()) {
                 if (u.initiated() != null && u.initiated().isBefore(cutoff)) {
