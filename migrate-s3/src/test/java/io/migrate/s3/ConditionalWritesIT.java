@@ -183,6 +183,57 @@ class ConditionalWritesIT {
         assertThat(s3.listMultipartUploads(b -> b.bucket(BUCKET).prefix(key)).uploads()).isEmpty();
     }
 
+    static java.util.stream.Stream<S3Stores.Store> stores() {
+        return S3Stores.all();
+    }
+
+    /**
+     * On every real server of the run (S3Proxy, and RGW 16 unless {@code -Dmigrate.rgw=false}):
+     * the probe's finding, and a zombie's late whole put and direct multipart commit both refused
+     * (by the store where it enforces the precondition, by the HEAD right before the commit where it
+     * does not: RGW 16 ignores preconditions on CompleteMultipartUpload).
+     */
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("stores")
+    void aZombiesLateCommitsAreRefusedOnEveryStore(S3Stores.Store store) throws Exception {
+        String key = "fence/every-store/f";
+        Path older = randomFile(dir, "older", 6 * MIB, SEED + 4);
+        Path newer = randomFile(dir, "newer", 6 * MIB + 9, SEED + 5);
+        store.clean("fence/every-store/");
+        try (S3Transport t = S3Transport.create(store.config().build());
+             TransportSession zombie = t.openSession(t.endpoints().get(0));
+             TransportSession owner = t.openSession(t.endpoints().get(0));
+             S3Client c = store.client()) {
+            System.out.println(store + " conditional writes: " + t.conditionalWriteSupport());
+            assertThat(t.capabilities().fencedCommits()).isEqualTo(t.conditionalWriteSupport().enforcedForAllCommits());
+            if (!store.isRgw()) {
+                assertThat(t.conditionalWriteSupport().enforcedForAllCommits()).isTrue();
+            }
+
+            CommitGuard zombieSaw = CommitGuard.of(zombie.stat(key));
+            CommitGuard ownerSaw = CommitGuard.of(owner.stat(key));
+            owner.putWhole(key, bytes("owner"), crc("owner"), Map.of(), ownerSaw);
+            assertThatThrownBy(() -> zombie.putWhole(key, bytes("zombie"), crc("zombie"), Map.of(), zombieSaw))
+                    .isInstanceOfSatisfying(TransportException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.TARGET_CONFLICT));
+            assertThat(c.getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asUtf8String()).isEqualTo("owner");
+
+            CommitGuard zombieSaw2 = CommitGuard.of(zombie.stat(key));
+            Upload zu = staged(zombie, key, "zombie", older);
+            CommitGuard ownerSaw2 = CommitGuard.of(owner.stat(key));
+            Upload ou = staged(owner, key, "owner", newer);
+            assertThat(ou.tempKey()).as("the default direct commit").isEqualTo(key);
+            owner.commit(ou, fingerprint(newer, crc32c(newer)), ownerSaw2);
+            assertThatThrownBy(() -> zombie.commit(zu, fingerprint(older, crc32c(older)), zombieSaw2))
+                    .isInstanceOfSatisfying(TransportException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.TARGET_CONFLICT));
+            zombie.abort(zu);
+            assertThat(c.headObject(b -> b.bucket(BUCKET).key(key)).contentLength()).isEqualTo(Files.size(newer));
+        } finally {
+            store.clean("fence/every-store/");
+        }
+    }
+
     /** open + write + complete of {@code file} at {@code key}, as one attempt does before its commit. */
     private static Upload staged(TransportSession s, String key, String attempt, Path file) throws Exception {
         Upload u = s.open(key, attempt, Files.size(file), 5 * MIB, fingerprint(file, crc32c(file)));

@@ -47,9 +47,20 @@ public final class ConditionalWriteProbe {
                             .ifNoneMatch("*"), RequestBody.fromString("1")).eTag())
                     && refused(seen, "PutObject If-Match: <wrong>", () -> s3.putObject(b -> b.bucket(bucket).key(key)
                             .ifMatch(WRONG_ETAG), RequestBody.fromString("2")).eTag());
+            boolean unquoted = false;
             if (put) {
-                put = accepted(seen, "PutObject If-Match: <current>", () -> s3.putObject(b -> b.bucket(bucket)
-                        .key(key).ifMatch(etag), RequestBody.fromString("3")).eTag()) != null;
+                String applied = accepted(seen, "PutObject If-Match: <current>", () -> s3.putObject(b -> b.bucket(bucket)
+                        .key(key).ifMatch(etag), RequestBody.fromString("3")).eTag());
+                if (applied == null && etag != null && !unquote(etag).equals(etag)) {
+                    // RGW 16 compares If-Match with its stored (unquoted) ETag byte for byte
+                    applied = accepted(seen, "PutObject If-Match: <current, unquoted>", () -> s3.putObject(b -> b
+                            .bucket(bucket).key(key).ifMatch(unquote(etag)), RequestBody.fromString("3")).eTag());
+                    unquoted = applied != null;
+                    if (unquoted) {
+                        seen.remove(seen.size() - 1); // the quoted refusal: explained by unquoted
+                    }
+                }
+                put = applied != null;
             }
             // Whatever was applied above, the completion's If-Match must name what is there now.
             String current = s3.headObject(b -> b.bucket(bucket).key(key)).eTag();
@@ -57,7 +68,7 @@ public final class ConditionalWriteProbe {
             uploadId = id;
             String partTag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(id).partNumber(1),
                     RequestBody.fromString("4")).eTag();
-            final String matching = current;
+            final String matching = unquoted ? unquote(current) : current;
             boolean complete = refused(seen, "CompleteMultipartUpload If-None-Match: *", () -> s3
                             .completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id).ifNoneMatch("*")
                                     .multipartUpload(m -> m.parts(p -> p.partNumber(1).eTag(partTag)))).eTag())
@@ -67,13 +78,19 @@ public final class ConditionalWriteProbe {
                     && accepted(seen, "CompleteMultipartUpload If-Match: <current>", () -> s3
                             .completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id).ifMatch(matching)
                                     .multipartUpload(m -> m.parts(p -> p.partNumber(1).eTag(partTag)))).eTag()) != null;
-            ConditionalWriteSupport result = new ConditionalWriteSupport(put, complete,
+            ConditionalWriteSupport result = new ConditionalWriteSupport(put, complete, unquoted,
                     seen.isEmpty() ? "probed: failed preconditions refused with 412, met ones applied" : String.join("; ", seen));
             LOG.debug("conditional write probe on {}: {}", key, result);
             return result;
         } finally {
             cleanUp(s3, bucket, key, uploadId);
         }
+    }
+
+    /** @return the ETag without surrounding quotes */
+    static String unquote(String etag) {
+        return etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"")
+                ? etag.substring(1, etag.length() - 1) : etag;
     }
 
     /** Whether the request was refused as a failed precondition; anything else is recorded and means "no". */

@@ -185,7 +185,7 @@ final class MultipartWriter extends TempKeyWriter {
                 b.bucket(io.bucket).key(upload.tempKey()).uploadId(upload.uploadId())
                         .multipartUpload(m -> m.parts(parts));
                 if (enforced) {
-                    S3Requests.precondition(b, guard);
+                    io.precondition(b, guard);
                 }
             })));
         } catch (TransportException e) {

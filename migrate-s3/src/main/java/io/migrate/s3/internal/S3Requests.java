@@ -169,22 +169,27 @@ final class S3Requests {
         return false;
     }
 
-    static void precondition(PutObjectRequest.Builder req, CommitGuard guard) {
+    void precondition(PutObjectRequest.Builder req, CommitGuard guard) {
         switch (guard.kind()) {
             case ABSENT -> req.ifNoneMatch("*");
-            case MATCHES -> req.ifMatch(guard.version());
+            case MATCHES -> req.ifMatch(ifMatchValue(guard));
             case UNCONDITIONAL -> { }
             default -> throw new IllegalStateException(guard.toString());
         }
     }
 
-    static void precondition(CompleteMultipartUploadRequest.Builder req, CommitGuard guard) {
+    void precondition(CompleteMultipartUploadRequest.Builder req, CommitGuard guard) {
         switch (guard.kind()) {
             case ABSENT -> req.ifNoneMatch("*");
-            case MATCHES -> req.ifMatch(guard.version());
+            case MATCHES -> req.ifMatch(ifMatchValue(guard));
             case UNCONDITIONAL -> { }
             default -> throw new IllegalStateException(guard.toString());
         }
+    }
+
+    /** The guard's ETag as the store compares it (quoted as S3 returns it, or bare for RGW). */
+    private String ifMatchValue(CommitGuard guard) {
+        return fences.unquotedIfMatch() ? ConditionalWriteProbe.unquote(guard.version()) : guard.version();
     }
 
     /**

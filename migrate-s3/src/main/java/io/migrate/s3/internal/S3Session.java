@@ -167,7 +167,7 @@ public final class S3Session implements TransportSession {
             PutObjectRequest.Builder req = PutObjectRequest.builder().bucket(io.bucket).key(targetKey)
                     .metadata(meta).contentType(OCTET_STREAM).contentLength(len);
             if (enforced) {
-                S3Requests.precondition(req, guard);
+                io.precondition(req, guard);
             }
             if (len > 0) {
                 io.addChecksum(req, data, crc32c);

@@ -81,7 +81,7 @@ abstract class TempKeyWriter implements UploadWriter {
                 io.guarded(guard, key, () -> io.call(op, () -> io.s3.putObject(b -> {
                     b.bucket(io.bucket).key(key).metadata(meta).contentType(OCTET_STREAM);
                     if (enforced) {
-                        S3Requests.precondition(b, guard);
+                        io.precondition(b, guard);
                     }
                 }, RequestBody.empty())));
             } else if (io.guardComplete(key, guard) || upload.size() > io.config.multipartCopyThreshold()) {
@@ -136,7 +136,7 @@ abstract class TempKeyWriter implements UploadWriter {
             io.guarded(guard, key, () -> io.call("complete copy " + key, () -> io.s3.completeMultipartUpload(b -> {
                 b.bucket(io.bucket).key(key).uploadId(id).multipartUpload(m -> m.parts(parts));
                 if (enforced) {
-                    S3Requests.precondition(b, guard);
+                    io.precondition(b, guard);
                 }
             })));
         } catch (RuntimeException e) {
