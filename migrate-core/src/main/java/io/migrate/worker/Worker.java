@@ -268,7 +268,8 @@ public final class Worker implements AutoCloseable {
             if (old != null) {
                 // Reclaimed from us while we looked dead and dispatched straight back: the old run
                 // must end (its lease check finds its running file gone) before a new run starts.
-                LOG.info("Task {} is back in the inbox while run {} still executes it; claimed once that run ends",
+                // DEBUG: repeated every poll until the old run ends; that run's loss is logged at WARN
+                LOG.debug("Task {} is back in the inbox while run {} still executes it; claimed once that run ends",
                         ref.taskId(), old.runId);
                 continue;
             }

@@ -39,6 +39,14 @@ import software.amazon.awssdk.services.s3.S3Client;
 final class E2eCluster implements AutoCloseable {
     static final String BUCKET = "e2e";
 
+    /** Where the backends write. */
+    enum Target {
+        /** The bucket behind the two S3Proxy endpoints. */
+        S3,
+        /** A directory ({@link #dst}) through the POSIX transport. */
+        POSIX
+    }
+
     /** How leadership is decided. */
     enum Ha {
         /** ZooKeeper leader latch and ephemeral-node membership. */
@@ -52,6 +60,9 @@ final class E2eCluster implements AutoCloseable {
     final Path src;
     final Path root;
     final Path logs;
+    /** The POSIX destination directory (written only with {@link Target#POSIX}). */
+    final Path dst;
+    final Target target;
     final String topic;
     final SharedServers servers;
     final DirectoryTaskStore store;
@@ -71,10 +82,13 @@ final class E2eCluster implements AutoCloseable {
     final FaultProxy proxyB;
     private S3Client client;
     private int kills;
+    private int pauses;
 
-    private E2eCluster(String name, Path dir, SharedServers servers, Ha ha, Map<String, String> extra)
+    private E2eCluster(String name, Path dir, SharedServers servers, Ha ha, Target target, Map<String, String> extra)
             throws Exception {
         this.name = name;
+        this.target = target;
+        this.dst = dir.resolve("dst");
         this.dir = dir;
         this.servers = servers;
         this.ha = ha;
@@ -109,7 +123,17 @@ final class E2eCluster implements AutoCloseable {
      */
     static E2eCluster create(String name, Path dir, SharedServers servers, Ha ha, int managerCount, int backendCount,
             Map<String, String> extra) throws Exception {
-        E2eCluster c = new E2eCluster(name, dir, servers, ha, extra);
+        return create(name, dir, servers, ha, Target.S3, managerCount, backendCount, extra);
+    }
+
+    /**
+     * {@link #create(String, Path, SharedServers, Ha, int, int, Map)} with a choice of destination.
+     *
+     * @param target where the backends write
+     */
+    static E2eCluster create(String name, Path dir, SharedServers servers, Ha ha, Target target, int managerCount,
+            int backendCount, Map<String, String> extra) throws Exception {
+        E2eCluster c = new E2eCluster(name, dir, servers, ha, target, extra);
         System.out.println("E2E " + name + ": cluster in " + dir);
         for (int i = 1; i <= managerCount; i++) {
             c.managers.add("manager-" + i);
@@ -159,6 +183,13 @@ final class E2eCluster implements AutoCloseable {
             p.put("mover.healthCheckInterval", "500ms");
             p.put("mover.endpointWait", "30s");
             p.put("mover.cancelTimeout", "5s");
+        }
+        if (backend && target == Target.POSIX) {
+            Files.createDirectories(dst);
+            p.put("transport.type", "posix");
+            p.put("transport.posix.root", dst.toString());
+            p.put("transport.posix.fsync", "false");
+        } else if (backend) {
             p.put("transport.type", "s3");
             p.put("transport.s3.endpoints", proxyA.endpoint() + "," + proxyB.endpoint());
             p.put("transport.s3.bucket", BUCKET);
@@ -172,6 +203,8 @@ final class E2eCluster implements AutoCloseable {
             // (older than any live attempt of these small tasks).
             p.put("transport.s3.staleUploadAge", "20s");
             p.put("transport.s3.staleUploadSweepInterval", "2s");
+        }
+        if (backend) {
             p.put("publisher.type", "kafka");
             p.put("publisher.kafka.bootstrapServers", servers.kafka.bootstrapServers());
             p.put("publisher.kafka.topic", topic);
@@ -240,6 +273,52 @@ final class E2eCluster implements AutoCloseable {
         start(node);
     }
 
+    /**
+     * SIGSTOPs one node process: it keeps its sockets, files and threads and goes on where it
+     * stopped when {@link #resume}d, like a long GC pause or a frozen VM.
+     *
+     * @param node node id
+     * @return whether a running process was stopped
+     */
+    synchronized boolean pause(String node) throws InterruptedException, IOException {
+        ChildJvm p = processes.get(node);
+        if (p == null || !p.isAlive()) {
+            return false;
+        }
+        signal(p, "STOP");
+        pauses++;
+        return true;
+    }
+
+    /** SIGCONTs a node process stopped by {@link #pause}. */
+    synchronized void resume(String node) throws InterruptedException, IOException {
+        ChildJvm p = processes.get(node);
+        if (p != null) {
+            signal(p, "CONT");
+        }
+    }
+
+    private static void signal(ChildJvm p, String signal) throws InterruptedException, IOException {
+        int rc = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start().waitFor();
+        if (rc != 0 && p.isAlive()) {
+            throw new IOException("kill -" + signal + " " + p + " exited with " + rc);
+        }
+    }
+
+    /** @return SIGSTOPs so far */
+    synchronized int pauses() {
+        return pauses;
+    }
+
+    /**
+     * @param node a node id
+     * @return whether the node's current process has committed a task since it started (its log
+     *     says so): a restarted backend that did work
+     */
+    synchronized boolean didWork(String node) {
+        return output(node).contains(" done: ");
+    }
+
     /** @return SIGKILLs so far */
     synchronized int kills() {
         return kills;
@@ -303,6 +382,26 @@ final class E2eCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * @param needle a piece of a log line
+     * @return how many lines of every node process's log (every incarnation) contain it
+     */
+    synchronized long countInLogs(String needle) {
+        long n = 0;
+        try (var files = Files.list(logs)) {
+            for (Path f : files.toList()) {
+                try (var lines = Files.lines(f, StandardCharsets.UTF_8)) {
+                    n += lines.filter(l -> l.contains(needle)).count();
+                } catch (UncheckedIOException e) {
+                    // a line that is not UTF-8: count what could be read
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return n;
     }
 
     /** @return every node process's output joined, for failure messages */

@@ -29,6 +29,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -53,7 +55,12 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * Prints the scenario's summary line to stdout (it lands in the failsafe report).
  */
 final class EndState {
-    static final Duration SETTLE = Duration.ofSeconds(Long.getLong("e2e.settleSeconds", 240));
+    /**
+     * How long the task root may show no progress at all before a wait fails
+     * ({@code -De2e.settleSeconds}): waits have deadlines on progress, not on total time, so a
+     * loaded machine that is slow but moving never fails them.
+     */
+    static final Duration NO_PROGRESS = Duration.ofSeconds(Long.getLong("e2e.settleSeconds", 120));
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<TaskState> UNFINISHED = Set.of(TaskState.INCOMING, TaskState.PENDING, TaskState.INBOX,
             TaskState.RUNNING, TaskState.DONE, TaskState.FAILED);
@@ -88,11 +95,53 @@ final class EndState {
         return true;
     }
 
-    /** Waits until the task root is settled, failing at once if a node process died on its own. */
+    /**
+     * Waits until the task root is settled, failing at once if a node process died on its own and
+     * when no task changed state for {@link #NO_PROGRESS}.
+     */
     static void awaitSettled(E2eCluster c) {
-        await("tasks settled in " + c.name).atMost(SETTLE).pollInterval(Duration.ofMillis(500))
+        awaitProgress(c, "tasks settled", () -> settled(c.store), () -> progress(c));
+    }
+
+    /**
+     * Waits until {@code done}, however long that takes while {@code progress} keeps changing;
+     * fails when it stays the same for {@link #NO_PROGRESS}, or at once when a node process died on
+     * its own.
+     *
+     * @param what for the failure message
+     * @param done the condition
+     * @param progress any value that changes while the scenario makes progress
+     */
+    static void awaitProgress(E2eCluster c, String what, BooleanSupplier done, Supplier<?> progress) {
+        Object[] last = {progress.get()};
+        long[] lastChange = {System.nanoTime()};
+        await(what + " in " + c.name).forever().pollInterval(Duration.ofMillis(300))
                 .failFast("a node process died on its own", c::anyDied)
-                .until(() -> settled(c.store));
+                .until(() -> {
+                    if (done.getAsBoolean()) {
+                        return true;
+                    }
+                    Object now = progress.get();
+                    if (!now.equals(last[0])) {
+                        last[0] = now;
+                        lastChange[0] = System.nanoTime();
+                    } else if (System.nanoTime() - lastChange[0] > NO_PROGRESS.toNanos()) {
+                        throw new AssertionError("no progress for " + NO_PROGRESS + " while waiting for " + what
+                                + " in " + c.name + " (task root: " + now + ")");
+                    }
+                    return false;
+                });
+    }
+
+    /** @return how many tasks each state of the task root holds: changes whenever a task moves */
+    static List<Long> progress(E2eCluster c) {
+        List<Long> counts = new ArrayList<>();
+        for (TaskState s : TaskState.values()) {
+            try (Stream<TaskRef> refs = c.store.list(s)) {
+                counts.add(refs.count());
+            }
+        }
+        return counts;
     }
 
     /**
