@@ -114,8 +114,15 @@ class BackendPauseIT {
         String name = "pause-" + target.name().toLowerCase(java.util.Locale.ROOT);
         int waves = Workload.scaled(6);
         int tasksPerWave = 4;
-        try (E2eCluster c = E2eCluster.create(name, dir, servers, E2eCluster.Ha.ZOOKEEPER, target, 1, 3, Map.of())) {
+        // the real transport and publisher, wrapped with SelfPause points (see SelfPausingTransportProvider)
+        Map<String, String> selfPausing = Map.of("transport.type", "e2e-self-pausing", "publisher.type", "e2e-self-pausing");
+        try (E2eCluster c = E2eCluster.create(name, dir, servers, E2eCluster.Ha.ZOOKEEPER, target, 1, 3, selfPausing)) {
             Workload w = new Workload(c, BackendPauseIT.class);
+            Path flag = Files.createFile(dir.resolve("self-pause-on"));
+            c.backendJvmArgs(List.of("-Dmigrate.e2e.pause.flag=" + flag,
+                    "-Dmigrate.e2e.pause.delegate=" + target.name().toLowerCase(java.util.Locale.ROOT),
+                    "-Dmigrate.e2e.pause.publisher=kafka", "-Dmigrate.e2e.pause.seed=" + w.seed,
+                    "-Dmigrate.e2e.pause.node={node}"));
             if (target == E2eCluster.Target.S3) {
                 // uploads last a little, so pauses land mid-upload
                 UploadTracker.holdUploads(c.proxyA);
@@ -129,14 +136,43 @@ class BackendPauseIT {
             Random pauses = new Random(w.random.nextLong());
             RandomFiles rewrites = new RandomFiles(w.random.nextLong());
             c.startAll();
+            // random pauses from outside, at whatever the victim is doing
+            String[] victim = {null};
             Chaos pauser = Chaos.every(w.random, 1_000, 2_500, () -> {
-                String victim = c.backends.get(pauses.nextInt(c.backends.size()));
-                if (c.pause(victim)) {
+                String v = c.backends.get(pauses.nextInt(c.backends.size()));
+                if (!c.isStopped(v) && c.pause(v)) {
+                    victim[0] = v;
                     try {
                         // longer than the lease: the leader reclaims the victim's tasks meanwhile
                         Thread.sleep(LEASE_MILLIS + 1_000 + pauses.nextInt(2_000)); // the fault, not a wait
                     } finally {
-                        c.resume(victim);
+                        victim[0] = null;
+                        c.resume(v);
+                    }
+                }
+            });
+            // pauses a backend took itself at a SelfPause point: rewrite the file it stopped at (so
+            // the re-run elsewhere copies a newer version than the sleeper holds), resume it later
+            Map<String, Long> resumeAt = new ConcurrentHashMap<>();
+            Chaos resumer = Chaos.every(w.random, 100, 200, () -> {
+                for (String b : c.backends) {
+                    if (b.equals(victim[0]) || !c.isStopped(b)) {
+                        resumeAt.remove(b);
+                        continue;
+                    }
+                    Long due = resumeAt.get(b);
+                    if (due == null) {
+                        resumeAt.put(b, System.nanoTime() + (LEASE_MILLIS + 1_000 + pauses.nextInt(2_000)) * 1_000_000L);
+                        String key = lastSelfPauseKey(c.output(b));
+                        for (FileEntry e : live) {
+                            if (e.targetKey().equals(key)) {
+                                rewrite(c, rewrites, e, versions);
+                                selfPauseRewrites.incrementAndGet();
+                            }
+                        }
+                    } else if (System.nanoTime() - due > 0) {
+                        c.resume(b);
+                        resumeAt.remove(b);
                     }
                 }
             });
@@ -147,31 +183,72 @@ class BackendPauseIT {
                 }
             });
             try {
-                for (int wave = 0; wave < waves; wave++) {
+                // waves of tasks until the minimum waves ran and pauses landed from outside and at
+                // every point inside (a few extra waves at most)
+                for (int wave = 0; wave < waves || (wave < waves + 6
+                        && (c.pauses() < 3 || !selfPausesMissing(c, target).isEmpty())); wave++) {
                     for (int t = 0; t < tasksPerWave; t++) {
                         List<FileEntry> entries = new ArrayList<>(w.writeFiles("w" + wave + "t" + t, 8, 256, 8 * 1024));
                         entries.addAll(w.writeFiles("w" + wave + "t" + t + "big", 1, 1_500_000, 3_000_000));
+                        if (t % 2 == 0) {
+                            // more than one S3 part: a multipart upload with ranges and a completion
+                            entries.addAll(w.writeFiles("w" + wave + "t" + t + "huge", 1, 6_000_000, 7_000_000));
+                        }
                         for (FileEntry e : entries) {
                             versions.put(e.targetKey(), new CopyOnWriteArrayList<>(List.of(version(c.src.resolve(e.sourcePath())))));
                         }
                         w.submit(entries);
-                        live.addAll(entries.subList(0, 3)); // some files of every task are rewritten
+                        live.addAll(entries); // any file may be rewritten; the rewriter picks at random
                     }
                     awaitProgress(c, w, wave);
                 }
-                // keep pausing (and rewriting) until at least a few pauses landed
-                EndState.awaitProgress(c, "at least 4 pauses", () -> c.pauses() >= 4, c::pauses);
+                assertThat(selfPausesMissing(c, target)).as("points where no backend paused itself").isEmpty();
+                assertThat(c.pauses()).as("pauses from outside").isGreaterThanOrEqualTo(3);
             } finally {
                 rewriter.close();
             }
             try {
+                Files.delete(flag); // no more self-pauses: let the run settle
                 EndState.awaitSettled(c);
             } finally {
                 pauser.close();
             }
             EndState.awaitSettled(c);
+            resumer.close();
             verify(c, w, target, versions, t0);
         }
+    }
+
+    private final java.util.concurrent.atomic.AtomicInteger selfPauseRewrites = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** The SelfPause points that must have paused a backend at least once in this scenario. */
+    private static List<String> selfPausePoints(E2eCluster c, E2eCluster.Target target) {
+        List<String> points = new ArrayList<>(List.of("attempt-start", "write", "before-commit", "publish"));
+        if (target == E2eCluster.Target.POSIX) {
+            points.add("commit"); // on S3 only where the transport fences its commits (see the provider)
+        }
+        return points;
+    }
+
+    private static List<String> selfPausesMissing(E2eCluster c, E2eCluster.Target target) {
+        List<String> missing = new ArrayList<>();
+        for (String p : selfPausePoints(c, target)) {
+            if (c.countInLogs(SelfPause.MARK + " " + p + " ") == 0) {
+                missing.add(p);
+            }
+        }
+        return missing;
+    }
+
+    /** @return the key of the last SelfPause line in a node's output, or null */
+    private static String lastSelfPauseKey(String output) {
+        int at = output.lastIndexOf(SelfPause.MARK + " ");
+        if (at < 0) {
+            return null;
+        }
+        int eol = output.indexOf('\n', at);
+        String[] parts = output.substring(at, eol < 0 ? output.length() : eol).trim().split(" ", 3);
+        return parts.length == 3 ? parts[2] : null;
     }
 
     /** Waits until the tasks of the first waves are moving (progress-based, not a fixed time). */
@@ -182,7 +259,8 @@ class BackendPauseIT {
     }
 
     /** Replaces a source with new content (write aside, rename over: readers see one version or the other). */
-    private static void rewrite(E2eCluster c, RandomFiles files, FileEntry e, Map<String, List<Version>> versions) {
+    private static synchronized void rewrite(E2eCluster c, RandomFiles files, FileEntry e,
+            Map<String, List<Version>> versions) {
         Path file = c.src.resolve(e.sourcePath());
         Path aside = file.resolveSibling(file.getFileName() + ".new");
         try {
@@ -333,11 +411,16 @@ class BackendPauseIT {
         long reclaims = c.countInLogs("is dead: reclaiming");
         long zombies = c.countInLogs("no longer owned by");
         long conflicts = c.countInLogs("another attempt committed the key");
+        StringBuilder selfPauses = new StringBuilder();
+        for (String p : List.of("attempt-start", "write", "before-commit", "commit", "publish")) {
+            selfPauses.append(selfPauses.length() == 0 ? "" : ",").append(p).append(':')
+                    .append(c.countInLogs(SelfPause.MARK + " " + p + " "));
+        }
         long seconds = Duration.ofNanos(System.nanoTime() - t0).toSeconds();
-        System.out.printf("E2E %s: tasks=%d files=%d pauses=%d rewritten=%d newerThanFirst=%d time=%ds lost=%d torn=%d"
+        System.out.printf("E2E %s: tasks=%d files=%d pauses=%d selfPauses=%s rewrittenAtPause=%d rewritten=%d newerThanFirst=%d time=%ds lost=%d torn=%d"
                         + " stale=%d untrue=%d overlaps=%d (reclaims=%d zombieRuns=%d commitConflicts=%d"
                         + " zombieTempUploadsOpen=%d archived=%d results=%d storeFenced=%s seed=%d)%n",
-                c.name, w.taskIds().size(), versions.size(), c.pauses(), rewritten, newerThanFirst, seconds,
+                c.name, w.taskIds().size(), versions.size(), c.pauses(), selfPauses, selfPauseRewrites.get(), rewritten, newerThanFirst, seconds,
                 lost.size(), torn.size(), stale.size(), untrue.size(), directOverlaps, reclaims, zombies, conflicts,
                 zombieTempOverlaps, archived.size(), resultIds.size(), fenced, w.seed);
     }

@@ -83,6 +83,7 @@ final class E2eCluster implements AutoCloseable {
     private S3Client client;
     private int kills;
     private int pauses;
+    private final List<String> backendJvmArgs = new ArrayList<>();
 
     private E2eCluster(String name, Path dir, SharedServers servers, Ha ha, Target target, Map<String, String> extra)
             throws Exception {
@@ -248,9 +249,35 @@ final class E2eCluster implements AutoCloseable {
      */
     synchronized void start(String node) throws IOException {
         int inc = incarnations.merge(node, 1, Integer::sum);
-        processes.put(node, ChildJvm.start(node + "-" + inc, logs, MigrateCli.class,
-                List.of("-Xmx192m", "-Xss512k", "-Djava.io.tmpdir=" + dir), "node", "--config",
+        List<String> jvm = new ArrayList<>(List.of("-Xmx192m", "-Xss512k", "-Djava.io.tmpdir=" + dir));
+        if (backends.contains(node)) {
+            backendJvmArgs.forEach(a -> jvm.add(a.replace("{node}", node + "-" + inc)));
+        }
+        processes.put(node, ChildJvm.start(node + "-" + inc, logs, MigrateCli.class, jvm, "node", "--config",
                 configs.get(node).toString()));
+    }
+
+    /**
+     * Adds JVM arguments for the backend processes started from now on; {@code {node}} in them is
+     * replaced by the node id and incarnation.
+     */
+    synchronized void backendJvmArgs(List<String> args) {
+        backendJvmArgs.addAll(args);
+    }
+
+    /** @return whether the node's process is stopped (SIGSTOP), from {@code /proc/<pid>/stat} (Linux) */
+    synchronized boolean isStopped(String node) {
+        ChildJvm p = processes.get(node);
+        if (p == null) {
+            return false;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(p.pid()), "stat"));
+            int close = stat.lastIndexOf(')');
+            return close > 0 && close + 2 < stat.length() && stat.charAt(close + 2) == 'T';
+        } catch (IOException e) {
+            return false; // gone
+        }
     }
 
     /**
