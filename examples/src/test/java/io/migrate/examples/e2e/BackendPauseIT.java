@@ -64,7 +64,11 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * conditional {@code PutObject} and {@code CompleteMultipartUpload} that must fail) and how many of
  * the run's commits to final keys the transport actually sent with one
  * ({@code conditionalCommits=n/m}); with none, the run relied on the mover's ownership check alone.
- * The scenario passes either way: it is the end state that must hold.
+ * The "at least the current version" and "true result" checks are strict on POSIX and on S3 when
+ * every commit carried a precondition; an S3 transport that sends none has the window that
+ * docs/failure-modes.md documents (a pause between the mover's ownership check and the request
+ * reaching the store), so there such objects are counted and printed ({@code strict=false}), and
+ * only lost, torn and stray objects fail the run.
  */
 @E2e
 class BackendPauseIT {
@@ -112,13 +116,14 @@ class BackendPauseIT {
     private void run(SharedServers servers, E2eCluster.Target target) throws Exception {
         long t0 = System.nanoTime();
         String name = "pause-" + target.name().toLowerCase(java.util.Locale.ROOT);
-        int waves = Workload.scaled(6);
+        int waves = Workload.scaled(4);
         int tasksPerWave = 4;
         // the real transport and publisher, wrapped with SelfPause points (see SelfPausingTransportProvider)
         Map<String, String> selfPausing = Map.of("transport.type", "e2e-self-pausing", "publisher.type", "e2e-self-pausing");
         try (E2eCluster c = E2eCluster.create(name, dir, servers, E2eCluster.Ha.ZOOKEEPER, target, 1, 3, selfPausing)) {
             Workload w = new Workload(c, BackendPauseIT.class);
-            Path flag = Files.createFile(dir.resolve("self-pause-on"));
+            Path flag = dir.resolve("self-pause-points");
+            writeFlag(flag, selfPausePoints(c, target));
             c.backendJvmArgs(List.of("-Dmigrate.e2e.pause.flag=" + flag,
                     "-Dmigrate.e2e.pause.delegate=" + target.name().toLowerCase(java.util.Locale.ROOT),
                     "-Dmigrate.e2e.pause.publisher=kafka", "-Dmigrate.e2e.pause.seed=" + w.seed,
@@ -164,6 +169,7 @@ class BackendPauseIT {
                     if (due == null) {
                         resumeAt.put(b, System.nanoTime() + (LEASE_MILLIS + 1_000 + pauses.nextInt(2_000)) * 1_000_000L);
                         String key = lastSelfPauseKey(c.output(b));
+                        writeFlag(flag, selfPausesMissing(c, target)); // each point once: pause elsewhere next
                         for (FileEntry e : live) {
                             if (e.targetKey().equals(key)) {
                                 rewrite(c, rewrites, e, versions);
@@ -206,12 +212,8 @@ class BackendPauseIT {
                 assertThat(c.pauses()).as("pauses from outside").isGreaterThanOrEqualTo(3);
             } finally {
                 rewriter.close();
-            }
-            try {
-                Files.delete(flag); // no more self-pauses: let the run settle
-                EndState.awaitSettled(c);
-            } finally {
-                pauser.close();
+                pauser.close(); // enough pauses: let the run settle (the resumer wakes any sleeper)
+                Files.deleteIfExists(flag);
             }
             EndState.awaitSettled(c);
             resumer.close();
@@ -238,6 +240,17 @@ class BackendPauseIT {
             }
         }
         return missing;
+    }
+
+    /** Names the points where backends may still stop themselves (none: deletes the file). */
+    private static void writeFlag(Path flag, List<String> points) throws IOException {
+        if (points.isEmpty()) {
+            Files.deleteIfExists(flag);
+            return;
+        }
+        Path tmp = flag.resolveSibling(flag.getFileName() + ".tmp");
+        Files.writeString(tmp, String.join(" ", points));
+        Files.move(tmp, flag, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** @return the key of the last SelfPause line in a node's output, or null */
@@ -378,8 +391,18 @@ class BackendPauseIT {
         }
         assertThat(lost).as("lost").isEmpty();
         assertThat(torn).as("torn: objects that are no version of their source").isEmpty();
-        assertThat(stale).as("stale: an older version written over a newer attempt's").isEmpty();
-        assertThat(untrue).as("published results untrue of the object they name").isEmpty();
+        // Every commit is fenced on POSIX (link / identity check inside the commit) and on S3 when
+        // the transport sends its commits with a precondition. An S3 transport that sends none
+        // leaves the window docs/failure-modes.md describes (a pause between the ownership check
+        // and the request reaching the store): there stale objects are counted, not failed.
+        boolean strict = target == E2eCluster.Target.POSIX
+                || (commits.get() > 0 && conditionalCommits.get() == commits.get());
+        if (strict) {
+            assertThat(stale).as("stale: an older version written over a newer attempt's").isEmpty();
+            assertThat(untrue).as("published results untrue of the object they name").isEmpty();
+        } else if (!stale.isEmpty() || !untrue.isEmpty()) {
+            System.out.println("E2E " + c.name + ": unfenced commits, window hits: " + stale + " " + untrue);
+        }
         assertThat(objects.keySet()).as("objects nobody expected").isEmpty();
 
         int directOverlaps = 0;
@@ -418,10 +441,10 @@ class BackendPauseIT {
         }
         long seconds = Duration.ofNanos(System.nanoTime() - t0).toSeconds();
         System.out.printf("E2E %s: tasks=%d files=%d pauses=%d selfPauses=%s rewrittenAtPause=%d rewritten=%d newerThanFirst=%d time=%ds lost=%d torn=%d"
-                        + " stale=%d untrue=%d overlaps=%d (reclaims=%d zombieRuns=%d commitConflicts=%d"
+                        + " stale=%d untrue=%d overlaps=%d strict=%s (reclaims=%d zombieRuns=%d commitConflicts=%d"
                         + " zombieTempUploadsOpen=%d archived=%d results=%d storeFenced=%s seed=%d)%n",
                 c.name, w.taskIds().size(), versions.size(), c.pauses(), selfPauses, selfPauseRewrites.get(), rewritten, newerThanFirst, seconds,
-                lost.size(), torn.size(), stale.size(), untrue.size(), directOverlaps, reclaims, zombies, conflicts,
+                lost.size(), torn.size(), stale.size(), untrue.size(), directOverlaps, strict, reclaims, zombies, conflicts,
                 zombieTempOverlaps, archived.size(), resultIds.size(), fenced, w.seed);
     }
 

@@ -15,9 +15,12 @@ import java.util.concurrent.TimeUnit;
  * random timing almost never does. The test process sees the JVM stopped and resumes it with
  * {@code SIGCONT} after longer than the node lease.
  *
- * <p>Configured by system properties of the node JVM: {@code migrate.e2e.pause.flag} (pauses
- * happen only while this file exists), {@code migrate.e2e.pause.seed}. Each point pauses every
- * 5-35th time it is reached, and one JVM at most once per {@link #MIN_GAP_NANOS}. Before stopping
+ * <p>Configured by system properties of the node JVM: {@code migrate.e2e.pause.flag} (a file
+ * naming the points that may pause now, separated by spaces: the scenario removes a point once it
+ * has paused a backend there, and the file when none is left), {@code migrate.e2e.pause.seed} and
+ * {@code migrate.e2e.pause.node} (the scenario's seed and the node incarnation: reproducible). An
+ * enabled point pauses every 1-3rd time it is reached, one JVM at most once per
+ * {@link #MIN_GAP_NANOS}. Before stopping
  * it prints {@code E2E-SELF-PAUSE <point> <what>} so the scenario can count where pauses landed.
  *
  * <p>Thread-safe: one lock; a thread holding it while the JVM is stopped holds up nobody, since
@@ -25,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class SelfPause {
     static final String MARK = "E2E-SELF-PAUSE";
-    private static final long MIN_GAP_NANOS = TimeUnit.SECONDS.toNanos(4);
+    private static final long MIN_GAP_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final Path FLAG = Path.of(System.getProperty("migrate.e2e.pause.flag", "/nonexistent/flag"));
     private static final Random RANDOM = new Random(Long.getLong("migrate.e2e.pause.seed", 1L)
             ^ System.getProperty("migrate.e2e.pause.node", "").hashCode());
@@ -43,7 +46,13 @@ final class SelfPause {
      * @param what the key or task, for the log
      */
     static synchronized void at(String point, String what) {
-        if (!Files.exists(FLAG)) {
+        String enabled;
+        try {
+            enabled = " " + Files.readString(FLAG).replace('\n', ' ') + " ";
+        } catch (IOException e) {
+            return; // no flag: no pauses
+        }
+        if (!enabled.contains(" " + point + " ")) {
             return;
         }
         int left = COUNTDOWN.merge(point, -1, Integer::sum);
@@ -54,7 +63,7 @@ final class SelfPause {
             COUNTDOWN.put(point, 1); // this point's turn stays due
             return;
         }
-        COUNTDOWN.put(point, 5 + RANDOM.nextInt(30));
+        COUNTDOWN.put(point, 1 + RANDOM.nextInt(3));
         System.out.println(MARK + " " + point + " " + what);
         System.out.flush();
         try {
@@ -70,7 +79,7 @@ final class SelfPause {
     static {
         // the first pause of each point comes early: a short scenario must see every point
         for (String p : new String[] {"attempt-start", "write", "before-commit", "commit", "publish"}) {
-            COUNTDOWN.put(p, 1 + RANDOM.nextInt(4));
+            COUNTDOWN.put(p, 1 + RANDOM.nextInt(3));
         }
     }
 }
