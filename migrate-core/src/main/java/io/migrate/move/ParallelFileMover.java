@@ -142,9 +142,14 @@ public final class ParallelFileMover implements AutoCloseable {
     }
 
     /**
-     * Starts the mover threads and the endpoint heartbeat. Idempotent.
+     * Checks every endpoint once on the caller's thread, then starts the mover threads and the
+     * endpoint heartbeat. Idempotent.
      *
      * @throws MigrateException {@code CANCELLED} if already closed
+     * @throws io.migrate.transport.TransportException PERMANENT ({@code TARGET_NOT_FOUND},
+     *     {@code ACCESS_DENIED}) if an endpoint answers that the destination is unusable (a
+     *     missing bucket); nothing is started then. Endpoints that are merely unreachable are
+     *     reported by {@link #endpointHealth()} and do not stop the start.
      */
     public void start() {
         if (closed.get()) {
@@ -333,6 +338,14 @@ public final class ParallelFileMover implements AutoCloseable {
 
     boolean closing() {
         return closed.get();
+    }
+
+    /**
+     * @return each endpoint's state and last error (the heartbeat's and the movers' view), in
+     *     transport order; {@code UNKNOWN} before {@link #start()}
+     */
+    public List<io.migrate.transport.EndpointHealth> endpointHealth() {
+        return endpoints.health();
     }
 
     /** @return the endpoints currently in rotation (the heartbeat's view), in transport order */

@@ -6,6 +6,8 @@ import io.migrate.dispatch.Notifier;
 import io.migrate.dispatch.TaskDispatcher;
 import io.migrate.dispatch.TaskReclaimer;
 import io.migrate.error.ConfigurationException;
+import io.migrate.error.ErrorCode;
+import io.migrate.error.MigrateException;
 import io.migrate.error.Require;
 import io.migrate.ha.spi.LeaderElection;
 import io.migrate.ha.spi.Membership;
@@ -21,11 +23,14 @@ import io.migrate.result.TaskResult;
 import io.migrate.task.FileEntry;
 import io.migrate.task.MigrationTask;
 import io.migrate.task.DirectoryTaskStore;
+import io.migrate.task.TaskState;
 import io.migrate.task.TaskStatusView;
 import io.migrate.task.TaskSubmitter;
 import io.migrate.transport.Transport;
 import io.migrate.worker.Worker;
 import io.migrate.worker.WorkerConfig;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,11 +40,13 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * One migrate node as a host embeds it: the manager side (submitting, and while leading,
@@ -70,6 +77,11 @@ import org.slf4j.LoggerFactory;
  * <p>Results reach the host three ways, all at least once: the {@link ResultPublisher} (Kafka),
  * in-process {@link #onResult listeners}, and the future of {@link #submit} /
  * {@link #result(String)}, which completes with the final result of a task and its retries.
+ *
+ * <p>Fail fast: {@link #start()} refuses to start a node that could not work (task root not
+ * writable, destination bucket missing, HA backend unreachable past its connection timeout)
+ * and says why with an {@link ErrorCode}; what may recover by itself (an endpoint down) is
+ * reported by {@link #health()} instead.
  */
 public final class MigrationNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MigrationNode.class);
@@ -88,7 +100,8 @@ public final class MigrationNode implements AutoCloseable {
     private final Worker worker;
     private final ResultOutbox outbox;
     private final Transport transport;
-    private final ResultPublisher publisher;
+    private final ObservedPublisher publisher;
+    private final Clock clock;
     private final Completions completions;
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -99,7 +112,8 @@ public final class MigrationNode implements AutoCloseable {
         this.election = b.election;
         this.membership = b.membership;
         this.transport = b.transport;
-        this.publisher = b.publisher;
+        this.publisher = new ObservedPublisher(b.publisher, b.clock);
+        this.clock = b.clock;
         this.store = DirectoryTaskStore.builder().root(b.taskRoot).clock(b.clock).build();
         this.submitter = TaskSubmitter.builder().store(store).clock(b.clock)
                 .staleIncomingAfter(b.dispatchConfig.incomingTimeout())
@@ -161,10 +175,19 @@ public final class MigrationNode implements AutoCloseable {
     }
 
     /**
-     * Starts every part the roles call for: HA first, then the backend side (so this node is
-     * alive before it may be assigned work), then the leader side.
+     * Starts every part the roles call for. First the checks that would otherwise surface late:
+     * a file is created and deleted in every directory of the task root's layout, and a backend's
+     * mover checks every destination endpoint once. Then HA, then the backend side (so this node
+     * is alive before it may be assigned work), then the leader side.
      *
-     * @throws io.migrate.error.MigrateException if the task root or HA backend cannot be used
+     * <p>If it throws, everything already started is stopped again and the node is closed.
+     *
+     * @throws MigrateException {@code TASK_STORE_IO} naming the directory if the task root is not
+     *     writable; {@code TARGET_NOT_FOUND} naming the bucket (or {@code ACCESS_DENIED}) if the
+     *     destination answers that it cannot be used; {@code HA_UNAVAILABLE} if the HA backend
+     *     cannot be reached within its connection timeout (ZooKeeper). Endpoints that are down
+     *     do not stop the start: {@link #health()} shows them.
+     * @throws IllegalStateException if the node is closed
      */
     public void start() {
         if (closed.get()) {
@@ -173,28 +196,129 @@ public final class MigrationNode implements AutoCloseable {
         if (!started.compareAndSet(false, true)) {
             return;
         }
-        membership.start();
-        if (gate != null) {
-            // Only managers stand for election. A backend-only node in the election can win it
-            // (ZooKeeper hands the latch to the next in line, whatever its roles) and then nobody
-            // dispatches or reclaims: seen in the e2e LeaderFailoverIT when the leader was killed.
-            election.start();
+        String previousNode = MDC.get("node");
+        MDC.put("node", nodeId);
+        try {
+            probeTaskRoot().ifPresent(error -> {
+                throw new MigrateException(ErrorCode.TASK_STORE_IO, "task root " + store.root() + " is not writable: "
+                        + error);
+            });
+            if (mover != null) {
+                // Before HA: nothing may be assigned to a node whose destination is unusable.
+                mover.start();
+            }
+            membership.start();
+            if (gate != null) {
+                // Only managers stand for election. A backend-only node in the election can win it
+                // (ZooKeeper hands the latch to the next in line, whatever its roles) and then nobody
+                // dispatches or reclaims: seen in the e2e LeaderFailoverIT when the leader was killed.
+                election.start();
+            }
+            if (worker != null) {
+                store.registerNode(nodeId);
+                // The first heartbeat before anything dispatches: this node is eligible at the
+                // leader's first tick, not one membership observation later.
+                membership.heartbeat();
+                worker.start();
+                outbox.start();
+            }
+            if (gate != null) {
+                gate.start();
+                dispatcher.start();
+                reclaimer.start();
+            }
+            LOG.info("node {} started with roles {} on {}", nodeId, roles, store.root());
+        } catch (RuntimeException e) {
+            LOG.error("node {} failed to start: {}", nodeId, e.getMessage());
+            try {
+                close();
+            } catch (RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        } finally {
+            if (previousNode == null) {
+                MDC.remove("node");
+            } else {
+                MDC.put("node", previousNode);
+            }
         }
+    }
+
+    /**
+     * Creates, writes and deletes a small file in every directory of the layout this node moves
+     * tasks through (and its own inbox and running directories once they exist). A read-only
+     * mount or directory otherwise shows only as WARNs on every poll, and a backend-only node
+     * never throws at all.
+     *
+     * @return the first directory that refused, with the error; empty when all are writable
+     */
+    private Optional<String> probeTaskRoot() {
+        List<Path> dirs = new java.util.ArrayList<>();
+        dirs.add(store.root());
+        for (TaskState s : TaskState.values()) {
+            if (!s.perNode()) {
+                dirs.add(store.root().resolve(s.directoryName()));
+            } else if (worker != null) {
+                Path own = store.root().resolve("nodes").resolve(nodeId).resolve(s.directoryName());
+                if (Files.isDirectory(own)) {
+                    dirs.add(own);
+                }
+            }
+        }
+        for (Path dir : dirs) {
+            Path probe = dir.resolve(".migrate-write-probe-" + nodeId + "-" + System.nanoTime());
+            try {
+                Files.write(probe, new byte[] {1});
+                Files.deleteIfExists(probe);
+            } catch (IOException | SecurityException e) {
+                return Optional.of("cannot create a file in " + dir + " (" + e + ")");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * A snapshot of this node's health and readiness, for a host's health check or readiness
+     * probe: leadership, task-root writability (probed now, a file created and deleted per
+     * directory), each destination endpoint's state and last error (the mover's view, no request
+     * sent), the publisher's state and this node's backlog. Cheap enough to call every few
+     * seconds; safe from any thread; never throws for a closed node.
+     *
+     * @return the snapshot
+     */
+    public NodeHealth health() {
+        NodeHealth.Lifecycle lifecycle = closed.get() ? NodeHealth.Lifecycle.CLOSED
+                : started.get() ? NodeHealth.Lifecycle.STARTED : NodeHealth.Lifecycle.NEW;
+        Optional<String> rootError;
+        try {
+            rootError = probeTaskRoot();
+        } catch (RuntimeException e) {
+            rootError = Optional.of(e.toString());
+        }
+        NodeHealth.PublisherHealth pub = null;
+        long backlog = 0;
         if (worker != null) {
-            store.registerNode(nodeId);
-            // The first heartbeat before anything dispatches: this node is eligible at the
-            // leader's first tick, not one membership observation later.
-            membership.heartbeat();
-            mover.start();
-            worker.start();
-            outbox.start();
+            ResultOutbox.Stats out = outbox.stats();
+            ObservedPublisher.Last last = publisher.last();
+            pub = new NodeHealth.PublisherHealth(
+                    last.ok() ? NodeHealth.PublisherHealth.State.OK : NodeHealth.PublisherHealth.State.FAILING,
+                    last.since(), out.published(), out.publishFailures(), last.code(), last.error(),
+                    countQuietly(TaskState.DONE, null));
+            backlog = countQuietly(TaskState.INBOX, nodeId) + countQuietly(TaskState.RUNNING, nodeId);
         }
-        if (gate != null) {
-            gate.start();
-            dispatcher.start();
-            reclaimer.start();
+        return new NodeHealth(clock.instant(), nodeId, roles, lifecycle,
+                gate == null ? null : election.state(), gate != null && gate.isActive() ? gate.epoch() : 0,
+                new NodeHealth.TaskRootHealth(store.root(), rootError.isEmpty(), rootError),
+                mover == null ? List.of() : mover.endpointHealth(), pub, backlog);
+    }
+
+    private long countQuietly(TaskState state, String node) {
+        try {
+            return store.count(state, node);
+        } catch (RuntimeException e) {
+            return -1;
         }
-        LOG.info("node {} started with roles {} on {}", nodeId, roles, store.root());
     }
 
     /** @return this node's id */

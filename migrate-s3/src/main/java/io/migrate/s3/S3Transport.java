@@ -245,9 +245,13 @@ public final class S3Transport implements Transport {
     }
 
     /**
-     * Runs the configured {@link HealthProbe} (default HeadBucket) on the endpoint.
+     * Runs the configured {@link HealthProbe} (default HeadBucket) on the endpoint. The mover
+     * calls it for every endpoint when it starts and then on each heartbeat.
      *
-     * @throws TransportException classified like any other request
+     * @throws TransportException classified like any other request; a missing bucket is
+     *     PERMANENT {@code TARGET_NOT_FOUND} naming the bucket (HeadBucket answers a bare 404,
+     *     without the {@code NoSuchBucket} code a request with a body gets), so a node with a
+     *     wrong bucket fails at start instead of waiting for endpoints that are in fact up
      */
     @Override
     public void checkHealth(String endpointId) {
@@ -260,7 +264,15 @@ public final class S3Transport implements Transport {
         try {
             config.healthProbe().probe(e.client(), config.bucket());
         } catch (RuntimeException ex) {
-            throw classifier.classify("health check of " + endpointId, ex);
+            String code = S3ErrorClassifier.errorCode(ex);
+            int status = S3ErrorClassifier.status(ex);
+            if ("NoSuchBucket".equals(code)
+                    || status == 404 && code == null && config.healthProbe() == HealthProbe.HEAD_BUCKET) {
+                throw new TransportException(Disposition.PERMANENT, ErrorCode.TARGET_NOT_FOUND,
+                        "bucket '" + config.bucket() + "' does not exist at endpoint " + endpointId + " ("
+                                + (code == null ? "" : code + ", ") + "HTTP " + status + " to the health check)", ex);
+            }
+            throw classifier.classify("health check of bucket '" + config.bucket() + "' at " + endpointId, ex);
         }
     }
 
