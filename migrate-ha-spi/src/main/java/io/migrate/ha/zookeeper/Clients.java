@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.curator.retry.BoundedExponentialBackoffRetry;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 
@@ -23,9 +23,37 @@ final class Clients {
                 .connectString(config.connectString())
                 .sessionTimeoutMs((int) config.sessionTimeout().toMillis())
                 .connectionTimeoutMs((int) config.connectionTimeout().toMillis())
-                // Retry forever with a capped backoff: giving up would leave the node deaf.
-                .retryPolicy(new ExponentialBackoffRetry(100, 29, 2_000))
+                // Each operation retries up to 29 times, 100 ms doubling to at most 2 s (about 50 s
+                // in all); the ZooKeeper client itself reconnects forever. Bounded, not
+                // ExponentialBackoffRetry(100, 29, 2000): that one computes sleeps past its own
+                // cap and WARNs "Sleep extension too large" on every retry after the fifth.
+                .retryPolicy(new BoundedExponentialBackoffRetry(100, 2_000, 29))
                 .build();
+    }
+
+    /**
+     * Waits up to {@code config.startTimeout()} for the client's first connection.
+     *
+     * @throws MigrateException {@code HA_UNAVAILABLE} naming the ensemble if it does not connect
+     *     in time
+     */
+    static void awaitFirstConnection(CuratorFramework client, ZooKeeperConfig config, String who) {
+        Duration wait = config.startTimeout();
+        if (wait.isZero()) {
+            return;
+        }
+        boolean connected;
+        try {
+            connected = client.blockUntilConnected((int) Math.min(Integer.MAX_VALUE, wait.toMillis()),
+                    TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MigrateException(ErrorCode.HA_UNAVAILABLE, who + " interrupted while connecting to ZooKeeper", e);
+        }
+        if (!connected) {
+            throw new MigrateException(ErrorCode.HA_UNAVAILABLE, who + " could not connect to ZooKeeper at "
+                    + config.connectString() + " within " + wait + " (ha.zookeeper.startTimeout)");
+        }
     }
 
     /** Marker for "the round trip did not answer in time or failed". */

@@ -10,8 +10,8 @@ import java.util.Set;
  * Immutable configuration shared by {@link ZooKeeperLeaderElection} and
  * {@link ZooKeeperMembership}. Build with {@link #builder()}; {@link Builder#build()} validates.
  *
- * <p>Defaults: session timeout 15 s, connection timeout 5 s, base path {@code /migrate},
- * revalidate timeout 3 s. The leader latch lives under {@code <basePath>/leader}, members under
+ * <p>Defaults: session timeout 15 s, connection timeout 5 s, start timeout 10 s, base path
+ * {@code /migrate}, revalidate timeout 3 s. The leader latch lives under {@code <basePath>/leader}, members under
  * {@code <basePath>/members/<node>}. Thread-safe (immutable).
  */
 public final class ZooKeeperConfig {
@@ -19,6 +19,8 @@ public final class ZooKeeperConfig {
     public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(15);
     /** Default connection timeout. */
     public static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(5);
+    /** Default bound on the wait for the first connection in {@code start()}. */
+    public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(10);
     /** Default bound on {@code revalidate()} and {@code isAlive()} round trips. */
     public static final Duration DEFAULT_REVALIDATE_TIMEOUT = Duration.ofSeconds(3);
     /** Default base path. */
@@ -28,11 +30,13 @@ public final class ZooKeeperConfig {
     private final String connectString;
     private final Duration sessionTimeout;
     private final Duration connectionTimeout;
+    private final Duration startTimeout;
     private final Duration revalidateTimeout;
     private final String basePath;
     private final Set<String> knownNodes;
 
     private ZooKeeperConfig(Builder b) {
+        this.startTimeout = b.startTimeout;
         this.nodeId = b.nodeId;
         this.connectString = b.connectString;
         this.sessionTimeout = b.sessionTimeout;
@@ -67,6 +71,14 @@ public final class ZooKeeperConfig {
         return connectionTimeout;
     }
 
+    /**
+     * @return how long {@code start()} of the election and the membership waits for the first
+     *     connection before it fails with {@code HA_UNAVAILABLE}; zero = do not wait
+     */
+    public Duration startTimeout() {
+        return startTimeout;
+    }
+
     /** @return the bound on synchronous checks */
     public Duration revalidateTimeout() {
         return revalidateTimeout;
@@ -97,6 +109,7 @@ public final class ZooKeeperConfig {
         private Duration sessionTimeout = DEFAULT_SESSION_TIMEOUT;
         private Duration connectionTimeout = DEFAULT_CONNECTION_TIMEOUT;
         private Duration revalidateTimeout = DEFAULT_REVALIDATE_TIMEOUT;
+        private Duration startTimeout = DEFAULT_START_TIMEOUT;
         private String basePath = DEFAULT_BASE_PATH;
         private Set<String> knownNodes = Set.of();
 
@@ -124,6 +137,16 @@ public final class ZooKeeperConfig {
         /** @param timeout connection timeout; default 5 s */
         public Builder connectionTimeout(Duration timeout) {
             this.connectionTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * @param timeout how long {@code start()} waits for the first connection to the ensemble
+         *     before it throws {@code HA_UNAVAILABLE}; default 10 s; zero = return at once and
+         *     connect in the background (the state stays UNKNOWN until connected)
+         */
+        public Builder startTimeout(Duration timeout) {
+            this.startTimeout = timeout;
             return this;
         }
 
@@ -158,6 +181,10 @@ public final class ZooKeeperConfig {
             Require.positive("sessionTimeout", sessionTimeout);
             Require.positive("connectionTimeout", connectionTimeout);
             Require.positive("revalidateTimeout", revalidateTimeout);
+            Require.nonNull("startTimeout", startTimeout);
+            if (startTimeout.isNegative()) {
+                throw new ConfigurationException("startTimeout", "must be zero or positive, was " + startTimeout);
+            }
             Require.nonBlank("basePath", basePath);
             if (!basePath.startsWith("/") || (basePath.length() > 1 && basePath.endsWith("/"))) {
                 throw new ConfigurationException("basePath",

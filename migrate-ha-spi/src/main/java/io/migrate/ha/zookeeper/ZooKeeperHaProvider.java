@@ -6,12 +6,13 @@ import io.migrate.ha.spi.HaContext;
 import io.migrate.ha.spi.HaProvider;
 import io.migrate.ha.spi.LeaderElection;
 import io.migrate.ha.spi.Membership;
+import java.time.Duration;
 import java.util.Map;
 
 /**
  * {@code ha.type=zookeeper}: Curator {@code LeaderLatch} election and ephemeral-node membership.
  * Keys: {@code ha.zookeeper.connect} (required), {@code ha.zookeeper.sessionTimeout},
- * {@code ha.zookeeper.connectionTimeout}, {@code ha.zookeeper.revalidateTimeout},
+ * {@code ha.zookeeper.connectionTimeout}, {@code ha.zookeeper.startTimeout}, {@code ha.zookeeper.revalidateTimeout},
  * {@code ha.zookeeper.path}, {@code ha.nodes}.
  *
  * <p>This class references no Curator type, so {@link java.util.ServiceLoader} can list it when
@@ -60,6 +61,10 @@ public final class ZooKeeperHaProvider implements HaProvider {
                 .sessionTimeout(p.duration("zookeeper.sessionTimeout", ZooKeeperConfig.DEFAULT_SESSION_TIMEOUT))
                 .connectionTimeout(p.duration("zookeeper.connectionTimeout", ZooKeeperConfig.DEFAULT_CONNECTION_TIMEOUT))
                 .revalidateTimeout(p.duration("zookeeper.revalidateTimeout", ZooKeeperConfig.DEFAULT_REVALIDATE_TIMEOUT))
+                // "0" (or "0s") = do not wait; any other value must be a positive duration
+                .startTimeout(p.optional("zookeeper.startTimeout").filter(v -> v.matches("0+[a-z]*"))
+                        .map(v -> Duration.ZERO)
+                        .orElseGet(() -> p.duration("zookeeper.startTimeout", ZooKeeperConfig.DEFAULT_START_TIMEOUT)))
                 .basePath(p.optional("zookeeper.path").orElse(ZooKeeperConfig.DEFAULT_BASE_PATH))
                 .knownNodes(p.list("nodes"))
                 .build());

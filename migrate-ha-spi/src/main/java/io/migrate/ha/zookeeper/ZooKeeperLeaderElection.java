@@ -90,13 +90,20 @@ public final class ZooKeeperLeaderElection extends AbstractLeaderElection {
         return client;
     }
 
-    /** Starts the client (if owned) and joins the latch; returns without waiting for leadership. */
+    /**
+     * Starts the client (if owned), waits up to {@link ZooKeeperConfig#startTimeout()} for its
+     * first connection, and joins the latch; returns without waiting for leadership.
+     *
+     * @throws io.migrate.error.MigrateException {@code HA_UNAVAILABLE} if the ensemble cannot be
+     *     reached in time (the election is then unusable: close it)
+     */
     @Override
     protected void doStart() {
         client.getConnectionStateListenable().addListener(connectionListener, events);
         if (ownsClient) {
             client.start();
         }
+        Clients.awaitFirstConnection(client, config, "node " + nodeId() + " (election)");
         runOnEvents(this::startNewLatch);
         LOG.info("node {} joined ZooKeeper election at {}", nodeId(), config.latchPath());
     }

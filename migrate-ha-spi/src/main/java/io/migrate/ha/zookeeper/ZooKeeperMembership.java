@@ -43,6 +43,8 @@ public final class ZooKeeperMembership extends AbstractMembership {
     private final boolean ownsClient;
     private final ExecutorService cacheEvents = Executors.newSingleThreadExecutor(new NamedThreadFactory("ha-zk-members"));
     private final AtomicBoolean registered = new AtomicBoolean();
+    /** Whether the last {@link #isAlive} round trip got no answer (for one WARN per outage). */
+    private final AtomicBoolean askFailing = new AtomicBoolean();
     private volatile CuratorCache cache;
     private volatile PersistentNode self;
 
@@ -71,12 +73,19 @@ public final class ZooKeeperMembership extends AbstractMembership {
         return client;
     }
 
-    /** Starts the client (if owned) and the members cache. */
+    /**
+     * Starts the client (if owned), waits up to {@link ZooKeeperConfig#startTimeout()} for its
+     * first connection, and starts the members cache.
+     *
+     * @throws io.migrate.error.MigrateException {@code HA_UNAVAILABLE} if the ensemble cannot be
+     *     reached in time (the membership is then unusable: close it)
+     */
     @Override
     protected void doStart() {
         if (ownsClient) {
             client.start();
         }
+        Clients.awaitFirstConnection(client, config, "node " + config.nodeId() + " (membership)");
         CuratorCache c = CuratorCache.build(client, config.membersPath());
         c.listenable().addListener(CuratorCacheListener.builder()
                 .forAll((type, before, after) -> refresh())
@@ -106,9 +115,20 @@ public final class ZooKeeperMembership extends AbstractMembership {
     public boolean isAlive(String node) {
         Objects.requireNonNull(node, "node");
         try {
-            return Clients.stat(client, ZKPaths.makePath(config.membersPath(), node), config.revalidateTimeout()) != null;
+            boolean alive = Clients.stat(client, ZKPaths.makePath(config.membersPath(), node),
+                    config.revalidateTimeout()) != null;
+            if (askFailing.compareAndSet(true, false)) {
+                LOG.info("ZooKeeper answers liveness questions again");
+            }
+            return alive;
         } catch (Clients.NoAnswer e) {
-            LOG.warn("cannot ask ZooKeeper whether {} is alive ({}); answering from the cache", node, e.getMessage());
+            // One WARN when ZooKeeper stops answering, not one per node per reclaim tick.
+            if (askFailing.compareAndSet(false, true)) {
+                LOG.warn("cannot ask ZooKeeper whether {} is alive ({}); answering from the cache until it answers again",
+                        node, e.getMessage());
+            } else {
+                LOG.debug("cannot ask ZooKeeper whether {} is alive ({})", node, e.getMessage());
+            }
             return liveNodes().contains(node);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -126,8 +146,11 @@ public final class ZooKeeperMembership extends AbstractMembership {
                 ZKPaths.makePath(config.membersPath(), config.nodeId()),
                 config.nodeId().getBytes(StandardCharsets.UTF_8));
         self = n;
+        // INFO when the ephemeral node exists, not when creating it was merely scheduled: with
+        // the ensemble unreachable that never happens.
+        n.getListenable().addListener(path -> LOG.info("node {} registered in {}", config.nodeId(), config.membersPath()));
         n.start();
-        LOG.info("node {} registered in {}", config.nodeId(), config.membersPath());
+        LOG.debug("node {} registering in {}", config.nodeId(), config.membersPath());
     }
 
     /** Deletes this node's member entry, stops the cache, then the owned client. */
