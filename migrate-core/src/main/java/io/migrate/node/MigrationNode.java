@@ -313,6 +313,14 @@ public final class MigrationNode implements AutoCloseable {
                 mover == null ? List.of() : mover.endpointHealth(), pub, backlog);
     }
 
+    /**
+     * @return each destination endpoint's state and last error, as in {@link #health()} but
+     *     without touching the task root (for a metrics scrape); empty for a manager-only node
+     */
+    public List<io.migrate.transport.EndpointHealth> endpointHealth() {
+        return mover == null ? List.of() : mover.endpointHealth();
+    }
+
     private long countQuietly(TaskState state, String node) {
         try {
             return store.count(state, node);

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import io.migrate.dispatch.DispatchMetrics;
 import io.migrate.task.TaskState;
 import io.migrate.task.TaskStatusView;
+import io.migrate.transport.EndpointHealth;
 import io.migrate.worker.WorkerMetrics;
 import java.time.Duration;
 import java.util.Locale;
@@ -74,6 +75,15 @@ public final class MigrationNodeMetrics implements MeterBinder {
             FunctionCounter.builder("migrate.results", node, n -> n.metrics().publishFailures())
                     .description("failed publish attempts (the results stay in done/)")
                     .tags(tags.and("outcome", "failed")).register(registry);
+            // One gauge per destination endpoint (a handful: low cardinality), like HikariCP's
+            // per-pool gauges: 1 = in rotation, 0 = down or misconfigured.
+            for (EndpointHealth e : node.endpointHealth()) {
+                String id = e.endpointId();
+                Gauge.builder("migrate.endpoint.up", node, n -> endpointUp(n, id))
+                        .description("1 while the destination endpoint is in rotation, 0 while it is down or "
+                                + "misconfigured (bucket missing, access denied)")
+                        .tags(tags.and("endpoint", id)).register(registry);
+            }
         }
         for (TaskState state : TaskState.values()) {
             Gauge.builder("migrate.tasks", this, self -> self.snapshot().count(state))
@@ -81,6 +91,11 @@ public final class MigrationNodeMetrics implements MeterBinder {
                     .tags(tags.and("state", state.name().toLowerCase(Locale.ROOT)))
                     .register(registry);
         }
+    }
+
+    private static double endpointUp(MigrationNode n, String id) {
+        return n.endpointHealth().stream().filter(e -> e.endpointId().equals(id)).findFirst()
+                .map(e -> e.usable() ? 1.0 : 0.0).orElse(Double.NaN);
     }
 
     private void counter(MeterRegistry registry, String name, String description, ToDoubleFunction<MigrationNode> f) {

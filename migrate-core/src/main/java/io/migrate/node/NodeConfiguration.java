@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Properties;
@@ -53,11 +54,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class NodeConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(NodeConfiguration.class);
-    /** Prefixes whose keys every node reads; an unread key under them is unknown. */
-    private static final Set<String> ALWAYS_READ = Set.of("node.", "task.", "dispatch.", "reclaim.", "worker.", "outbox.");
     /**
-     * Prefixes only backends read. One file may serve several roles, so a manager ignores them;
-     * a backend treats unread keys under them as unknown.
+     * Prefixes only backends read. One file may serve several roles, so a manager-only node
+     * ignores them (and says so at INFO); every other key a node is given must be read, or it is
+     * reported as unknown.
      */
     private static final Set<String> BACKEND_READ = Set.of("transport.", "publisher.", "mover.");
 
@@ -81,65 +81,104 @@ public final class NodeConfiguration {
     }
 
     /**
+     * Reads every section even after a bad one, so that all problems are reported at once: each
+     * section's first bad value, and every key that nothing read (a typo, a key of a provider
+     * not chosen, a key with no meaning at all).
+     *
      * @param settings the configuration
      * @return a builder with everything the settings say
-     * @throws ConfigurationException naming the first bad key, or listing unknown keys
+     * @throws ConfigurationException listing every problem (the first key as
+     *     {@link ConfigurationException#key()}, each problem also as a suppressed exception)
      */
     public static MigrationNode.Builder fromSettings(Settings settings) {
-        String nodeId = settings.required("node.id", "a unique id of this node, e.g. backend-1");
-        Path taskRoot = Path.of(settings.required("task.root", "the shared task root directory"));
-        Set<NodeRole> roles = EnumSet.noneOf(NodeRole.class);
-        for (String r : settings.list("node.roles").isEmpty() ? List.of("manager", "backend")
-                : settings.list("node.roles")) {
-            roles.add(Settings.of(Map.of("node.roles", r)).enumValue("node.roles", NodeRole.class, null));
-        }
-        MigrationNode.Builder b = MigrationNode.builder().nodeId(nodeId).taskRoot(taskRoot).roles(roles)
-                .dispatchConfig(dispatch(settings))
-                .workerConfig(worker(settings))
+        List<ConfigurationException> problems = new ArrayList<>();
+        // Key prefixes of sections that failed: their later keys were never reached, so they are
+        // not reported as unknown on top of the real problem.
+        Set<String> failedSections = new TreeSet<>();
+        String nodeId = section(problems, failedSections, "node.id",
+                () -> settings.required("node.id", "a unique id of this node, e.g. backend-1"));
+        Path taskRoot = section(problems, failedSections, "task.root",
+                () -> Path.of(settings.required("task.root", "the shared task root directory")));
+        Set<NodeRole> roles = section(problems, failedSections, "node.roles", () -> {
+            Set<NodeRole> rs = EnumSet.noneOf(NodeRole.class);
+            for (String r : settings.list("node.roles").isEmpty() ? List.of("manager", "backend")
+                    : settings.list("node.roles")) {
+                rs.add(Settings.of(Map.of("node.roles", r)).enumValue("node.roles", NodeRole.class, null));
+            }
+            return rs;
+        });
+        MigrationNode.Builder b = MigrationNode.builder();
+        section(problems, failedSections, "dispatch.,reclaim.,task.maxAttempts", () -> b.dispatchConfig(dispatch(settings)));
+        section(problems, failedSections, "worker.,task.maxAttempts", () -> b.workerConfig(worker(settings)));
+        section(problems, failedSections, "outbox.", () -> b
                 .outboxPollInterval(settings.duration("outbox.pollInterval", Duration.ofSeconds(1)))
                 .archiveRetention(settings.duration("outbox.archiveRetention", Duration.ofDays(7)))
-                .outboxTakeoverAfter(settings.duration("outbox.takeoverAfter", Duration.ofSeconds(30)))
-                .resultPollInterval(settings.duration("task.resultPollInterval", Duration.ofSeconds(1)));
+                .outboxTakeoverAfter(settings.duration("outbox.takeoverAfter", Duration.ofSeconds(30))));
+        section(problems, failedSections, "task.resultPollInterval", () -> b
+                .resultPollInterval(settings.duration("task.resultPollInterval", Duration.ofSeconds(1))));
+        boolean backend = roles == null || roles.contains(NodeRole.BACKEND);
         Transport transport = null;
         ResultPublisher publisher = null;
         HighAvailability ha = null;
         try {
-            if (roles.contains(NodeRole.BACKEND)) {
-                b.moverConfig(mover(settings.under("mover.")));
-                transport = provider(settings, "transport.type", TransportProvider.class, TransportProvider::type)
-                        .create(settings.under("transport."));
-                publisher = provider(settings, "publisher.type", PublisherProvider.class, PublisherProvider::type)
-                        .create(settings.under("publisher."), nodeId);
+            if (backend) {
+                section(problems, failedSections, "mover.", () -> b.moverConfig(mover(settings.under("mover."))));
+                transport = section(problems, failedSections, "transport.", () -> provider(settings, "transport.type",
+                        TransportProvider.class, TransportProvider::type).create(settings.under("transport.")));
+                String publisherNode = nodeId;
+                publisher = section(problems, failedSections, "publisher.", () -> provider(settings, "publisher.type",
+                        PublisherProvider.class, PublisherProvider::type).create(settings.under("publisher."), publisherNode));
             }
-            ha = HighAvailability.fromSettings(nodeId, taskRoot, settings.under("ha."));
-            rejectUnknownKeys(settings, roles.contains(NodeRole.BACKEND));
+            if (nodeId != null && taskRoot != null) {
+                ha = section(problems, failedSections, "ha.",
+                        () -> HighAvailability.fromSettings(nodeId, taskRoot, settings.under("ha.")));
+            }
+            unknownKeys(settings, backend, failedSections, problems);
+            if (!problems.isEmpty()) {
+                throw ConfigurationException.of(problems);
+            }
         } catch (RuntimeException e) {
             closeQuietly(transport);
             closeQuietly(publisher);
             closeQuietly(ha);
             throw e;
         }
-        return b.highAvailability(ha.election(), ha.membership()).transport(transport).publisher(publisher);
+        return b.nodeId(nodeId).taskRoot(taskRoot).roles(roles)
+                .highAvailability(ha.election(), ha.membership()).transport(transport).publisher(publisher);
     }
 
-    private static void rejectUnknownKeys(Settings settings, boolean backend) {
-        // ha.* keys of providers not chosen are legitimately unread: only the chosen one is checked.
-        Set<String> unknown = new TreeSet<>();
+    /** Runs one section's reads; a configuration problem is recorded and the loader goes on. */
+    private static <T> T section(List<ConfigurationException> problems, Set<String> failedSections, String prefixes,
+            java.util.function.Supplier<T> read) {
+        try {
+            return read.get();
+        } catch (ConfigurationException e) {
+            problems.add(e);
+            failedSections.addAll(List.of(prefixes.split(",")));
+            return null;
+        }
+    }
+
+    private static void unknownKeys(Settings settings, boolean backend, Set<String> failedSections,
+            List<ConfigurationException> problems) {
+        Set<String> ignored = new TreeSet<>();
+        String haType = settings.optional("ha.type").orElse("?");
         for (String k : settings.unreadKeys()) {
-            if (ALWAYS_READ.stream().anyMatch(k::startsWith) || k.startsWith("ha.") && isChosenHa(settings, k)
-                    || backend && BACKEND_READ.stream().anyMatch(k::startsWith)) {
-                unknown.add(k);
+            if (failedSections.stream().anyMatch(k::startsWith)) {
+                continue;
+            }
+            if (!backend && BACKEND_READ.stream().anyMatch(k::startsWith)) {
+                ignored.add(k);
+            } else if (k.startsWith("ha.")) {
+                problems.add(new ConfigurationException(k, "is not read by ha.type=" + haType
+                        + " (a typo, or another provider's key); see docs/configuration.md"));
+            } else {
+                problems.add(new ConfigurationException(k, "unknown configuration key; see docs/configuration.md"));
             }
         }
-        if (!unknown.isEmpty()) {
-            throw new ConfigurationException(unknown.iterator().next(),
-                    "unknown configuration key(s) " + unknown + "; see docs/configuration.md");
+        if (!ignored.isEmpty()) {
+            LOG.info("backend settings ignored by this manager-only node: {}", ignored);
         }
-    }
-
-    private static boolean isChosenHa(Settings settings, String key) {
-        String type = settings.optional("ha.type").orElse("");
-        return key.startsWith("ha." + type + ".") || key.startsWith("ha.heartbeat.") && type.equals("static");
     }
 
     private static DispatchConfig dispatch(Settings s) {

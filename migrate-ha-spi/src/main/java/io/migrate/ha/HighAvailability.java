@@ -9,6 +9,8 @@ import io.migrate.ha.spi.LeaderElection;
 import io.migrate.ha.spi.Membership;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.ServiceLoader;
@@ -44,17 +46,47 @@ public final class HighAvailability implements AutoCloseable {
     }
 
     /**
-     * Builds from host properties that carry the {@code ha.} prefix; other keys are ignored.
+     * Builds from HA properties, each with the {@code ha.} prefix. Every key given must be one
+     * the chosen provider reads: a key outside {@code ha.} ({@code taskroot}, {@code nodes.id}),
+     * a typo ({@code ha.static.bogus}) or another provider's key ({@code ha.zookeeper.connect}
+     * with {@code ha.type=static}) is rejected, all of them in one exception, rather than ignored
+     * (a setting that silently does nothing is found in production).
      *
      * @param nodeId this node's id
      * @param taskRoot the shared task root
-     * @param properties host properties, e.g. {@code ha.type=static}, {@code ha.static.leader=node-a}
+     * @param properties HA properties, e.g. {@code ha.type=static}, {@code ha.static.leader=node-a}
      * @return the election and membership, not started
-     * @throws ConfigurationException if {@code ha.type} is missing or unknown, or a provider
-     *     rejects a key; the message names the key and the allowed values
+     * @throws ConfigurationException if {@code ha.type} is missing or unknown, a provider rejects
+     *     a key, or keys are not read; the message names every such key (the first as
+     *     {@link ConfigurationException#key()}, each problem also as a suppressed exception)
      */
     public static HighAvailability fromProperties(String nodeId, Path taskRoot, Map<String, String> properties) {
-        return fromSettings(nodeId, taskRoot, Settings.of(properties).under(HaContext.PREFIX));
+        Settings all = Settings.of(properties);
+        List<ConfigurationException> problems = new ArrayList<>();
+        HighAvailability ha = null;
+        try {
+            ha = fromSettings(nodeId, taskRoot, all.under(HaContext.PREFIX));
+        } catch (ConfigurationException e) {
+            problems.add(e);
+        }
+        String type = all.optional(HaContext.PREFIX + TYPE).orElse("?");
+        for (String key : all.unreadKeys()) {
+            if (!key.startsWith(HaContext.PREFIX)) {
+                problems.add(new ConfigurationException(key, "is not an HA setting (HA keys start with '"
+                        + HaContext.PREFIX + "'); pass only HA keys here, see docs/configuration.md"));
+            } else if (ha != null || !key.startsWith(HaContext.PREFIX + type + ".")) {
+                // (after a failed build, keys of the chosen provider may merely not have been reached)
+                problems.add(new ConfigurationException(key, "is not read by ha.type=" + type
+                        + " (a typo, or another provider's key); see docs/configuration.md"));
+            }
+        }
+        if (!problems.isEmpty()) {
+            if (ha != null) {
+                ha.close();
+            }
+            throw ConfigurationException.of(problems);
+        }
+        return ha;
     }
 
     /**

@@ -30,6 +30,30 @@ class HighAvailabilityTest {
     }
 
     @Test
+    void everyKeyIsReadOrReportedAllAtOnce() {
+        // the cases, through the README's path: none may be accepted silently
+        Map<String, String> props = Map.of("ha.type", "static", "ha.static.leader", "node-a",
+                "nodes.id", "node-a", "taskroot", "/tmp/x", "ha.zookeeper.connect", "zk:2181", "ha.static.bogus", "1");
+        ConfigurationException e = configError(props);
+        assertThat(e.getMessage()).contains("4 configuration problems")
+                .contains("nodes.id").contains("taskroot").contains("ha.zookeeper.connect").contains("ha.static.bogus")
+                .doesNotContain("ha.static.leader:");
+        assertThat(e.getSuppressed()).hasSize(4).allSatisfy(x -> assertThat(x).isInstanceOf(ConfigurationException.class));
+        assertThat(e.key()).isIn("nodes.id", "taskroot", "ha.zookeeper.connect", "ha.static.bogus");
+
+        // a bad value and an unknown key: both, not the first only
+        ConfigurationException both = configError(Map.of("ha.type", "static", "ha.static.leader", "node-a",
+                "ha.heartbeat.interval", "soon", "ha.static.vip.pollInterval", "1s"));
+        assertThat(both.getMessage()).contains("ha.heartbeat.interval").contains("soon");
+        // every key of the provider that is read stays unreported
+        try (HighAvailability ok = HighAvailability.fromProperties("node-a", root, Map.of("ha.type", "static",
+                "ha.static.leader", "node-a", "ha.heartbeat.interval", "1s", "ha.heartbeat.nodeLease", "10s",
+                "ha.nodes", "node-a,node-b"))) {
+            assertThat(ok.election()).isNotNull();
+        }
+    }
+
+    @Test
     void unknownTypeNamesTheKeyAndTheAllowedValues() {
         ConfigurationException e = configError(Map.of("ha.type", "etcd"));
         assertThat(e.key()).isEqualTo("ha.type");
