@@ -9,7 +9,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
-import org.apache.curator.retry.BoundedExponentialBackoffRetry;
+import org.apache.curator.RetryPolicy;
+import org.apache.curator.RetrySleeper;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 
@@ -23,12 +24,43 @@ final class Clients {
                 .connectString(config.connectString())
                 .sessionTimeoutMs((int) config.sessionTimeout().toMillis())
                 .connectionTimeoutMs((int) config.connectionTimeout().toMillis())
-                // Each operation retries up to 29 times, 100 ms doubling to at most 2 s (about 50 s
-                // in all); the ZooKeeper client itself reconnects forever. Bounded, not
-                // ExponentialBackoffRetry(100, 29, 2000): that one computes sleeps past its own
-                // cap and WARNs "Sleep extension too large" on every retry after the fifth.
-                .retryPolicy(new BoundedExponentialBackoffRetry(100, 2_000, 29))
+                .retryPolicy(new CappedBackoffRetry(config.sessionTimeout()))
                 .build();
+    }
+
+    /**
+     * Curator's retry of one operation: 100 ms doubling to at most 2 s, with jitter, for at most
+     * one session timeout in all (a longer outage has expired the session anyway); the ZooKeeper
+     * client itself keeps reconnecting. Not {@code ExponentialBackoffRetry(100, 29, 2000)}: it
+     * computes sleeps past its own cap and WARNs "Sleep extension too large" on every retry
+     * after the fifth (Curator's bounded variant does the same past the 24th, when the int
+     * overflows), and 29 retries of 2 s kept a {@code close()} during an outage busy for a minute.
+     */
+    static final class CappedBackoffRetry implements RetryPolicy {
+        static final long BASE_MS = 100;
+        static final long MAX_SLEEP_MS = 2_000;
+        private final long maxElapsedMs;
+
+        CappedBackoffRetry(Duration maxElapsed) {
+            this.maxElapsedMs = maxElapsed.toMillis();
+        }
+
+        @Override
+        public boolean allowRetry(int retryCount, long elapsedTimeMs, RetrySleeper sleeper) {
+            if (elapsedTimeMs >= maxElapsedMs) {
+                return false;
+            }
+            long cap = Math.min(MAX_SLEEP_MS, BASE_MS << Math.min(retryCount, 10));
+            long sleep = Math.min(cap / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(cap / 2 + 1),
+                    Math.max(1, maxElapsedMs - elapsedTimeMs));
+            try {
+                sleeper.sleepFor(sleep, TimeUnit.MILLISECONDS);
+                return true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
     }
 
     /**

@@ -100,17 +100,24 @@ class ZooKeeperUnreachableIT {
 
     @Test
     void theRetryPolicyStaysUnderItsCapWithoutWarnings() throws Exception {
-        ZooKeeperConfig config = ZooKeeperConfig.builder().nodeId("n").connectString(deadEnsemble()).build();
+        ZooKeeperConfig config = ZooKeeperConfig.builder().nodeId("n").connectString(deadEnsemble())
+                .sessionTimeout(Duration.ofSeconds(15)).build();
         CuratorFramework client = Clients.newClient(config);
         opened.add(client);
         RetryPolicy policy = client.getZookeeperClient().getRetryPolicy();
         List<Long> sleeps = new ArrayList<>();
-        RetrySleeper sleeper = (time, unit) -> sleeps.add(unit.toMillis(time));
+        long[] elapsed = {0};
+        RetrySleeper sleeper = (time, unit) -> {
+            sleeps.add(unit.toMillis(time));
+            elapsed[0] += unit.toMillis(time);
+        };
         int retries = 0;
-        while (policy.allowRetry(retries, 0, sleeper)) {
+        while (policy.allowRetry(retries, elapsed[0], sleeper) && retries < 1_000) {
             retries++;
         }
-        assertThat(retries).as("bounded").isEqualTo(29);
+        System.out.printf("retry policy: %d retries, %d ms in all, sleeps %s%n", retries, elapsed[0], sleeps);
+        assertThat(retries).as("bounded by the session timeout").isBetween(5, 100);
+        assertThat(elapsed[0]).isLessThanOrEqualTo(15_000);
         assertThat(sleeps).allSatisfy(ms -> assertThat(ms).isBetween(1L, 2_000L));
         assertThat(messages(Level.WARN, "Sleep extension too large")).isEmpty();
     }
@@ -135,6 +142,10 @@ class ZooKeeperUnreachableIT {
                 m.isAlive("backend-" + i);
             }
             assertThat(messages(Level.WARN, "cannot ask ZooKeeper")).hasSize(1);
+            long c0 = System.nanoTime();
+            m.close(); // bounded although the ensemble is gone
+            System.out.printf("ZooKeeper down: membership close() took %d ms%n",
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - c0));
         }
     }
 }
