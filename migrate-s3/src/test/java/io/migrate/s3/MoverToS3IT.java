@@ -237,20 +237,22 @@ class MoverToS3IT {
     }
 
     @Test
-    void refusedCredentialsFailTheFilesWithAccessDenied() throws Exception {
+    void refusedCredentialsStopTheStartWithAccessDenied() throws Exception {
         Path src = Files.createDirectories(tmp.resolve("src"));
-        new RandomFiles(1).write(src.resolve("a"), 1000);
-        MigrationTask task = MigrationTask.builder().sourceRoot(src.toString()).addFile("a", "denied/a").build();
         try (EmbeddedS3 server = EmbeddedS3.startTransient(BUCKET);
              S3Transport transport = S3Transport.create(config(server.endpoint())
                      .credentials(EmbeddedS3.ACCESS_KEY, "not-the-secret").build());
              ParallelFileMover mover = ParallelFileMover.builder(transport).config(moverConfig(src).build()).build()) {
-            mover.start();
-            TaskResult r = mover.move(task, new TestExecutionContext("n1"));
-            assertThat(r.files()).singleElement().satisfies(f -> {
-                assertThat(f.outcome()).isEqualTo(FileOutcome.FAILED);
-                assertThat(f.code()).isEqualTo(ErrorCode.ACCESS_DENIED);
-                assertThat(f.message()).doesNotContain("not-the-secret");
+            // The start's health check (HeadBucket) is refused: no file could succeed, so the
+            // mover refuses to start (issue #18) instead of failing every file later.
+            org.assertj.core.api.Assertions.assertThatThrownBy(mover::start)
+                    .isInstanceOf(io.migrate.transport.TransportException.class)
+                    .satisfies(e -> assertThat(((io.migrate.transport.TransportException) e).code())
+                            .isEqualTo(ErrorCode.ACCESS_DENIED))
+                    .hasMessageNotContaining("not-the-secret");
+            assertThat(mover.endpointHealth()).singleElement().satisfies(h -> {
+                assertThat(h.state()).isEqualTo(io.migrate.transport.EndpointHealth.State.MISCONFIGURED);
+                assertThat(h.lastError()).doesNotContain("not-the-secret");
             });
         }
     }
