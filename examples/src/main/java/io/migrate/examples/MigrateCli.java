@@ -1,19 +1,16 @@
 package io.migrate.examples;
 
-import io.migrate.error.MigrateException;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
 
 /**
- * The {@code migrate} command line: {@code demo}, {@code node}, {@code submit}, {@code status}.
- * Run {@code java -jar examples/target/migrate-examples.jar --help}.
+ * The examples' command line: the production commands of {@link io.migrate.cli.MigrateCli}
+ * ({@code node}, {@code submit}, {@code status}) plus {@code demo}, which needs the embedded S3
+ * server and test fixtures that the production artifact leaves out. Run
+ * {@code java -jar examples/target/migrate-examples.jar --help}.
  */
-@Command(name = "migrate", mixinStandardHelpOptions = true, version = "migrate 0.1.0-SNAPSHOT",
-        description = "Moves files from one storage cluster to another across backend nodes.",
-        subcommands = {DemoCommand.class, NodeCommand.class, SubmitCommand.class, StatusCommand.class})
-public final class MigrateCli implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+public final class MigrateCli {
+    private MigrateCli() {
+    }
 
     /**
      * @param args the command line
@@ -22,19 +19,8 @@ public final class MigrateCli implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
-    /** @return the configured picocli command line (tests call {@code execute} on it) */
+    /** @return the production command line with {@code demo} added */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new MigrateCli());
-        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            // The code first: scripts match on it, people read the sentence after it.
-            cmd.getErr().println("error: " + (e instanceof MigrateException m ? m.code() + ": " : "") + e.getMessage());
-            return 2;
-        });
-        return cl;
-    }
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
+        return io.migrate.cli.MigrateCli.commandLine().addSubcommand(new DemoCommand());
     }
 }

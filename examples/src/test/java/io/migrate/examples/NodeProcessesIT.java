@@ -80,6 +80,24 @@ class NodeProcessesIT {
             for (FileEntry e : files) {
                 assertThat(dir.resolve("dest").resolve(e.targetKey())).hasSameTextualContentAs(src.resolve(e.sourcePath()));
             }
+            // Each node process writes its health() to the task root; status shows it (issue #18).
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                String out = status();
+                assertThat(out).contains("node health").containsPattern("backend-1 +READY +STARTED")
+                        .containsPattern("endpoint \\S+ UP");
+            });
         }
+    }
+
+    private String status() {
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.out;
+        System.setOut(new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            assertThat(MigrateCli.commandLine().execute("status", "--task-root", dir.resolve("root").toString())).isZero();
+        } finally {
+            System.setOut(old);
+        }
+        return buf.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 }

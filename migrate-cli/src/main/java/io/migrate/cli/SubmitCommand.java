@@ -1,4 +1,4 @@
-package io.migrate.examples;
+package io.migrate.cli;
 
 import io.migrate.task.DirectoryTaskStore;
 import io.migrate.task.FileEntry;

@@ -1,4 +1,4 @@
-package io.migrate.examples;
+package io.migrate.cli;
 
 import io.migrate.error.ErrorCode;
 import io.migrate.task.DirectoryTaskStore;
@@ -14,7 +14,10 @@ import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code migrate status}: counts per state, per-node backlog and lease ages, failures by code. */
+/**
+ * {@code migrate status}: counts per state, per-node backlog and lease ages, failures by code,
+ * and each node's health as its {@code node} process last wrote it ({@code nodes/<id>/health.json}).
+ */
 @Command(name = "status", mixinStandardHelpOptions = true, description = "Shows the state of a task root.")
 final class StatusCommand implements Callable<Integer> {
     @Option(names = "--task-root", required = true, description = "The shared task root.")
@@ -52,7 +55,41 @@ final class StatusCommand implements Callable<Integer> {
             System.out.println("\n  tasks that ended failed, by code (failed/ and archive/):");
             failures.forEach((code, n) -> System.out.printf("  %-28s %8d%n", code, n));
         }
+        printHealth(store, s.at());
         return 0;
+    }
+
+    /** Each node's last health.json: ready or not, how old, endpoints, problems. */
+    private void printHealth(DirectoryTaskStore store, java.time.Instant now) {
+        boolean header = false;
+        for (String node : new java.util.TreeSet<>(store.nodes())) {
+            var h = HealthFile.read(taskRoot, node);
+            if (h.isEmpty()) {
+                continue;
+            }
+            if (!header) {
+                System.out.println("\n  node health (as each node process last wrote it):");
+                header = true;
+            }
+            var j = h.get();
+            String age;
+            try {
+                age = Duration.between(java.time.Instant.parse(j.path("at").asText()), now).toSeconds() + "s ago";
+            } catch (RuntimeException e) {
+                age = "?";
+            }
+            System.out.printf("  %-20s %-9s %-9s %s%s%n", node, j.path("ready").asBoolean() ? "READY" : "NOT READY",
+                    j.path("lifecycle").asText(), age,
+                    j.path("leadership").isTextual() ? ", leadership " + j.path("leadership").asText() : "");
+            for (var e : j.path("endpoints")) {
+                System.out.printf("      endpoint %s %s%s%n", e.path("id").asText(), e.path("state").asText(),
+                        e.path("lastError").isTextual() && !"UP".equals(e.path("state").asText())
+                                ? ": " + e.path("lastErrorCode").asText() + " " + e.path("lastError").asText() : "");
+            }
+            for (var p : j.path("problems")) {
+                System.out.println("      problem: " + p.asText());
+            }
+        }
     }
 
     private static String age(Duration d) {
