@@ -35,7 +35,16 @@ class TaskStatusViewTest {
         assertThat(r.state()).isEqualTo(TaskState.RUNNING);
         assertThat(r.node()).isEqualTo("a");
         assertThat(r.leaseAge()).contains(Duration.ofSeconds(90));
-        assertThat(view.status(failed.taskId()).orElseThrow().failureCode()).contains(ErrorCode.TOO_MANY_REASSIGNMENTS);
+        assertThat(r.attempt()).isEqualTo(1);
+        assertThat(r.outcome()).isEmpty();
+        assertThat(r.toString()).contains("RUNNING on a", "attempt 1", "lease age 90000 ms").doesNotContain("outcome");
+        TaskStatusView.TaskStatus f = view.status(failed.taskId()).orElseThrow();
+        assertThat(f.failureCode()).contains(ErrorCode.TOO_MANY_REASSIGNMENTS);
+        // Once ended: the outcome and the failed files by code (the status CLI prints this line).
+        assertThat(f.outcome()).contains(io.migrate.result.TaskOutcome.FAILED);
+        assertThat(f.countsByCode()).containsExactly(java.util.Map.entry(ErrorCode.TOO_MANY_REASSIGNMENTS, 1L));
+        assertThat(f.toString()).contains("FAILED", "attempt 1", "outcome FAILED TOO_MANY_REASSIGNMENTS",
+                "by code {TOO_MANY_REASSIGNMENTS=1}", "final");
         assertThat(view.status("20261125T080000000Z-000000000000")).isEmpty();
 
         TaskStatusView.Snapshot s = view.snapshot();
