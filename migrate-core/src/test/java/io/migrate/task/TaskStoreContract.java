@@ -1,0 +1,180 @@
+package io.migrate.task;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.migrate.error.ErrorCode;
+import io.migrate.result.TaskOutcome;
+import io.migrate.result.TaskResult;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract of {@link TaskStore} (issue 17, {@code docs/task-root.md}): a task is in exactly one
+ * place, every transition is one compare-and-swap, a lost race changes nothing. Shipped in the
+ * {@code migrate-core} test-jar; a host with its own store extends it and implements
+ * {@link #newStore()} (see {@code docs/contract-tests.md}).
+ */
+public abstract class TaskStoreContract {
+    private TaskStore store;
+
+    /** @return a new, empty store; nodes {@code a} and {@code b} are registered by the contract */
+    protected abstract TaskStore newStore() throws Exception;
+
+    @BeforeEach
+    void createStore() throws Exception {
+        store = newStore();
+        store.registerNode("a");
+        store.registerNode("b");
+        store.registerNode("a"); // idempotent
+    }
+
+    @Test
+    void aSubmittedTaskIsDurableInPendingAndReadsBackUnchanged() {
+        MigrationTask task = task(Instant.now());
+        TaskRef ref = store.submit(task);
+        assertThat(ref.state()).isEqualTo(TaskState.PENDING);
+        assertThat(store.find(task.id())).contains(ref);
+        assertThat(store.read(ref).orElseThrow().task()).isEqualTo(task);
+        assertThat(store.nodes()).contains("a", "b");
+    }
+
+    @Test
+    void listingIsSortedByEligibilityAndCountAgrees() {
+        Instant t = Instant.parse("2026-11-25T08:00:00Z");
+        MigrationTask later = task(t.plusSeconds(60));
+        MigrationTask earlier = task(t);
+        store.submit(later);
+        store.submit(earlier);
+        assertThat(ids(TaskState.PENDING)).containsExactly(earlier.id(), later.id());
+        assertThat(store.count(TaskState.PENDING, null)).isEqualTo(2);
+        assertThat(store.count(TaskState.INBOX, "a")).isZero();
+    }
+
+    @Test
+    void aTaskWalksItsLifeAndIsAlwaysInExactlyOnePlace() {
+        MigrationTask task = task(Instant.now());
+        TaskRef pending = store.submit(task);
+        assertThat(store.move(pending, TaskState.INBOX, "a")).isEqualTo(MoveOutcome.MOVED);
+        TaskRef inbox = store.find(task.id()).orElseThrow();
+        assertThat(inbox.state()).isEqualTo(TaskState.INBOX);
+        assertThat(inbox.node()).isEqualTo("a");
+        assertThat(ids(TaskState.PENDING)).isEmpty();
+
+        assertThat(store.move(inbox, TaskState.RUNNING, "a")).isEqualTo(MoveOutcome.MOVED);
+        TaskRef running = store.find(task.id()).orElseThrow();
+        assertThat(running.state()).isEqualTo(TaskState.RUNNING);
+        assertThat(store.touchLease(running)).isTrue();
+        assertThat(store.leaseRenewedAt(running)).isPresent();
+
+        TaskResult result = result(task, "run-1");
+        assertThat(store.complete(running, result)).isEqualTo(MoveOutcome.MOVED);
+        TaskRef done = store.find(task.id()).orElseThrow();
+        assertThat(done.state()).isEqualTo(TaskState.DONE);
+        assertThat(store.read(done).orElseThrow().result()).contains(result);
+        assertThat(ids(TaskState.INBOX)).isEmpty();
+        assertThat(ids(TaskState.RUNNING)).isEmpty();
+
+        assertThat(store.move(done, TaskState.ARCHIVED, null)).isEqualTo(MoveOutcome.MOVED);
+        assertThat(store.find(task.id()).orElseThrow().state()).isEqualTo(TaskState.ARCHIVED);
+        assertThat(store.copies(task.id())).hasSize(1);
+    }
+
+    @Test
+    void aTransitionWhoseSourceHasMovedLosesTheRaceAndChangesNothing() {
+        MigrationTask task = task(Instant.now());
+        TaskRef pending = store.submit(task);
+        assertThat(store.move(pending, TaskState.INBOX, "a")).isEqualTo(MoveOutcome.MOVED);
+
+        assertThat(store.move(pending, TaskState.INBOX, "b")).isEqualTo(MoveOutcome.LOST_RACE);
+        assertThat(store.fail(pending, ErrorCode.INTERNAL, "stale ref", null)).isEqualTo(MoveOutcome.LOST_RACE);
+        TaskRef staleRunning = new TaskRef(task.id(), TaskState.RUNNING, "b", pending.fileName());
+        assertThat(store.touchLease(staleRunning)).isFalse();
+        assertThat(store.complete(staleRunning, result(task, "zombie"))).isEqualTo(MoveOutcome.LOST_RACE);
+
+        TaskRef where = store.find(task.id()).orElseThrow();
+        assertThat(where.state()).isEqualTo(TaskState.INBOX);
+        assertThat(where.node()).isEqualTo("a");
+    }
+
+    @Test
+    void ofManyThreadsClaimingOneTaskExactlyOneWins() throws Exception {
+        MigrationTask task = task(Instant.now());
+        TaskRef pending = store.submit(task);
+        int threads = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Callable<MoveOutcome>> claims = Stream.<Callable<MoveOutcome>>generate(
+                    () -> () -> store.move(pending, TaskState.INBOX, "a")).limit(threads).collect(Collectors.toList());
+            List<MoveOutcome> outcomes = pool.invokeAll(claims).stream().map(TaskStoreContract::get)
+                    .collect(Collectors.toList());
+            assertThat(outcomes).filteredOn(o -> o == MoveOutcome.MOVED).hasSize(1);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(store.copies(task.id())).hasSize(1);
+    }
+
+    @Test
+    void aFailedTaskKeepsItsCodeAndResult() {
+        MigrationTask task = task(Instant.now());
+        TaskRef pending = store.submit(task);
+        TaskResult result = new TaskResult(task.id(), 1, "run-2", "a", Instant.now(), Instant.now(),
+                TaskOutcome.REJECTED, ErrorCode.PATH_TRAVERSAL, "no", List.of(), null);
+        assertThat(store.fail(pending, ErrorCode.PATH_TRAVERSAL, "no", result)).isEqualTo(MoveOutcome.MOVED);
+        TaskRef failed = store.find(task.id()).orElseThrow();
+        assertThat(failed.state()).isEqualTo(TaskState.FAILED);
+        assertThat(store.read(failed).orElseThrow().result()).contains(result);
+    }
+
+    @Test
+    void aReclaimRecordsItsEventInTheHistory() {
+        MigrationTask task = task(Instant.now());
+        TaskRef pending = store.submit(task);
+        store.move(pending, TaskState.INBOX, "a");
+        TaskRef inbox = store.find(task.id()).orElseThrow();
+        TaskEvent event = new TaskEvent(Instant.parse("2026-11-25T09:00:00Z"), 3, TaskEvent.Type.RECLAIMED_DEAD_NODE,
+                "a", null, "node a dead");
+        assertThat(store.move(inbox, TaskState.PENDING, null, event)).isEqualTo(MoveOutcome.MOVED);
+        StoredTask back = store.read(store.find(task.id()).orElseThrow()).orElseThrow();
+        assertThat(back.history()).containsExactly(event);
+    }
+
+    @Test
+    void anUnknownIdIsNowhere() {
+        assertThat(store.find(TaskIds.newId(Instant.now()))).isEmpty();
+        assertThat(store.copies(TaskIds.newId(Instant.now()))).isEmpty();
+    }
+
+    private List<String> ids(TaskState state) {
+        try (Stream<TaskRef> s = store.list(state)) {
+            return s.map(TaskRef::taskId).collect(Collectors.toList());
+        }
+    }
+
+    private static MigrationTask task(Instant eligible) {
+        return MigrationTask.builder().id(TaskIds.newId(eligible)).sourceRoot("/src").addFile("a/b.dat", "k/b.dat")
+                .attribute("request", "r1").build();
+    }
+
+    private static TaskResult result(MigrationTask task, String runId) {
+        Instant now = Instant.parse("2026-11-25T08:00:00Z");
+        return new TaskResult(task.id(), task.attempt(), runId, "a", now, now.plusSeconds(1), TaskOutcome.SUCCEEDED,
+                null, null, List.of(), null);
+    }
+
+    private static <T> T get(Future<T> f) {
+        try {
+            return f.get();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}
