@@ -186,8 +186,9 @@ public final class ParallelFileMover implements AutoCloseable {
             throw new MigrateException(ErrorCode.CANCELLED, "mover is not running");
         }
         TaskRun run = new TaskRun(task, context, listener, this);
-        try (MDC.MDCCloseable t = MDC.putCloseable("task", task.id());
-                MDC.MDCCloseable n = MDC.putCloseable("node", context.node())) {
+        // Restores the caller's values afterwards: MDC.putCloseable would remove them, and the
+        // worker's "task ... done" and the store's "completed" lines after move() lost their MDC.
+        try (MdcScope mdc = new MdcScope(task.id(), context.node())) {
             log.info("moving task {} attempt {}: {} files", task.id(), task.attempt(), task.files().size());
             submit(run);
             try {
@@ -442,6 +443,31 @@ public final class ParallelFileMover implements AutoCloseable {
         public ParallelFileMover build() {
             Require.nonNull("mover.config", config);
             return new ParallelFileMover(this);
+        }
+    }
+
+    /** Puts {@code task} and {@code node} into the MDC and puts back what was there before. */
+    private static final class MdcScope implements AutoCloseable {
+        private final String previousTask = MDC.get("task");
+        private final String previousNode = MDC.get("node");
+
+        MdcScope(String task, String node) {
+            MDC.put("task", task);
+            MDC.put("node", node);
+        }
+
+        @Override
+        public void close() {
+            restore("task", previousTask);
+            restore("node", previousNode);
+        }
+
+        private static void restore(String key, String value) {
+            if (value == null) {
+                MDC.remove(key);
+            } else {
+                MDC.put(key, value);
+            }
         }
     }
 }
