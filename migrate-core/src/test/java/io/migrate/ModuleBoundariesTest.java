@@ -1,0 +1,186 @@
+package io.migrate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The boundaries between our modules and between the layers of {@code migrate-core} (issue 17),
+ * checked on the import lines of every main source file of the repository (the equivalent of an
+ * ArchUnit rule set, without a dependency; {@code docs/architecture.md}, "Boundaries"):
+ * <ol>
+ *   <li>a module depends only on the modules below it: {@code migrate-ha-spi} on none,
+ *       {@code migrate-core} on {@code migrate-ha-spi}, {@code migrate-s3} and {@code migrate-kafka}
+ *       on those two, {@code migrate-cli} on those four, {@code examples} and {@code benchmarks} on
+ *       any;</li>
+ *   <li>no module imports another module's {@code internal} package, except the one shared
+ *       internal package {@value #SHARED_INTERNAL};</li>
+ *   <li>inside {@code migrate-core} no import points up the layers (see {@link #CORE_LAYERS}),
+ *       apart from the two arrows recorded in {@link #KNOWN_UPWARD} that are still to be removed.
+ *       That list may only shrink: an entry that no longer occurs fails the test too.</li>
+ * </ol>
+ */
+class ModuleBoundariesTest {
+    static final String SHARED_INTERNAL = "io.migrate.ha.internal";
+
+    private static final Map<String, Set<String>> ALLOWED_MODULE_DEPENDENCIES = Map.of(
+            "migrate-ha-spi", Set.of(),
+            "migrate-core", Set.of("migrate-ha-spi"),
+            "migrate-s3", Set.of("migrate-core", "migrate-ha-spi"),
+            "migrate-kafka", Set.of("migrate-core", "migrate-ha-spi"),
+            "migrate-cli", Set.of("migrate-core", "migrate-ha-spi", "migrate-s3", "migrate-kafka"),
+            "examples", Set.of("migrate-core", "migrate-ha-spi", "migrate-s3", "migrate-kafka", "migrate-cli"),
+            "benchmarks", Set.of("migrate-core", "migrate-ha-spi", "migrate-s3", "migrate-kafka", "migrate-cli",
+                    "examples"));
+
+    /** Layers of migrate-core, lowest first; a package's sub-packages share its layer. */
+    static final List<List<String>> CORE_LAYERS = List.of(
+            List.of("io.migrate.transport"),
+            List.of("io.migrate.transport.posix"),
+            List.of("io.migrate.task"),
+            List.of("io.migrate.result"),
+            List.of("io.migrate.dispatch"),
+            List.of("io.migrate.worker"),
+            List.of("io.migrate.move"),
+            List.of("io.migrate.node.spi"),
+            List.of("io.migrate.node"));
+
+    /** Upward arrows that exist today (issue 17 names both); to be removed, never added to. */
+    static final Set<String> KNOWN_UPWARD = Set.of(
+            "io.migrate.task -> io.migrate.result", // task files carry TaskResult records
+            "io.migrate.transport.posix -> io.migrate.move"); // PosixSession reads MetadataKeys
+
+    private static final Pattern IMPORT = Pattern.compile("^import\\s+(?:static\\s+)?(io\\.migrate\\.[\\w.]+)\\s*;",
+            Pattern.MULTILINE);
+    private static final Path REPO = Path.of("..");
+
+    /** package -> module, from where each package's sources are. */
+    private static final Map<String, String> MODULE_OF = new HashMap<>();
+    /** Every import: "module|fromPackage|importedPackage|file". */
+    private static final List<String[]> IMPORTS = new ArrayList<>();
+
+    @BeforeAll
+    static void scan() throws IOException {
+        for (String module : ALLOWED_MODULE_DEPENDENCIES.keySet()) {
+            Path src = REPO.resolve(module).resolve("src/main/java");
+            if (!Files.isDirectory(src)) {
+                continue;
+            }
+            List<Path> files;
+            try (Stream<Path> s = Files.walk(src)) {
+                files = s.filter(p -> p.toString().endsWith(".java")).collect(Collectors.toList());
+            }
+            for (Path f : files) {
+                String pkg = src.relativize(f.getParent()).toString().replace('/', '.');
+                MODULE_OF.put(pkg, module);
+                Matcher m = IMPORT.matcher(Files.readString(f, StandardCharsets.UTF_8));
+                while (m.find()) {
+                    IMPORTS.add(new String[] {module, pkg, packageOf(m.group(1)), REPO.relativize(f).toString()});
+                }
+            }
+        }
+        assertThat(MODULE_OF).as("sources found under " + REPO.toAbsolutePath()).containsKey("io.migrate.task");
+    }
+
+    @Test
+    void aModuleImportsOnlyTheModulesBelowIt() {
+        List<String> violations = new ArrayList<>();
+        for (String[] i : IMPORTS) {
+            String target = MODULE_OF.get(i[2]);
+            if (target != null && !target.equals(i[0]) && !ALLOWED_MODULE_DEPENDENCIES.get(i[0]).contains(target)) {
+                violations.add(i[3] + ": " + i[0] + " imports " + i[2] + " of " + target);
+            }
+        }
+        assertThat(violations).as("imports against the module graph").isEmpty();
+    }
+
+    @Test
+    void noModuleImportsAnotherModulesInternalPackageButTheSharedOne() {
+        List<String> violations = new ArrayList<>();
+        for (String[] i : IMPORTS) {
+            String target = MODULE_OF.get(i[2]);
+            boolean internal = i[2].contains(".internal");
+            if (internal && target != null && !target.equals(i[0]) && !i[2].equals(SHARED_INTERNAL)) {
+                violations.add(i[3] + ": " + i[0] + " imports " + i[2] + " (internal to " + target + ")");
+            }
+        }
+        assertThat(violations).as("imports of another module's internal package").isEmpty();
+    }
+
+    @Test
+    void noImportInsideCorePointsUpTheLayers() {
+        Set<String> upward = new TreeSet<>();
+        List<String> violations = new ArrayList<>();
+        for (String[] i : IMPORTS) {
+            if (!i[0].equals("migrate-core") || !"migrate-core".equals(MODULE_OF.get(i[2]))) {
+                continue;
+            }
+            int from = layer(i[1]);
+            int to = layer(i[2]);
+            if (from >= 0 && to > from) {
+                String arrow = top(i[1]) + " -> " + top(i[2]);
+                upward.add(arrow);
+                if (!KNOWN_UPWARD.contains(arrow)) {
+                    violations.add(i[3] + ": " + i[1] + " imports " + i[2] + " (layer " + from + " -> " + to + ")");
+                }
+            }
+        }
+        assertThat(violations).as("imports up the layers of migrate-core").isEmpty();
+        assertThat(upward).as("KNOWN_UPWARD may only shrink: remove entries that no longer occur")
+                .containsExactlyInAnyOrderElementsOf(KNOWN_UPWARD);
+    }
+
+    /** The layer of a package (its longest listed prefix), or -1 when unlisted. */
+    private static int layer(String pkg) {
+        String top = top(pkg);
+        for (int l = 0; l < CORE_LAYERS.size(); l++) {
+            if (CORE_LAYERS.get(l).contains(top)) {
+                return l;
+            }
+        }
+        return -1;
+    }
+
+    /** The listed package a package belongs to (itself or its longest listed ancestor). */
+    private static String top(String pkg) {
+        String best = pkg;
+        int bestLength = -1;
+        for (List<String> layer : CORE_LAYERS) {
+            for (String p : layer) {
+                if ((pkg.equals(p) || pkg.startsWith(p + ".")) && p.length() > bestLength) {
+                    best = p;
+                    bestLength = p.length();
+                }
+            }
+        }
+        return best;
+    }
+
+    /** {@code io.migrate.task.TaskRef} and {@code io.migrate.task.TaskRef.Builder} -> {@code io.migrate.task}. */
+    private static String packageOf(String imported) {
+        String[] parts = imported.split("\\.");
+        StringBuilder b = new StringBuilder();
+        for (String p : parts) {
+            if (!p.isEmpty() && Character.isUpperCase(p.charAt(0))) {
+                break;
+            }
+            b.append(b.length() == 0 ? "" : ".").append(p);
+        }
+        return b.toString();
+    }
+}
