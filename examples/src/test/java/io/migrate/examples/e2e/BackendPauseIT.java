@@ -158,11 +158,15 @@ class BackendPauseIT {
             });
             // pauses a backend took itself at a SelfPause point: rewrite the file it stopped at (so
             // the re-run elsewhere copies a newer version than the sleeper holds), resume it later
+            // A sleeper that stopped at a file is held until another run has committed that file (or
+            // 30 s): it then wakes up exactly when its late commit would overwrite a newer version.
             Map<String, Long> resumeAt = new ConcurrentHashMap<>();
+            Map<String, String[]> heldFor = new ConcurrentHashMap<>(); // node -> {key, object state at pause}
             Chaos resumer = Chaos.every(w.random, 100, 200, () -> {
                 for (String b : c.backends) {
                     if (b.equals(victim[0]) || !c.isStopped(b)) {
                         resumeAt.remove(b);
+                        heldFor.remove(b);
                         continue;
                     }
                     Long due = resumeAt.get(b);
@@ -172,13 +176,24 @@ class BackendPauseIT {
                         writeFlag(flag, notYetPaused(c, ALL_POINTS)); // each point once: pause elsewhere next
                         for (FileEntry e : live) {
                             if (e.targetKey().equals(key)) {
+                                heldFor.put(b, new String[] {key, objectState(c, target, key)});
                                 rewrite(c, rewrites, e, versions);
                                 selfPauseRewrites.incrementAndGet();
                             }
                         }
                     } else if (System.nanoTime() - due > 0) {
-                        c.resume(b);
-                        resumeAt.remove(b);
+                        String[] held = heldFor.get(b);
+                        boolean committedElsewhere = held == null
+                                || !objectState(c, target, held[0]).equals(held[1])
+                                || System.nanoTime() - due > HOLD_MAX_NANOS;
+                        if (committedElsewhere) {
+                            if (held != null && !objectState(c, target, held[0]).equals(held[1])) {
+                                wokeAfterRerunCommitted.incrementAndGet();
+                            }
+                            c.resume(b);
+                            resumeAt.remove(b);
+                            heldFor.remove(b);
+                        }
                     }
                 }
             });
@@ -222,6 +237,29 @@ class BackendPauseIT {
     }
 
     private final java.util.concurrent.atomic.AtomicInteger selfPauseRewrites = new java.util.concurrent.atomic.AtomicInteger();
+    /** Sleepers woken only after another run committed the file they stopped at. */
+    private final java.util.concurrent.atomic.AtomicInteger wokeAfterRerunCommitted =
+            new java.util.concurrent.atomic.AtomicInteger();
+    /** Longest a sleeper is held beyond its pause for another run to commit its file. */
+    private static final long HOLD_MAX_NANOS = 30_000_000_000L;
+
+    /** @return what the destination holds at a key now (an identity that changes with each commit) */
+    private static String objectState(E2eCluster c, E2eCluster.Target target, String key) {
+        try {
+            if (target == E2eCluster.Target.POSIX) {
+                java.nio.file.attribute.BasicFileAttributes a = Files.readAttributes(c.dst.resolve(key),
+                        java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                return a.fileKey() + "/" + a.size() + "/" + a.lastModifiedTime();
+            }
+            return c.s3().headObject(b -> b.bucket(E2eCluster.BUCKET).key(key)).eTag();
+        } catch (java.nio.file.NoSuchFileException e) {
+            return "absent";
+        } catch (S3Exception e) {
+            return e.statusCode() == 404 ? "absent" : "unknown";
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
 
     /** Every SelfPause point, enabled until a backend paused there once. */
     private static final List<String> ALL_POINTS = List.of("attempt-start", "write", "before-commit", "commit", "publish");
@@ -448,10 +486,10 @@ class BackendPauseIT {
                     .append(c.countInLogs(SelfPause.MARK + " " + p + " "));
         }
         long seconds = Duration.ofNanos(System.nanoTime() - t0).toSeconds();
-        System.out.printf("E2E %s: tasks=%d files=%d pauses=%d selfPauses=%s rewrittenAtPause=%d rewritten=%d newerThanFirst=%d time=%ds lost=%d torn=%d"
+        System.out.printf("E2E %s: tasks=%d files=%d pauses=%d selfPauses=%s rewrittenAtPause=%d wokeAfterRerunCommitted=%d rewritten=%d newerThanFirst=%d time=%ds lost=%d torn=%d"
                         + " stale=%d untrue=%d overlaps=%d strict=%s (reclaims=%d zombieRuns=%d commitConflicts=%d"
                         + " zombieTempUploadsOpen=%d archived=%d results=%d storeFenced=%s seed=%d)%n",
-                c.name, w.taskIds().size(), versions.size(), c.pauses(), selfPauses, selfPauseRewrites.get(), rewritten, newerThanFirst, seconds,
+                c.name, w.taskIds().size(), versions.size(), c.pauses(), selfPauses, selfPauseRewrites.get(), wokeAfterRerunCommitted.get(), rewritten, newerThanFirst, seconds,
                 lost.size(), torn.size(), stale.size(), untrue.size(), directOverlaps, strict, reclaims, zombies, conflicts,
                 zombieTempOverlaps, archived.size(), resultIds.size(), fenced, w.seed);
     }
