@@ -468,8 +468,10 @@ class BackendPauseIT {
 
         try (TopicReader reader = new TopicReader(c.servers.kafka.bootstrapServers(), c.topic)) {
             reader.awaitResultIds(resultIds.size(), Duration.ofSeconds(60));
-            Set<String> published = TopicReader.byResultId(reader.drainFor(Duration.ofSeconds(1))).keySet();
+            var records = reader.drainFor(Duration.ofSeconds(1));
+            Set<String> published = TopicReader.byResultId(records).keySet();
             assertThat(published).as("every archived result in Kafka").containsAll(resultIds);
+            EndState.assertOneFinalResultPerRequest(EndState.dedupedResults(records), w.taskIds());
         }
 
         // S3: whether the store honours preconditions (probed), and whether the transport sent them

@@ -250,6 +250,24 @@ final class EndState {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        Map<String, List<String>> finalsByRequest = assertOneFinalResultPerRequest(results, w.taskIds());
+        long seconds = Duration.ofNanos(System.nanoTime() - startNanos).toSeconds();
+        System.out.printf("E2E %s: tasks=%d files=%d bytes=%d kills=%d time=%ds lost=%d torn=%d"
+                        + " (archived=%d failed=%d results=%d finalResults=%d duplicateMessages=%d seed=%d)%n",
+                c.name, w.taskIds().size(), w.fileEntries(), bytes, c.kills(), seconds, missing.size(), torn.size(),
+                archived.size(), failed.size(), resultIds.size(), finalsByRequest.size(), duplicates, w.seed);
+        return new Report(archived, failed, results, byTarget, bytes, duplicates);
+    }
+
+    /**
+     * Exactly one {@code final} result per submitted request ({@code rootTaskId}), and no final
+     * result of a request nobody submitted.
+     *
+     * @param results the published results, one per result id (deduped)
+     * @param requests the task ids the scenario submitted
+     * @return the final result ids by request
+     */
+    static Map<String, List<String>> assertOneFinalResultPerRequest(List<JsonNode> results, List<String> requests) {
         Map<String, List<String>> finalsByRequest = new TreeMap<>();
         for (JsonNode r : results) {
             if (r.path("final").asBoolean(false)) {
@@ -258,21 +276,32 @@ final class EndState {
             }
         }
         Map<String, List<String>> notExactlyOne = new TreeMap<>();
-        for (String request : w.taskIds()) {
+        for (String request : requests) {
             List<String> finals = finalsByRequest.getOrDefault(request, List.of());
             if (finals.size() != 1) {
                 notExactlyOne.put(request, finals);
             }
         }
         assertThat(notExactlyOne).as("submitted requests without exactly one final result (request -> finals)").isEmpty();
-        assertThat(new TreeSet<>(w.taskIds())).as("final results belong to submitted requests")
+        assertThat(new TreeSet<>(requests)).as("final results belong to submitted requests")
                 .containsAll(finalsByRequest.keySet());
-        long seconds = Duration.ofNanos(System.nanoTime() - startNanos).toSeconds();
-        System.out.printf("E2E %s: tasks=%d files=%d bytes=%d kills=%d time=%ds lost=%d torn=%d"
-                        + " (archived=%d failed=%d results=%d finalResults=%d duplicateMessages=%d seed=%d)%n",
-                c.name, w.taskIds().size(), w.fileEntries(), bytes, c.kills(), seconds, missing.size(), torn.size(),
-                archived.size(), failed.size(), resultIds.size(), finalsByRequest.size(), duplicates, w.seed);
-        return new Report(archived, failed, results, byTarget, bytes, duplicates);
+        return finalsByRequest;
+    }
+
+    /**
+     * @param records result records as read from the topic
+     * @return one JSON value per result id (the first record of each)
+     */
+    static List<JsonNode> dedupedResults(List<ConsumerRecord<byte[], byte[]>> records) {
+        List<JsonNode> results = new ArrayList<>();
+        try {
+            for (List<ConsumerRecord<byte[], byte[]>> rs : TopicReader.byResultId(records).values()) {
+                results.add(JSON.readTree(rs.get(0).value()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return results;
     }
 
     private static List<S3Object> objects(E2eCluster c, String prefix) {
