@@ -4,6 +4,7 @@ import io.migrate.dispatch.internal.Periodic;
 import io.migrate.error.ErrorCode;
 import io.migrate.error.MigrateException;
 import io.migrate.error.Require;
+import io.migrate.ha.internal.Lifecycle;
 import io.migrate.ha.internal.NamedThreadFactory;
 import io.migrate.ha.spi.Membership;
 import io.migrate.result.FileResult;
@@ -118,8 +119,7 @@ public final class Worker implements AutoCloseable {
     /** Tasks whose file the store could not read (I/O error) at the last attempt: warned once, retried quietly. */
     private final Set<String> unreadable = ConcurrentHashMap.newKeySet();
     private final AtomicLong lastHeartbeatNanos = new AtomicLong(Long.MIN_VALUE);
-    private final AtomicBoolean started = new AtomicBoolean();
-    private volatile boolean closed;
+    private final Lifecycle lifecycle;
 
     private final AtomicLong completed = new AtomicLong();
     private final AtomicLong lostOwnership = new AtomicLong();
@@ -141,6 +141,7 @@ public final class Worker implements AutoCloseable {
             this.executions = b.executionExecutor;
         }
         this.loop = new Periodic("worker", config.pollInterval(), this::pollOnce, null);
+        this.lifecycle = new Lifecycle("worker " + node);
         this.afterExecution = b.afterExecution == null ? () -> { } : b.afterExecution;
     }
 
@@ -156,10 +157,12 @@ public final class Worker implements AutoCloseable {
 
     /**
      * Registers the node's directories and starts the control loop, which first resumes this
-     * node's running and inbox tasks. Idempotent.
+     * node's running and inbox tasks. A second call does nothing.
+     *
+     * @throws IllegalStateException if the worker was closed
      */
     public void start() {
-        if (closed || !started.compareAndSet(false, true)) {
+        if (!lifecycle.start()) {
             return;
         }
         store.registerNode(node);
@@ -180,7 +183,7 @@ public final class Worker implements AutoCloseable {
      * tests); normally the owned thread does this. Does nothing once closed.
      */
     public void pollOnce() {
-        if (closed || !pollLock.tryLock()) {
+        if (lifecycle.isClosed() || !pollLock.tryLock()) {
             return;
         }
         MDC.put("node", node);
@@ -236,7 +239,7 @@ public final class Worker implements AutoCloseable {
             unreadable.retainAll(present);
         }
         for (TaskRef ref : mine) {
-            if (active.size() >= config.concurrency() || closed) {
+            if (active.size() >= config.concurrency() || lifecycle.isClosed()) {
                 return;
             }
             if (!byTask.containsKey(ref.taskId()) && !parked.contains(ref.taskId())) {
@@ -261,7 +264,7 @@ public final class Worker implements AutoCloseable {
             s.limit(config.concurrency() * 4L).forEach(inbox::add);
         }
         for (TaskRef ref : inbox) {
-            if (active.size() >= config.concurrency() || closed) {
+            if (active.size() >= config.concurrency() || lifecycle.isClosed()) {
                 return;
             }
             Execution old = byTask.get(ref.taskId());
@@ -413,10 +416,9 @@ public final class Worker implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (closed) {
+        if (!lifecycle.close()) {
             return;
         }
-        closed = true;
         loop.close();
         for (Execution e : active.values()) {
             e.cancelled.set(true);
@@ -551,7 +553,7 @@ public final class Worker implements AutoCloseable {
                 byTask.remove(task.id(), this);
                 MDC.remove("task");
                 MDC.remove("node");
-                if (!closed) {
+                if (!lifecycle.isClosed()) {
                     wakeUp();
                     afterExecution();
                 }

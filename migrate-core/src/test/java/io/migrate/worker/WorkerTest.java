@@ -355,6 +355,17 @@ class WorkerTest {
         assertThat(w.executing()).isEmpty();
     }
 
+    /** Issue 17: one lifecycle idiom (io.migrate.ha.internal.Lifecycle). */
+    @Test
+    void aSecondStartIsANoOpAndAStartAfterCloseFailsWithIllegalState() {
+        Worker w = worker(files(f -> null)).build();
+        w.start();
+        w.start();
+        w.close();
+        w.close();
+        org.assertj.core.api.Assertions.assertThatThrownBy(w::start).isInstanceOf(IllegalStateException.class);
+    }
+
     @Test
     void ownedThreadsAreNamedAndStopOnClose() throws Exception {
         String id = inbox(Tasks.task(T0, 1));

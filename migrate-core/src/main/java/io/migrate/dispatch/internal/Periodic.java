@@ -1,6 +1,7 @@
 package io.migrate.dispatch.internal;
 
 import io.migrate.ha.internal.Executors2;
+import io.migrate.ha.internal.Lifecycle;
 import io.migrate.ha.internal.NamedThreadFactory;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -26,8 +27,7 @@ public final class Periodic implements AutoCloseable {
     private final ScheduledExecutorService executor;
     private final boolean owned;
     private final AtomicBoolean triggered = new AtomicBoolean();
-    private final AtomicBoolean started = new AtomicBoolean();
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Lifecycle lifecycle;
     private volatile ScheduledFuture<?> schedule;
 
     /**
@@ -41,20 +41,29 @@ public final class Periodic implements AutoCloseable {
         this.period = period;
         this.body = body;
         this.owned = hostExecutor == null;
+        this.lifecycle = new Lifecycle("migrate-" + role);
         this.executor = owned ? Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory(role)) : hostExecutor;
     }
 
-    /** Schedules the first run now and then every period. Idempotent. */
+    /**
+     * Schedules the first run now and then every period. A second call does nothing.
+     *
+     * @throws IllegalStateException if closed
+     */
     public void start() {
-        if (closed.get() || !started.compareAndSet(false, true)) {
+        if (!lifecycle.start()) {
             return;
         }
-        schedule = executor.scheduleWithFixedDelay(this::safeRun, 0, period.toNanos(), TimeUnit.NANOSECONDS);
+        ScheduledFuture<?> s = executor.scheduleWithFixedDelay(this::safeRun, 0, period.toNanos(), TimeUnit.NANOSECONDS);
+        schedule = s;
+        if (lifecycle.isClosed()) {
+            s.cancel(true); // closed while we scheduled: close() may have missed it
+        }
     }
 
     /** Runs the body soon on the tick thread; several triggers before it runs count once. */
     public void trigger() {
-        if (closed.get() || !started.get() || !triggered.compareAndSet(false, true)) {
+        if (lifecycle.state() != Lifecycle.State.STARTED || !triggered.compareAndSet(false, true)) {
             return;
         }
         try {
@@ -68,7 +77,7 @@ public final class Periodic implements AutoCloseable {
     }
 
     private void safeRun() {
-        if (closed.get()) {
+        if (lifecycle.isClosed()) {
             return;
         }
         try {
@@ -81,7 +90,7 @@ public final class Periodic implements AutoCloseable {
     /** Stops the schedule and, if owned, the thread (bounded wait, see {@link Executors2#STOP_WAIT}). Idempotent. */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
+        if (!lifecycle.close()) {
             return;
         }
         ScheduledFuture<?> s = schedule;

@@ -3,7 +3,6 @@ package io.migrate.ha.internal;
 import io.migrate.ha.spi.LeaderElection;
 import io.migrate.ha.spi.LeadershipListener;
 import io.migrate.ha.spi.LeadershipState;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * What every {@link LeaderElection} here shares: the node id, the state with its listeners
@@ -16,8 +15,7 @@ public abstract class AbstractLeaderElection implements LeaderElection {
     private final String nodeId;
     /** The state and its listeners; subclasses set it. */
     protected final LeadershipStates states;
-    private final AtomicBoolean started = new AtomicBoolean();
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Lifecycle lifecycle = new Lifecycle("election");
 
     /** @param nodeId this node */
     protected AbstractLeaderElection(String nodeId) {
@@ -43,10 +41,7 @@ public abstract class AbstractLeaderElection implements LeaderElection {
      */
     @Override
     public final void start() {
-        if (closed.get()) {
-            throw new IllegalStateException("election is closed");
-        }
-        if (started.compareAndSet(false, true)) {
+        if (lifecycle.start()) {
             doStart();
         }
     }
@@ -85,7 +80,7 @@ public abstract class AbstractLeaderElection implements LeaderElection {
     /** NOT_LEADER first (no mutation may start once the node begins to leave), then stops. */
     @Override
     public final void close() {
-        if (!closed.compareAndSet(false, true)) {
+        if (!lifecycle.close()) {
             return;
         }
         states.set(LeadershipState.NOT_LEADER, "closing");
@@ -98,11 +93,11 @@ public abstract class AbstractLeaderElection implements LeaderElection {
 
     /** @return whether {@link #start()} ran */
     protected final boolean isStarted() {
-        return started.get();
+        return lifecycle.wasStarted();
     }
 
     /** @return whether {@link #close()} was called */
     protected final boolean isClosed() {
-        return closed.get();
+        return lifecycle.isClosed();
     }
 }

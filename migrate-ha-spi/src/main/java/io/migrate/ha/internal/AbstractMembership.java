@@ -5,7 +5,6 @@ import io.migrate.ha.spi.MembershipListener;
 import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * What every {@link Membership} here shares: the published live set with its listeners
@@ -17,8 +16,7 @@ public abstract class AbstractMembership implements Membership {
     private final LiveNodes live = new LiveNodes();
     /** Every node configured or seen; only grows. */
     private final Set<String> seen = ConcurrentHashMap.newKeySet();
-    private final AtomicBoolean started = new AtomicBoolean();
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Lifecycle lifecycle = new Lifecycle("membership");
 
     /** @param configured nodes known before they are first seen */
     protected AbstractMembership(Collection<String> configured) {
@@ -38,10 +36,7 @@ public abstract class AbstractMembership implements Membership {
      */
     @Override
     public final void start() {
-        if (closed.get()) {
-            throw new IllegalStateException("membership is closed");
-        }
-        if (started.compareAndSet(false, true)) {
+        if (lifecycle.start()) {
             doStart();
         }
     }
@@ -84,7 +79,7 @@ public abstract class AbstractMembership implements Membership {
 
     @Override
     public final void close() {
-        if (!closed.compareAndSet(false, true)) {
+        if (!lifecycle.close()) {
             return;
         }
         try {
@@ -96,11 +91,11 @@ public abstract class AbstractMembership implements Membership {
 
     /** @return whether {@link #start()} ran */
     protected final boolean isStarted() {
-        return started.get();
+        return lifecycle.wasStarted();
     }
 
     /** @return whether {@link #close()} was called */
     protected final boolean isClosed() {
-        return closed.get();
+        return lifecycle.isClosed();
     }
 }
