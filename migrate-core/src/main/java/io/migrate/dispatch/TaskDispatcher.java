@@ -51,13 +51,17 @@ import org.slf4j.MDC;
  *       leadership and the epoch and the tick stops at once if either is lost;</li>
  *   <li>each node that received tasks is told once through the {@link Notifier}, never retried.</li>
  * </ol>
- * Tasks that cannot be placed stay in pending and are counted ({@link #lastUnplaceable()}).
+ * Tasks that cannot be placed stay in pending and are counted ({@link #lastUnplaceable()}), up to
+ * 1,000 beyond the room: the tick reads {@code pending/} in eligibility order only as far as it
+ * needs, so its cost follows the tasks it places, not the backlog ({@code docs/task-root.md}).
  *
  * <p>Thread-safety: ticks run one at a time (on the owned {@code migrate-dispatcher-N} thread,
  * or on the caller's thread through {@link #runOnce()}); accessors may be read from any thread.
  */
 public final class TaskDispatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TaskDispatcher.class);
+    /** Eligible tasks beyond the room a tick counts as unplaceable before it stops reading names. */
+    static final int UNPLACEABLE_LOOK_AHEAD = 1000;
 
     private final TaskStore store;
     private final Membership membership;
@@ -179,7 +183,11 @@ public final class TaskDispatcher implements AutoCloseable {
                     break;
                 }
                 if (needRoom >= totalRoom) {
-                    unplaceable++;
+                    // Count a bounded look-ahead only: walking the whole backlog to count it made a
+                    // tick O(pending) (seconds at a million tasks) for a number nobody acts on.
+                    if (++unplaceable >= UNPLACEABLE_LOOK_AHEAD) {
+                        break;
+                    }
                     continue;
                 }
                 if (!indexed) {
@@ -332,7 +340,7 @@ public final class TaskDispatcher implements AutoCloseable {
         return lostRaces.get();
     }
 
-    /** @return eligible tasks the last tick could not place */
+    /** @return eligible tasks the last tick could not place, counted up to 1,000 beyond its room */
     public int lastUnplaceable() {
         return lastUnplaceable;
     }

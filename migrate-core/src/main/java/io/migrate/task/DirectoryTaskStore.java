@@ -21,57 +21,98 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
+import java.util.EnumSet;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.Spliterator;
+import java.util.Spliterators;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
  * The default {@link TaskStore}: one directory tree (the task root) on a filesystem shared by
- * the manager and every backend. Layout, file format and transitions are specified in
- * {@code docs/task-root.md}; in short:
+ * the manager and every backend. Layout, file format, transitions and crash windows are specified
+ * in {@code docs/task-root.md} (layout 2); in short:
  *
  * <pre>
- * incoming/.&lt;id&gt;.tmp                 being written by a submitter
- * pending/&lt;id&gt;.json                  not assigned
- * nodes/&lt;node&gt;/inbox/&lt;id&gt;.json      assigned, not started
- * nodes/&lt;node&gt;/running/&lt;id&gt;.json    claimed; lease = the file's mtime
- * done/&lt;id&gt;~&lt;runId&gt;.json            finished; the result record of that run is the result
- * archive/&lt;id&gt;~&lt;runId&gt;.json         published
- * failed/&lt;id&gt;~&lt;CODE&gt;~&lt;runId&gt;.json   given up or rejected; the reason is in the name,
- *                                     the result record of that run is the result
- * archive/&lt;id&gt;~&lt;CODE&gt;~&lt;runId&gt;.json  published from failed/
+ * layout.json                                      {"layout":2}: written once; a newer number is refused
+ * incoming/.&lt;id&gt;.tmp                              being written by a submitter
+ * pending/&lt;hour&gt;/&lt;bucket&gt;/&lt;id&gt;.json             not assigned
+ * nodes/&lt;node&gt;/inbox/&lt;id&gt;.json                   assigned, not started
+ * nodes/&lt;node&gt;/running/&lt;id&gt;.json                 claimed; lease = the file's mtime
+ * done/&lt;hour&gt;/&lt;bucket&gt;/&lt;id&gt;~&lt;runId&gt;.json        finished; the result of that run is the result
+ * archive/&lt;hour&gt;/&lt;bucket&gt;/&lt;id&gt;~&lt;runId&gt;.json     published
+ * failed/&lt;hour&gt;/&lt;bucket&gt;/&lt;id&gt;~&lt;CODE&gt;~&lt;runId&gt;.json  given up or rejected; the reason is in the name,
+ *                                                  the result of that run is the result
+ * archive/&lt;hour&gt;/&lt;bucket&gt;/&lt;id&gt;~&lt;CODE&gt;~&lt;runId&gt;.json published from failed/
+ * records/&lt;hour&gt;/&lt;id&gt;/result~&lt;runId&gt;.json        the result of one run, written by that run's host
+ * records/&lt;hour&gt;/&lt;id&gt;/event~&lt;millis&gt;~&lt;hex&gt;.json  one history event, written once
  * </pre>
+ * {@code <hour>} is the id's first 11 characters ({@code 20261125T08}), {@code <bucket>} its first
+ * 14 (ten seconds of eligibility time, {@code 20261125T08185}): the id alone names the directory
+ * of a task in every state, so {@link #find} never lists a large directory, and the dispatcher
+ * reads {@code pending/} bucket by bucket in eligibility order, stopping when it has enough.
  *
- * <p>Every transition is one {@code rename} ({@link StandardCopyOption#ATOMIC_MOVE}) followed
- * by an fsync of the directories involved (skipped silently where the platform refuses to open
- * a directory). A rename whose source is gone is {@link MoveOutcome#LOST_RACE}. After a rename
- * error the store looks at source and destination to learn what happened, because NFS may
- * report {@code ENOENT} for a retransmitted rename that succeeded: destination present and
- * source absent is {@link MoveOutcome#MOVED}. On a local filesystem ({@code ext4}, {@code xfs},
- * {@code btrfs}, {@code tmpfs}, ...) {@code ENOENT} cannot be such an echo and is taken as a
- * lost race without looking at the destination, so that two callers racing to the
- * <em>same</em> destination never both see {@code MOVED}; on other filesystems they may (see
- * {@link Builder#renameEnoentMayBeEcho(Boolean)}). Races between different destinations (two
- * nodes claiming, two leaders choosing different nodes) have exactly one winner everywhere.
+ * <p><b>No file is ever appended to or rewritten.</b> A task file is written once by its submitter
+ * and then only renamed; what a state change adds (a result, an event) goes to a new side file
+ * under {@code records/}, whose name no other writer uses. The rename of the task file stays the
+ * fence: a result becomes the committed one only when the rename to {@code done/}/{@code failed/}
+ * naming its run succeeds. Files written by the previous layout (tasks directly in
+ * {@code pending/}, {@code done/}, ..., records appended to the task file) are read as they are and
+ * moved into their bucket when first listed or found; {@link #upgrade()} does all of them at once.
+ *
+ * <p>Every transition is one {@code rename} ({@link StandardCopyOption#ATOMIC_MOVE}) followed by an
+ * fsync of the directories involved (skipped silently where the platform refuses to open a
+ * directory). A rename whose source is gone is {@link MoveOutcome#LOST_RACE}, decided from the
+ * rename's own {@code ENOENT} and, when the destination bucket may be missing, from whether
+ * {@code mkdir} of the bucket creates it: never by looking up the source, because on a cluster
+ * filesystem a lookup in a directory another client just changed can wait seconds for that
+ * client's capabilities. Only where {@code ENOENT} may be the echo of a retransmitted rename that
+ * succeeded (NFS; see {@link Builder#renameEnoentMayBeEcho(Boolean)}) is the destination looked up.
+ *
+ * <p>Every filesystem call is timed ({@link FsCalls}): a call blocked past the deadline is logged
+ * with its thread's stack, and slow calls are counted ({@link #slowCalls()}).
  *
  * <p>Thread-safety: every method may be called concurrently from any number of threads and
- * processes; the store holds no mutable state besides its configuration.
+ * processes; the store holds no mutable state besides its configuration, the count cache
+ * (concurrent) and the call statistics.
  */
 public final class DirectoryTaskStore implements TaskStore {
     private static final Logger log = LoggerFactory.getLogger(DirectoryTaskStore.class);
     private static final String NODES = "nodes";
+    private static final String RECORDS = "records";
     /** Run id of a result derived from a failed/ name because the file holds none. */
     static final String DERIVED_RUN_ID = "derived";
+    /** The layout this version writes and reads. */
+    public static final int LAYOUT = 2;
+    static final String LAYOUT_FILE = "layout.json";
+    /** States whose files live in time buckets. */
+    private static final Set<TaskState> BUCKETED =
+            EnumSet.of(TaskState.PENDING, TaskState.DONE, TaskState.ARCHIVED, TaskState.FAILED);
+    /** A bucket or hour is removed when empty only once its time is this far past (submits go to now). */
+    private static final Duration EMPTY_BUCKET_GRACE = Duration.ofMinutes(2);
+    /** How often {@link #quarantineForeign()} sweeps the whole root (each sweep lstat's every entry). */
+    static final Duration FOREIGN_SWEEP_INTERVAL = Duration.ofMinutes(10);
+    /** A cached bucket count is trusted only if the bucket had not changed for this long when counted. */
+    private static final long COUNT_CACHE_SETTLE_NANOS = Duration.ofSeconds(2).toNanos();
+
+    private static final java.util.concurrent.atomic.AtomicLong EVENT_SEQUENCE =
+            new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
 
     private final Path root;
     private final Path incoming;
@@ -80,16 +121,24 @@ public final class DirectoryTaskStore implements TaskStore {
     private final Path done;
     private final Path archive;
     private final Path failed;
+    private final Path records;
     private final TaskValidator validator;
     private final Clock clock;
     private final TaskFileCodec codec;
     private final boolean syncDirectories;
     /** Whether ENOENT from rename may hide a rename that succeeded (NFS retransmissions). */
     private final boolean enoentMayBeEcho;
+    /** Whether files of the previous layout may still lie directly in a bucketed state's directory. */
+    private volatile boolean mayHoldLooseFiles;
+    private final FsCalls calls;
     private final ForeignEntries foreign;
+    /** When the last full sweep for foreign entries ran (nanoTime), or 0; the leader's reclaim thread only. */
+    private volatile long lastForeignSweep;
+    /** Per bucket directory: {mtime nanos, count, listed-at nanos}. */
+    private final Map<Path, long[]> bucketCounts = new ConcurrentHashMap<>();
 
     /**
-     * Test seam: runs in {@link #complete} and {@link #fail} after the result is appended and
+     * Test seam: runs in {@link #complete} and {@link #fail} after the result is written and
      * before the rename, to reproduce a zombie whose file moves in between. Never set in
      * production code.
      */
@@ -103,23 +152,63 @@ public final class DirectoryTaskStore implements TaskStore {
         this.done = root.resolve(TaskState.DONE.directoryName());
         this.archive = root.resolve(TaskState.ARCHIVED.directoryName());
         this.failed = root.resolve(TaskState.FAILED.directoryName());
+        this.records = root.resolve(RECORDS);
         this.validator = b.validator;
         this.clock = b.clock;
         this.syncDirectories = b.syncDirectories;
         this.codec = new TaskFileCodec(validator);
+        this.calls = new FsCalls(b.callDeadline);
         this.foreign = new ForeignEntries(root, clock);
         try {
-            for (Path dir : List.of(incoming, pending, nodes, done, archive, failed,
+            boolean fresh = !Files.isDirectory(pending, LinkOption.NOFOLLOW_LINKS);
+            for (Path dir : List.of(incoming, pending, nodes, done, archive, failed, records,
                     root.resolve(ForeignEntries.REJECTED))) {
                 Files.createDirectories(dir);
             }
-            this.enoentMayBeEcho = b.enoentMayBeEcho != null ? b.enoentMayBeEcho
-                    : !isLocalFileSystem(Files.getFileStore(pending).type());
+            Integer layout = readLayout();
+            if (layout != null && layout > LAYOUT) {
+                throw new ConfigurationException("taskStore.root", "the task root " + root + " has layout " + layout
+                        + ", newer than this version supports (" + LAYOUT + "): upgrade this node");
+            }
+            if (layout == null && fresh) {
+                writeLayout();
+                layout = LAYOUT;
+            }
+            this.mayHoldLooseFiles = layout == null;
+            String type = Files.getFileStore(pending).type();
+            this.enoentMayBeEcho = b.enoentMayBeEcho != null ? b.enoentMayBeEcho : !trustsRenameEnoent(type);
         } catch (IOException e) {
             throw new MigrateException(ErrorCode.TASK_STORE_IO, "cannot create the task root layout in " + root, e);
         }
-        log.info("task root {} ({}), rename ENOENT {}", root, fileStoreType(),
+        log.info("task root {} ({}, layout {}), rename ENOENT {}", root, fileStoreType(),
+                mayHoldLooseFiles ? "1 (files are moved into buckets as they are met; run TaskRootUpgrade to do"
+                        + " all now)" : String.valueOf(LAYOUT),
                 enoentMayBeEcho ? "checked against the destination" : "trusted as a lost race");
+    }
+
+    private Integer readLayout() throws IOException {
+        Path f = root.resolve(LAYOUT_FILE);
+        String text;
+        try {
+            text = Files.readString(f);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"layout\"\\s*:\\s*(\\d{1,9})").matcher(text);
+        if (!m.find()) {
+            throw new ConfigurationException("taskStore.root", "unreadable " + f + ": " + TaskValidator.printable(text));
+        }
+        return Integer.parseInt(m.group(1));
+    }
+
+    private void writeLayout() throws IOException {
+        Path temp = root.resolve("." + LAYOUT_FILE + "." + Long.toHexString(System.nanoTime()) + ".tmp");
+        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            writeFully(ch, ("{\"layout\":" + LAYOUT + "}\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            ch.force(true);
+        }
+        Files.move(temp, root.resolve(LAYOUT_FILE), StandardCopyOption.ATOMIC_MOVE);
+        syncDirectory(root);
     }
 
     private String fileStoreType() {
@@ -139,6 +228,16 @@ public final class DirectoryTaskStore implements TaskStore {
         };
     }
 
+    /**
+     * Filesystems whose rename reports ENOENT only when the source is gone: local ones, and CephFS
+     * (the MDS answers a retransmitted request from its completed-request table, kernel client and
+     * ceph-fuse alike). NFS and unknown types are not trusted.
+     */
+    static boolean trustsRenameEnoent(String type) {
+        return isLocalFileSystem(type) || type.equals("ceph") || type.equals("fuse.ceph-fuse")
+                || type.equals("fuse.ceph");
+    }
+
     /** @return a builder; {@link Builder#root(Path)} is required */
     public static Builder builder() {
         return new Builder();
@@ -155,13 +254,31 @@ public final class DirectoryTaskStore implements TaskStore {
     }
 
     /**
+     * Filesystem calls of this store that took longer than one second, and the longest call.
+     *
+     * @return the statistics since the store was built
+     */
+    public SlowCalls slowCalls() {
+        return new SlowCalls(calls.slowCount(), calls.longest());
+    }
+
+    /**
+     * Slow filesystem calls.
+     *
+     * @param count calls that took a second or more
+     * @param longest the longest call of all
+     */
+    public record SlowCalls(long count, Duration longest) {
+    }
+
+    /**
      * The file a ref points to. Useful for diagnostics; all changes go through the store.
      *
      * @param ref a ref
      * @return its path (the file may have moved since the ref was made)
      */
     public Path pathOf(TaskRef ref) {
-        return directory(ref.state(), ref.node()).resolve(ref.fileName());
+        return directoryOf(ref.state(), ref.node(), ref.taskId()).resolve(ref.fileName());
     }
 
     /**
@@ -184,8 +301,9 @@ public final class DirectoryTaskStore implements TaskStore {
         validator.checkFileSize(bytes.length);
         Path temp = incoming.resolve(TaskFileNames.tempName(task.id()));
         String name = TaskFileNames.activeName(task.id());
-        Path target = pending.resolve(name);
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        Path target = directoryOf(TaskState.PENDING, null, task.id()).resolve(name);
+        try (FsCalls.Call c = calls.begin("write", temp);
+                FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             writeFully(ch, bytes);
             ch.force(true);
         } catch (FileAlreadyExistsException e) {
@@ -214,8 +332,13 @@ public final class DirectoryTaskStore implements TaskStore {
 
     @Override
     public Stream<TaskRef> list(TaskState state) {
+        if (BUCKETED.contains(state)) {
+            BucketIterator it = new BucketIterator(state);
+            return StreamSupport.stream(Spliterators.spliteratorUnknownSize(it, Spliterator.ORDERED | Spliterator.NONNULL),
+                    false);
+        }
         if (!state.perNode()) {
-            return list(state, null, directory(state, null));
+            return listFlat(state, null, directory(state, null));
         }
         List<TaskRef> refs = new ArrayList<>();
         for (String node : nodes()) {
@@ -230,14 +353,158 @@ public final class DirectoryTaskStore implements TaskStore {
     @Override
     public Stream<TaskRef> list(TaskState state, String node) {
         requirePerNode(state, node);
-        return list(state, node, directory(state, node));
+        if (!state.perNode()) {
+            return list(state);
+        }
+        return listFlat(state, node, directory(state, node));
     }
 
     /** Reads names (and each entry's own type) only; never opens a task file. Foreign entries are skipped. */
-    private Stream<TaskRef> list(TaskState state, String node, Path dir) {
+    private Stream<TaskRef> listFlat(TaskState state, String node, Path dir) {
         List<String> names = names(dir, n -> TaskFileNames.isWellFormed(state, n));
         names.sort(null);
         return names.stream().map(n -> TaskFileNames.ref(state, node, n));
+    }
+
+    /**
+     * Walks a bucketed state in name order, one bucket at a time: hours sorted, buckets of an hour
+     * sorted, names of a bucket sorted, merged with the (sorted) files of the previous layout lying
+     * directly in the state's directory, each of which is moved into its bucket as it is reached.
+     * Holds one bucket's names at a time. Empty buckets and hours of {@code pending/} and
+     * {@code done/} whose time is well past are removed on the way, so the walk to the oldest task
+     * stays short.
+     */
+    private final class BucketIterator implements Iterator<TaskRef> {
+        private final TaskState state;
+        private final Path dir;
+        private final Deque<String> loose = new ArrayDeque<>();
+        private final Deque<String> hours = new ArrayDeque<>();
+        private final Deque<String> buckets = new ArrayDeque<>();
+        private final Deque<String> names = new ArrayDeque<>();
+        private String hour;
+        private String bucket;
+        private TaskRef next;
+        private final boolean removeEmpty;
+        private final String emptyBefore;
+
+        BucketIterator(TaskState state) {
+            this.state = state;
+            this.dir = directory(state, null);
+            this.removeEmpty = state == TaskState.PENDING || state == TaskState.DONE;
+            this.emptyBefore = TaskIds.newId(clock.instant().minus(EMPTY_BUCKET_GRACE)).substring(0,
+                    TaskFileNames.BUCKET_LENGTH);
+            List<String> top = new ArrayList<>();
+            List<String> files = new ArrayList<>();
+            for (String n : entryNames(dir, n -> true)) {
+                if (TaskFileNames.isHourName(n)) {
+                    top.add(n);
+                } else if (TaskFileNames.isWellFormed(state, n)) {
+                    files.add(n);
+                }
+            }
+            top.sort(null);
+            files.sort(null);
+            hours.addAll(top);
+            loose.addAll(files);
+        }
+
+        @Override
+        public boolean hasNext() {
+            while (next == null) {
+                String bucketed = peekBucketed();
+                String l = loose.peekFirst();
+                if (bucketed == null && l == null) {
+                    return false;
+                }
+                // Each emitted entry is checked to be a regular file here, lazily, so a tick that
+                // reads 140 names of a bucket of 10,000 makes 140 lstat calls, not 10,000.
+                if (l != null && (bucketed == null || l.compareTo(bucketed) < 0)) {
+                    loose.removeFirst();
+                    next = isRegularFile(dir.resolve(l)) ? adoptLoose(state, l) : null;
+                } else {
+                    names.removeFirst();
+                    next = isRegularFile(dir.resolve(hour).resolve(bucket).resolve(bucketed))
+                            ? TaskFileNames.ref(state, null, bucketed) : null;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public TaskRef next() {
+            if (!hasNext()) {
+                throw new java.util.NoSuchElementException();
+            }
+            TaskRef r = next;
+            next = null;
+            return r;
+        }
+
+        /** The next name in the buckets, listing further buckets as needed; null at the end. */
+        private String peekBucketed() {
+            while (names.isEmpty()) {
+                if (buckets.isEmpty()) {
+                    if (hour != null && removeEmpty) {
+                        removeIfEmpty(dir.resolve(hour), hour + "999"); // fails harmlessly if not empty
+                    }
+                    hour = hours.pollFirst();
+                    bucket = null;
+                    if (hour == null) {
+                        return null;
+                    }
+                    List<String> bs = entryNames(dir.resolve(hour), n -> TaskFileNames.isBucketName(hour, n));
+                    bs.sort(null);
+                    buckets.addAll(bs);
+                    continue;
+                }
+                bucket = buckets.pollFirst();
+                Path b = dir.resolve(hour).resolve(bucket);
+                List<String> ns = entryNames(b, n -> TaskFileNames.isWellFormed(state, n));
+                if (ns.isEmpty()) {
+                    if (removeEmpty) {
+                        removeIfEmpty(b, bucket);
+                    }
+                    continue;
+                }
+                ns.sort(null);
+                names.addAll(ns);
+            }
+            return names.peekFirst();
+        }
+
+        /** Removes an empty directory whose time is well past; a directory not empty or gone is left. */
+        private void removeIfEmpty(Path d, String time) {
+            if (time.compareTo(emptyBefore) >= 0) {
+                return;
+            }
+            try (FsCalls.Call c = calls.begin("rmdir", d)) {
+                Files.delete(d);
+                bucketCounts.remove(d);
+            } catch (IOException e) {
+                // not empty (a task arrived) or already removed: both fine
+            }
+        }
+    }
+
+    /**
+     * Moves a file of the previous layout, lying directly in a bucketed state's directory, into its
+     * bucket. A name that is not a task id stays where it is (it is read, rejected and failed there).
+     *
+     * @return the ref of where it is now, or null if another caller moved it first
+     */
+    private TaskRef adoptLoose(TaskState state, String name) {
+        TaskRef ref = TaskFileNames.ref(state, null, name);
+        if (!TaskIds.isValid(ref.taskId())) {
+            return ref;
+        }
+        Path source = directory(state, null).resolve(name);
+        Path target = pathOf(ref);
+        MoveOutcome o = rename(source, target, true);
+        if (o == MoveOutcome.MOVED) {
+            withTask(ref.taskId(), () -> log.info("moved {} of the previous layout into its bucket", source));
+            return ref;
+        }
+        return null;
     }
 
     @Override
@@ -250,28 +517,68 @@ public final class DirectoryTaskStore implements TaskStore {
             return sum;
         }
         requirePerNode(state, node);
+        if (BUCKETED.contains(state)) {
+            return countBucketed(state);
+        }
         // Counts what list() would return: a foreign entry is no backlog.
         return names(directory(state, node), n -> TaskFileNames.isWellFormed(state, n)).size();
+    }
+
+    /** Names in a bucket that are named like tasks of the state (types not checked: see countBucketed). */
+    private long countDirectory(TaskState state, Path dir) {
+        return entryNames(dir, n -> TaskFileNames.isWellFormed(state, n)).size();
+    }
+
+    /**
+     * Counts a bucketed state without listing every bucket: a bucket whose directory mtime has not
+     * changed since it was last counted (and had been stable for two seconds then, so a change in
+     * the same clock tick cannot hide) keeps its cached count. Costs one {@code stat} per bucket
+     * plus a listing of the buckets that changed.
+     */
+    private long countBucketed(TaskState state) {
+        Path dir = directory(state, null);
+        long total = 0;
+        for (String n : entryNames(dir, n -> true)) {
+            if (TaskFileNames.isWellFormed(state, n)) {
+                // layout-1 files at the top are few: checked like listing checks them
+                total += isRegularFile(dir.resolve(n)) ? 1 : 0;
+            } else if (TaskFileNames.isHourName(n)) {
+                for (String b : entryNames(dir.resolve(n), x -> TaskFileNames.isBucketName(n, x))) {
+                    total += cachedCount(state, dir.resolve(n).resolve(b));
+                }
+            }
+        }
+        return total;
+    }
+
+    private long cachedCount(TaskState state, Path bucket) {
+        long mtime;
+        try (FsCalls.Call c = calls.begin("stat", bucket)) {
+            mtime = Files.getLastModifiedTime(bucket, LinkOption.NOFOLLOW_LINKS).to(java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (NoSuchFileException e) {
+            bucketCounts.remove(bucket);
+            return 0;
+        } catch (IOException e) {
+            throw io("cannot read " + bucket, e);
+        }
+        long[] cached = bucketCounts.get(bucket);
+        if (cached != null && cached[0] == mtime && cached[2] - mtime >= COUNT_CACHE_SETTLE_NANOS) {
+            return cached[1];
+        }
+        long listedAt = clock.instant().toEpochMilli() * 1_000_000L;
+        long count = countDirectory(state, bucket);
+        bucketCounts.put(bucket, new long[] {mtime, count, listedAt});
+        return count;
     }
 
     @Override
     public Set<String> nodes() {
         Set<String> result = new TreeSet<>();
-        if (!TaskRootFiles.isRealDirectory(nodes)) {
-            return result;
-        }
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(nodes)) {
-            for (Path p : ds) {
-                String n = p.getFileName().toString();
-                // A link named like a node would lead the store out of the task root.
-                if (TaskFileNames.isValidNode(n) && TaskRootFiles.isRealDirectory(p)) {
-                    result.add(n);
-                }
+        for (String n : entryNames(nodes, TaskFileNames::isValidNode)) {
+            // A link named like a node would lead the store out of the task root.
+            if (TaskRootFiles.isRealDirectory(nodes.resolve(n))) {
+                result.add(n);
             }
-        } catch (NoSuchFileException | NotDirectoryException e) {
-            return result;
-        } catch (IOException e) {
-            throw io("cannot list " + nodes, e);
         }
         return result;
     }
@@ -279,7 +586,7 @@ public final class DirectoryTaskStore implements TaskStore {
     @Override
     public void registerNode(String node) {
         requireNode(node);
-        try {
+        try (FsCalls.Call c = calls.begin("mkdir", nodes.resolve(node))) {
             // createDirectories follows links: a link at any of these names would put the node's
             // tasks outside the task root. Refuse; the leader moves such entries to rejected/.
             for (Path p : List.of(nodes.resolve(node), directory(TaskState.INBOX, node),
@@ -305,7 +612,7 @@ public final class DirectoryTaskStore implements TaskStore {
         requireStored(ref);
         Path path = pathOf(ref);
         byte[] bytes;
-        try {
+        try (FsCalls.Call c = calls.begin("read", path)) {
             BasicFileAttributes a = TaskRootFiles.lstat(path);
             if (a == null || !a.isRegularFile()) {
                 // Gone, or a foreign entry (link, directory, FIFO) that took the name: never opened;
@@ -327,22 +634,57 @@ public final class DirectoryTaskStore implements TaskStore {
                     + TaskValidator.printable(d.task().id()) + " does not match the file name "
                     + TaskValidator.printable(ref.fileName()));
         }
+        List<TaskEvent> history = new ArrayList<>(d.history()); // records appended by the previous layout
+        List<TaskResult> results = new ArrayList<>(d.results());
         String committedRun = TaskFileNames.parse(ref.state(), ref.fileName()).runId();
+        readRecords(ref.taskId(), committedRun, history, results);
         Optional<TaskResult> result = Optional.empty();
         if (committedRun != null) {
-            // Only the record of the run named in the file name counts: a zombie's stray record
-            // carries another run id.
-            for (TaskResult r : d.results()) {
+            // Only the result of the run named in the file name counts: a zombie's result carries
+            // another run id.
+            for (TaskResult r : results) {
                 if (committedRun.equals(r.runId())) {
                     result = Optional.of(r);
                 }
             }
             if (result.isEmpty() && ref.state() != TaskState.FAILED) {
-                withTask(ref.taskId(), () -> log.warn("{} names run {} but holds no readable result of it",
+                withTask(ref.taskId(), () -> log.warn("{} names run {} but no readable result of it exists",
                         ref.fileName(), committedRun));
             }
         }
-        return Optional.of(new StoredTask(ref, d.task(), d.history(), result));
+        return Optional.of(new StoredTask(ref, d.task(), history, result));
+    }
+
+    /**
+     * Reads a task's side files: every event, and the result of the committed run (other runs'
+     * results are never read). One directory listing; nothing when the task has no side files.
+     */
+    private void readRecords(String taskId, String committedRun, List<TaskEvent> history, List<TaskResult> results) {
+        if (!TaskIds.isValid(taskId)) {
+            return;
+        }
+        Path dir = recordsDir(taskId);
+        String resultName = committedRun == null ? null : TaskFileNames.resultName(committedRun);
+        List<String> files = names(dir, n -> n.startsWith(TaskFileNames.EVENT_PREFIX) && n.endsWith(TaskFileNames.SUFFIX)
+                || n.equals(resultName));
+        files.sort(null); // event names sort by time, then by the writer's sequence
+        for (String n : files) {
+            Path f = dir.resolve(n);
+            try (FsCalls.Call c = calls.begin("read", f)) {
+                Optional<byte[]> read = readBounded(f);
+                if (read.isEmpty()) {
+                    continue; // not a regular file: never opened
+                }
+                byte[] bytes = read.get();
+                List<TaskResult> rs = new ArrayList<>();
+                codec.decodeRecords(bytes, history, rs);
+                if (n.equals(resultName)) {
+                    results.addAll(rs);
+                }
+            } catch (IOException e) {
+                throw io("cannot read " + f, e);
+            }
+        }
     }
 
     @Override
@@ -351,9 +693,29 @@ public final class DirectoryTaskStore implements TaskStore {
         if (ref.state() != TaskState.DONE && ref.state() != TaskState.ARCHIVED && ref.state() != TaskState.FAILED) {
             return Optional.empty();
         }
+        TaskFileNames.Parsed name = TaskFileNames.parse(ref.state(), ref.fileName());
+        if (name.runId() != null && TaskIds.isValid(ref.taskId())) {
+            // Layout 2: the committed run's own side file.
+            Path f = recordsDir(ref.taskId()).resolve(TaskFileNames.resultName(name.runId()));
+            try (FsCalls.Call c = calls.begin("read", f)) {
+                Optional<byte[]> bytes = readBounded(f);
+                if (bytes.isPresent()) {
+                    List<TaskResult> rs = new ArrayList<>();
+                    codec.decodeRecords(bytes.get(), new ArrayList<>(), rs);
+                    for (TaskResult r : rs) {
+                        if (name.runId().equals(r.runId()) && r.taskId().equals(ref.taskId())) {
+                            return Optional.of(r);
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                throw io("cannot read " + f, e);
+            }
+        }
+        // Layout 1: records appended to the task file; or a failed/ file without any result.
         Path path = pathOf(ref);
         byte[] bytes;
-        try {
+        try (FsCalls.Call c = calls.begin("read", path)) {
             bytes = readForResult(path);
         } catch (NoSuchFileException e) {
             return Optional.empty();
@@ -361,7 +723,6 @@ public final class DirectoryTaskStore implements TaskStore {
             throw io("cannot read " + path, e);
         }
         TaskFileCodec.Salvaged s = codec.salvage(bytes);
-        TaskFileNames.Parsed name = TaskFileNames.parse(ref.state(), ref.fileName());
         if (name.runId() != null) {
             for (TaskResult r : s.results()) {
                 if (name.runId().equals(r.runId()) && r.taskId().equals(ref.taskId())) {
@@ -370,12 +731,16 @@ public final class DirectoryTaskStore implements TaskStore {
             }
         }
         if (name.failureCode() == null) {
-            return Optional.empty(); // done/ or archive/ without its committed record: not a result
+            return Optional.empty(); // done/ or archive/ without its committed result: not a result
         }
-        // failed/ (or archived from there) without a readable record: a file failed by an older
+        // failed/ (or archived from there) without a readable result: a file failed by an older
         // release, or by hand. The result is derived from the name, the same on every read.
+        List<TaskEvent> history = new ArrayList<>(s.history());
+        if (TaskIds.isValid(ref.taskId())) {
+            readRecords(ref.taskId(), null, history, new ArrayList<>());
+        }
         String reason = null;
-        for (TaskEvent e : s.history()) {
+        for (TaskEvent e : history) {
             if (e.type() == TaskEvent.Type.FAILED) {
                 reason = e.reason();
             }
@@ -390,8 +755,8 @@ public final class DirectoryTaskStore implements TaskStore {
     }
 
     /**
-     * The whole file, or its tail when it is larger than the limit (records are appended at the
-     * end). Like every read here: never through a link, only a regular file.
+     * The whole file, or its tail when it is larger than the limit (layout 1 appended records at
+     * the end). Like every read here: never through a link, only a regular file.
      *
      * @throws NoSuchFileException when the entry is gone or is not a regular file
      */
@@ -441,6 +806,11 @@ public final class DirectoryTaskStore implements TaskStore {
         return Optional.empty();
     }
 
+    /**
+     * Looks where the id says the task is: its pending file, each node's inbox and running
+     * directory, and the one bucket of done/, archive/ and failed/ its id names (a listing of ten
+     * seconds' worth of tasks). Roots of the previous layout are also looked at directly.
+     */
     private Optional<TaskRef> findOnce(String taskId) {
         List<TaskRef> found = locate(taskId, true);
         return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
@@ -459,19 +829,31 @@ public final class DirectoryTaskStore implements TaskStore {
         return locate(taskId, false);
     }
 
-    /** Where a task id is, in lifecycle order; stops at the first place when {@code first}. */
+    /**
+     * Where a task id is, in lifecycle order; stops at the first place when {@code first}. Looks
+     * where the id says the task is: its pending file, each node's inbox and running directory,
+     * and the one bucket of done/, archive/ and failed/ its id names (a listing of ten seconds'
+     * worth of tasks). Roots of the previous layout are also looked at directly.
+     */
     private List<TaskRef> locate(String taskId, boolean first) {
         List<TaskRef> found = new ArrayList<>(1);
         String active = TaskFileNames.activeName(taskId);
-        if (TaskRootFiles.isRegularFile(pending.resolve(active))) {
-            found.add(new TaskRef(taskId, TaskState.PENDING, null, active));
-            if (first) {
-                return found;
+        boolean valid = TaskIds.isValid(taskId);
+        TaskRef pendingRef = new TaskRef(taskId, TaskState.PENDING, null, active);
+        if (isRegularFile(pathOf(pendingRef))) {
+            found.add(pendingRef);
+        } else if (valid && isRegularFile(pending.resolve(active))) {
+            TaskRef adopted = adoptLoose(TaskState.PENDING, active);
+            if (adopted != null) {
+                found.add(adopted);
             }
+        }
+        if (first && !found.isEmpty()) {
+            return found;
         }
         for (String node : nodes()) {
             for (TaskState s : List.of(TaskState.INBOX, TaskState.RUNNING)) {
-                if (TaskRootFiles.isRegularFile(directory(s, node).resolve(active))) {
+                if (isRegularFile(directory(s, node).resolve(active))) {
                     found.add(new TaskRef(taskId, s, node, active));
                     if (first) {
                         return found;
@@ -481,7 +863,8 @@ public final class DirectoryTaskStore implements TaskStore {
         }
         String prefix = taskId + TaskFileNames.SEPARATOR;
         for (TaskState s : List.of(TaskState.DONE, TaskState.ARCHIVED, TaskState.FAILED)) {
-            for (String name : names(directory(s, null), n -> n.startsWith(prefix) && TaskFileNames.isWellFormed(s, n))) {
+            Path dir = directoryOf(s, null, taskId);
+            for (String name : names(dir, n -> n.startsWith(prefix) && TaskFileNames.isWellFormed(s, n))) {
                 TaskRef ref = TaskFileNames.ref(s, null, name);
                 if (ref.taskId().equals(taskId)) {
                     found.add(ref);
@@ -490,11 +873,43 @@ public final class DirectoryTaskStore implements TaskStore {
                     }
                 }
             }
+            if (valid && mayHoldLooseFiles) {
+                for (String name : names(directory(s, null), n -> n.startsWith(prefix) && TaskFileNames.isWellFormed(s, n))) {
+                    TaskRef ref = TaskFileNames.ref(s, null, name);
+                    if (ref.taskId().equals(taskId)) {
+                        TaskRef adopted = adoptLoose(s, name);
+                        if (adopted != null) {
+                            found.add(adopted);
+                            if (first) {
+                                return found;
+                            }
+                        }
+                    }
+                }
+            }
         }
-        if (TaskRootFiles.isRegularFile(failed.resolve(active))) {
+        if (isRegularFile(failed.resolve(active))) {
             found.add(new TaskRef(taskId, TaskState.FAILED, null, active));
         }
         return found;
+    }
+
+    private boolean isRegularFile(Path p) {
+        try (FsCalls.Call c = calls.begin("lookup", p)) {
+            return TaskRootFiles.isRegularFile(p);
+        }
+    }
+
+    private boolean isDirectory(Path p) {
+        try (FsCalls.Call c = calls.begin("lookup", p)) {
+            return Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
+        }
+    }
+
+    private boolean exists(Path p) {
+        try (FsCalls.Call c = calls.begin("lookup", p)) {
+            return Files.exists(p, LinkOption.NOFOLLOW_LINKS);
+        }
     }
 
     // ------------------------------------------------------------------ transitions
@@ -521,20 +936,21 @@ public final class DirectoryTaskStore implements TaskStore {
         // archive/ keeps the done name (it says which result is the committed one).
         String name = to == TaskState.ARCHIVED ? ref.fileName() : TaskFileNames.activeName(ref.taskId());
         Path source = pathOf(ref);
-        Path target = directory(to, toNode).resolve(name);
+        Path target = directoryOf(to, toNode, ref.taskId()).resolve(name);
         if (source.equals(target)) {
             throw new IllegalArgumentException("task " + ref.taskId() + " is already in " + to);
         }
-        MoveOutcome outcome = rename(source, target);
+        MoveOutcome outcome = rename(source, target, BUCKETED.contains(to));
         if (outcome == MoveOutcome.MOVED) {
             if (to == TaskState.RUNNING || to == TaskState.ARCHIVED) {
                 // A claimed task's lease starts now, not when it was submitted; an archived
-                // task's retention starts when it was published.
+                // task's retention starts when it was published. Only the file's owner does this.
                 setModifiedNow(target);
             }
             if (event != null) {
-                // History is best effort: if the task moved on meanwhile the event is dropped.
-                appendIfPresent(target, codec.encodeEvent(event), false);
+                // History is best effort: the move happened, the event says why. Its own file:
+                // nobody appends to the task file, which other hosts may be renaming meanwhile.
+                writeEvent(ref.taskId(), event);
             }
         }
         withTask(ref.taskId(), () -> log.debug("move {} {}/{} -> {}/{}: {}", ref.taskId(), ref.state(),
@@ -551,10 +967,11 @@ public final class DirectoryTaskStore implements TaskStore {
     @Override
     public Optional<Instant> leaseRenewedAt(TaskRef running) {
         requireState(running, TaskState.RUNNING);
-        try {
-            return TaskRootFiles.modifiedTimeRegular(pathOf(running));
+        Path p = pathOf(running);
+        try (FsCalls.Call c = calls.begin("stat", p)) {
+            return TaskRootFiles.modifiedTimeRegular(p);
         } catch (IOException e) {
-            throw io("cannot read the lease of " + pathOf(running), e);
+            throw io("cannot read the lease of " + p, e);
         }
     }
 
@@ -563,15 +980,20 @@ public final class DirectoryTaskStore implements TaskStore {
         requireState(running, TaskState.RUNNING);
         requireResult(running, result);
         Path source = pathOf(running);
-        // Opened by path: if the file has moved (this node was presumed dead) there is nothing
-        // to append to. If it moves between open and write, the record lands in the moved file
-        // but carries this run's id, which no file name will ever name.
-        if (!appendIfPresent(source, codec.encodeResult(result), true)) {
+        if (!isRegularFile(source)) {
+            // Gone (taken back), or a foreign entry that took the name: nothing of ours to commit.
             logLost(running, "complete");
             return MoveOutcome.LOST_RACE;
         }
+        // The result first, as its own file named by this run: durable before the rename makes it
+        // the committed one. If this node was presumed dead and the task taken back, the rename
+        // below loses and the file is an orphan no name refers to (removed with the task's
+        // records when the task is purged).
+        writeResult(running.taskId(), result);
         afterResultAppended.accept(source);
-        MoveOutcome outcome = rename(source, done.resolve(TaskFileNames.doneName(running.taskId(), result.runId())));
+        MoveOutcome outcome = rename(source,
+                directoryOf(TaskState.DONE, null, running.taskId()).resolve(
+                        TaskFileNames.doneName(running.taskId(), result.runId())), true);
         withTask(running.taskId(), () -> {
             if (outcome == MoveOutcome.MOVED) {
                 log.info("task {} completed on {} ({}, run {})", running.taskId(), running.node(), result.outcome(),
@@ -600,18 +1022,20 @@ public final class DirectoryTaskStore implements TaskStore {
         }
         requireResult(ref, result);
         String runId = result.runId();
-        // Like complete(): the result is durable in the file before the rename publishes it.
-        if (!appendIfPresent(source, codec.encodeResult(result), true)) {
+        if (!isRegularFile(source)) {
             logLost(ref, "fail");
             return MoveOutcome.LOST_RACE;
         }
+        // Like complete(): the result is durable in its own file before the rename publishes it.
+        writeResult(ref.taskId(), result);
         afterResultAppended.accept(source);
-        Path target = failed.resolve(TaskFileNames.failedName(ref.taskId(), code, runId));
-        MoveOutcome outcome = rename(source, target);
+        Path target = directoryOf(TaskState.FAILED, null, ref.taskId())
+                .resolve(TaskFileNames.failedName(ref.taskId(), code, runId));
+        MoveOutcome outcome = rename(source, target, true);
         if (outcome == MoveOutcome.MOVED) {
             TaskEvent event = new TaskEvent(clock.instant(), 0, TaskEvent.Type.FAILED, ref.node(), null,
                     code + (message == null ? "" : ": " + message));
-            appendIfPresent(target, codec.encodeEvent(event), false);
+            writeEvent(ref.taskId(), event);
         }
         withTask(ref.taskId(), () -> {
             if (outcome == MoveOutcome.MOVED) {
@@ -629,7 +1053,7 @@ public final class DirectoryTaskStore implements TaskStore {
      */
     private TaskResult endedResult(TaskRef ref, Path source, ErrorCode code, String message) {
         byte[] bytes;
-        try {
+        try (FsCalls.Call c = calls.begin("read", source)) {
             bytes = readForResult(source);
         } catch (NoSuchFileException e) {
             return null;
@@ -642,6 +1066,75 @@ public final class DirectoryTaskStore implements TaskStore {
         }
         return TaskResult.ended(ref.taskId(), task == null ? 1 : task.attempt(), task == null ? List.of() : task.files(),
                 null, clock.instant(), TaskResult.endedOutcome(code, task != null), code, message);
+    }
+
+    // ------------------------------------------------------------------ side files
+
+    private Path recordsDir(String taskId) {
+        return records.resolve(TaskFileNames.hourOf(taskId)).resolve(taskId);
+    }
+
+    /**
+     * Writes the result of one run to {@code records/<hour>/<id>/result~<runId>.json}: a temporary
+     * file, fsync, rename, fsync of the directory. Only the host running that run writes this name;
+     * writing it again (a retried complete) replaces it whole.
+     */
+    private void writeResult(String taskId, TaskResult result) {
+        if (!TaskIds.isValid(taskId)) {
+            // Submitted tasks always have valid ids; a hand-written file never reaches a worker.
+            throw new IllegalArgumentException("not a task id: " + TaskValidator.printable(taskId));
+        }
+        Path dir = recordsDir(taskId);
+        writeSideFile(dir, TaskFileNames.resultName(result.runId()), codec.encodeResult(result), true);
+    }
+
+    /** Writes one history event to its own file; best effort (logged, never thrown). */
+    private void writeEvent(String taskId, TaskEvent event) {
+        if (!TaskIds.isValid(taskId)) {
+            return; // a file whose name is no id has no records; its reason is in its failed/ name
+        }
+        // Within one millisecond, this host's sequence orders its own events; the random part keeps
+        // two hosts' names apart.
+        String unique = String.format("%016x", EVENT_SEQUENCE.incrementAndGet()) + TaskFileNames.SEPARATOR
+                + String.format("%08x", java.util.concurrent.ThreadLocalRandom.current().nextInt());
+        try {
+            writeSideFile(recordsDir(taskId), TaskFileNames.eventName(event.time().toEpochMilli(), unique),
+                    codec.encodeEvent(event), false);
+        } catch (MigrateException e) {
+            withTask(taskId, () -> log.warn("could not record event {} of task {}: {}", event.type(), taskId,
+                    e.getMessage()));
+        }
+    }
+
+    private void writeSideFile(Path dir, String name, byte[] bytes, boolean durable) {
+        Path temp = dir.resolve("." + name + "." + Long.toHexString(System.nanoTime()) + TaskFileNames.TEMP_SUFFIX);
+        for (int attempt = 0; ; attempt++) {
+            try (FsCalls.Call c = calls.begin("write", temp);
+                    FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                writeFully(ch, bytes);
+                if (durable) {
+                    ch.force(true);
+                }
+                break;
+            } catch (NoSuchFileException e) {
+                if (attempt >= 3) {
+                    throw io("cannot create " + temp, e);
+                }
+                makeDirectories(dir);
+            } catch (IOException e) {
+                deleteQuietly(temp);
+                throw io("cannot write " + temp, e);
+            }
+        }
+        try (FsCalls.Call c = calls.begin("rename", temp)) {
+            Files.move(temp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            deleteQuietly(temp);
+            throw io("cannot rename " + temp, e);
+        }
+        if (durable) {
+            syncDirectory(dir);
+        }
     }
 
     // ------------------------------------------------------------------ housekeeping
@@ -672,13 +1165,22 @@ public final class DirectoryTaskStore implements TaskStore {
      * {@inheritDoc}
      *
      * <p>Here: every entry of {@code pending/}, {@code nodes/}, {@code nodes/<n>/inbox|running/},
-     * {@code done/}, {@code archive/} and {@code failed/} that is not a regular file named like a
-     * task of that directory, and every duplicate task id, is renamed into {@code rejected/} (see
-     * {@link ForeignEntries}); names starting with {@code .} are left alone.
+     * {@code done/}, {@code archive/} and {@code failed/} (their hours and buckets included) that is
+     * not a regular file named like a task of that directory, and every duplicate task id, is
+     * renamed into {@code rejected/} (see {@link ForeignEntries}); names starting with {@code .} are
+     * left alone. A full sweep looks at every entry of the root, so it runs at most once every
+     * {@link #FOREIGN_SWEEP_INTERVAL} (10 minutes); calls in between return 0 at once. Its heap
+     * is one bucket's names at a time.
      */
     @Override
     public int quarantineForeign() {
-        try {
+        long now = System.nanoTime();
+        long last = lastForeignSweep;
+        if (last != 0 && now - last < FOREIGN_SWEEP_INTERVAL.toNanos()) {
+            return 0;
+        }
+        lastForeignSweep = now;
+        try (FsCalls.Call c = calls.begin("sweep", root)) {
             int moved = foreign.sweep();
             if (moved > 0) {
                 syncDirectory(root.resolve(ForeignEntries.REJECTED));
@@ -694,16 +1196,93 @@ public final class DirectoryTaskStore implements TaskStore {
         Require.positive("retention", retention);
         Instant cutoff = clock.instant().minus(retention);
         int removed = 0;
-        for (String name : names(archive, TaskFileNames::isTaskFile)) {
-            if (deleteIfOlder(archive.resolve(name), cutoff)) {
-                removed++;
+        List<TaskRef> old = new ArrayList<>();
+        try (Stream<TaskRef> s = list(TaskState.ARCHIVED)) {
+            Iterator<TaskRef> it = s.iterator();
+            while (it.hasNext()) {
+                TaskRef ref = it.next();
+                Path p = pathOf(ref);
+                if (deleteIfOlder(p, cutoff)) {
+                    removed++;
+                    old.add(ref);
+                }
+            }
+        }
+        for (TaskRef ref : old) {
+            if (TaskIds.isValid(ref.taskId())) {
+                deleteTree(recordsDir(ref.taskId()));
             }
         }
         if (removed > 0) {
             syncDirectory(archive);
             log.info("purged {} archived tasks older than {}", removed, retention);
         }
+        removeEmptyDirectories(archive, cutoff);
+        removeEmptyDirectories(records, cutoff);
         return removed;
+    }
+
+    /** Removes empty hour and bucket directories older than the cutoff (a mtime that old is settled). */
+    private void removeEmptyDirectories(Path state, Instant cutoff) {
+        for (String hour : names(state, TaskFileNames::isHourName)) {
+            Path h = state.resolve(hour);
+            for (String sub : names(h, n -> !n.startsWith("."))) {
+                Path d = h.resolve(sub);
+                try {
+                    if (Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)
+                            && Files.getLastModifiedTime(d, LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(cutoff)) {
+                        Files.delete(d);
+                    }
+                } catch (IOException e) {
+                    // not empty, or gone: fine
+                }
+            }
+            try {
+                Files.delete(h);
+            } catch (IOException e) {
+                // not empty, or gone: fine
+            }
+        }
+    }
+
+    private void deleteTree(Path dir) {
+        for (String n : names(dir, n -> true)) {
+            deleteQuietly(dir.resolve(n));
+        }
+        deleteQuietly(dir);
+    }
+
+    /**
+     * Moves every file of the previous layout into its bucket and then marks the root as layout 2
+     * ({@code layout.json}), after which {@link #find} no longer looks at the states' top
+     * directories. Safe while nodes of this version run (every move is a rename that one caller
+     * wins); nodes of the previous version must be stopped first. Records appended to task files
+     * by the previous version stay where they are and are still read.
+     *
+     * @return how many files were moved into buckets
+     */
+    public long upgrade() {
+        long moved = 0;
+        for (TaskState s : BUCKETED) {
+            Path dir = directory(s, null);
+            List<String> loose = names(dir, n -> TaskFileNames.isTaskFile(n) && !TaskFileNames.isHourName(n));
+            for (String n : loose) {
+                TaskRef ref = TaskFileNames.ref(s, null, n);
+                if (TaskIds.isValid(ref.taskId()) && adoptLoose(s, n) != null) {
+                    moved++;
+                }
+            }
+        }
+        try {
+            if (readLayout() == null) {
+                writeLayout();
+            }
+        } catch (IOException e) {
+            throw io("cannot write " + root.resolve(LAYOUT_FILE), e);
+        }
+        mayHoldLooseFiles = false;
+        log.info("task root {} upgraded to layout {}: {} files moved into buckets", root, LAYOUT, moved);
+        return moved;
     }
 
     @Override
@@ -724,7 +1303,7 @@ public final class DirectoryTaskStore implements TaskStore {
     }
 
     private boolean deleteIfOlder(Path file, Instant cutoff) {
-        try {
+        try (FsCalls.Call c = calls.begin("unlink", file)) {
             if (Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(cutoff)) {
                 return Files.deleteIfExists(file);
             }
@@ -739,24 +1318,44 @@ public final class DirectoryTaskStore implements TaskStore {
     // ------------------------------------------------------------------ file system
 
     /**
-     * The compare-and-swap. After any error, source and destination tell what happened.
+     * The compare-and-swap. A missing destination bucket is created and the rename tried again;
+     * {@code ENOENT} with the bucket present means the source is gone: a lost race, decided without
+     * looking the source up.
      *
+     * @param bucketed whether the target's directory is a bucket that may not exist yet
      * @return MOVED if the file is now at {@code target}, LOST_RACE if the source was gone
      */
-    private MoveOutcome rename(Path source, Path target) {
-        requireInsideRoot(target.getParent());
-        try {
-            Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (NoSuchFileException e) {
-            if (!enoentMayBeEcho && !Files.exists(source, LinkOption.NOFOLLOW_LINKS)) {
+    private MoveOutcome rename(Path source, Path target, boolean bucketed) {
+        for (int attempt = 0; ; attempt++) {
+            requireInsideRoot(target.getParent(), bucketed);
+            try (FsCalls.Call c = calls.begin("rename", source)) {
+                Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (NoSuchFileException e) {
+                // Either the source is gone or the target's bucket is (never created, or removed
+                // empty by the leader). mkdir tells which: if it creates the bucket, try again.
+                if (bucketed && attempt < 3 && makeDirectories(target.getParent())) {
+                    continue;
+                }
+                if (!bucketed && attempt == 0 && !isDirectory(target.getParent())) {
+                    // A node directory that was never registered: a caller's error, not a race.
+                    throw io("cannot move " + source + " to " + target + ": " + target.getParent() + " does not exist", e);
+                }
+                if (!enoentMayBeEcho) {
+                    return MoveOutcome.LOST_RACE;
+                }
+                // NFS: the rename may have been retransmitted after it succeeded: one lookup.
+                if (exists(target)) {
+                    log.debug("rename {} -> {} reported {} but took effect", source, target, e.toString());
+                    syncAfterRename(source, target);
+                    return MoveOutcome.MOVED;
+                }
                 return MoveOutcome.LOST_RACE;
+            } catch (IOException e) {
+                return afterRenameError(source, target, e);
             }
-            return afterRenameError(source, target, e);
-        } catch (IOException e) {
-            return afterRenameError(source, target, e);
+            syncAfterRename(source, target);
+            return MoveOutcome.MOVED;
         }
-        syncAfterRename(source, target);
-        return MoveOutcome.MOVED;
     }
 
     /**
@@ -764,10 +1363,11 @@ public final class DirectoryTaskStore implements TaskStore {
      * of the same name that got there since the {@link #find} check (a task of that id moving back
      * to pending): a hard link fails atomically with EEXIST where {@code rename} would replace.
      * Filesystems without hard links fall back to the rename (the find check alone then guards).
+     * The bucket is created when the link reports it missing.
      */
     private MoveOutcome publish(Path temp, Path target, String taskId) {
         try {
-            Files.createLink(target, temp);
+            link(target, temp);
         } catch (FileAlreadyExistsException e) {
             if (!sameFile(target, temp)) {
                 deleteQuietly(temp);
@@ -776,14 +1376,14 @@ public final class DirectoryTaskStore implements TaskStore {
             }
             // a retransmitted link that took effect (NFS): ours
         } catch (NoSuchFileException e) {
-            if (!Files.exists(temp, LinkOption.NOFOLLOW_LINKS)) {
+            if (!exists(temp)) {
                 return MoveOutcome.LOST_RACE;
             }
-            return rename(temp, target);
+            return rename(temp, target, true);
         } catch (UnsupportedOperationException | IOException e) {
-            return rename(temp, target);
+            return rename(temp, target, true);
         }
-        try {
+        try (FsCalls.Call c = calls.begin("unlink", temp)) {
             Files.delete(temp);
         } catch (NoSuchFileException e) {
             // a stale-temp cleaner took the name: pending/ holds the task already
@@ -792,6 +1392,20 @@ public final class DirectoryTaskStore implements TaskStore {
         }
         syncAfterRename(temp, target);
         return MoveOutcome.MOVED;
+    }
+
+    /** A hard link into a bucket, creating the bucket if the link reports it missing. */
+    private void link(Path target, Path existing) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            try (FsCalls.Call c = calls.begin("link", target)) {
+                Files.createLink(target, existing);
+                return;
+            } catch (NoSuchFileException e) {
+                if (attempt >= 3 || !makeDirectories(target.getParent())) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private static boolean sameFile(Path a, Path b) {
@@ -804,17 +1418,23 @@ public final class DirectoryTaskStore implements TaskStore {
 
     /**
      * The kernel follows links in the directory part of a path: a state directory (or a node's
-     * directory) replaced by a link would make a rename put the task outside the task root.
+     * directory, an hour or a bucket) replaced by a link would make a rename put the task outside
+     * the task root. One {@code lstat} per directory between the target and the root. A bucket or
+     * hour that does not exist yet is fine (no link to follow there: the rename fails and
+     * creates it).
      */
-    private void requireInsideRoot(Path dir) {
+    private void requireInsideRoot(Path dir, boolean bucketed) {
         for (Path d = dir; d != null && d.startsWith(root) && !d.equals(root); d = d.getParent()) {
             BasicFileAttributes a;
-            try {
+            try (FsCalls.Call c = calls.begin("lookup", d)) {
                 a = TaskRootFiles.lstat(d);
             } catch (IOException e) {
                 throw io("cannot look at " + d, e);
             }
             if (a == null) {
+                if (bucketed) {
+                    continue;
+                }
                 throw new MigrateException(ErrorCode.TASK_STORE_IO, root.relativize(d) + " does not exist; nothing moved");
             }
             if (!a.isDirectory()) {
@@ -824,10 +1444,34 @@ public final class DirectoryTaskStore implements TaskStore {
         }
     }
 
-    /** Source and destination tell what a failed rename actually did. */
+    /**
+     * Creates a directory and its missing parents.
+     *
+     * @return true if this call created the directory itself, false if it already existed
+     */
+    private boolean makeDirectories(Path dir) {
+        for (int attempt = 0; ; attempt++) {
+            try (FsCalls.Call c = calls.begin("mkdir", dir)) {
+                Files.createDirectory(dir);
+                syncDirectory(dir.getParent());
+                return true;
+            } catch (FileAlreadyExistsException e) {
+                return false;
+            } catch (NoSuchFileException e) {
+                if (attempt >= 3 || dir.getParent() == null || dir.getParent().equals(root)) {
+                    throw io("cannot create " + dir, e);
+                }
+                makeDirectories(dir.getParent());
+            } catch (IOException e) {
+                throw io("cannot create " + dir, e);
+            }
+        }
+    }
+
+    /** Source and destination tell what a rename that failed with another error actually did. */
     private MoveOutcome afterRenameError(Path source, Path target, IOException e) {
-        boolean sourceExists = Files.exists(source, LinkOption.NOFOLLOW_LINKS);
-        boolean targetExists = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
+        boolean sourceExists = exists(source);
+        boolean targetExists = exists(target);
         if (!sourceExists && targetExists) {
             log.debug("rename {} -> {} reported {} but took effect", source, target, e.toString());
             syncAfterRename(source, target);
@@ -846,22 +1490,8 @@ public final class DirectoryTaskStore implements TaskStore {
         }
     }
 
-    /**
-     * Appends to an existing file, opened by path (never created).
-     *
-     * @return false if the file does not exist
-     */
-    private boolean appendIfPresent(Path file, byte[] bytes, boolean sync) {
-        try {
-            // Never through a link, never to a directory or FIFO: those count as "not there".
-            return TaskRootFiles.appendRegular(file, bytes, sync);
-        } catch (IOException e) {
-            throw io("cannot append to " + file, e);
-        }
-    }
-
     private boolean setModifiedNow(Path file) {
-        try {
+        try (FsCalls.Call c = calls.begin("utimes", file)) {
             return TaskRootFiles.setModifiedTimeRegular(file, clock.instant());
         } catch (IOException e) {
             throw io("cannot set the modification time of " + file, e);
@@ -880,7 +1510,7 @@ public final class DirectoryTaskStore implements TaskStore {
         if (!syncDirectories) {
             return;
         }
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+        try (FsCalls.Call c = calls.begin("fsync", dir); FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException e) {
             log.debug("directory fsync not possible on {}: {}", dir, e.toString());
@@ -889,18 +1519,48 @@ public final class DirectoryTaskStore implements TaskStore {
 
     /**
      * Names of the regular files in a directory matching a filter, unsorted; empty if the
-     * directory does not exist. Links, directories and special files are never returned.
+     * directory does not exist. Links, directories and special files are never returned (each
+     * name that passes the filter is checked with {@code lstat}).
      */
     private List<String> names(Path dir, Predicate<String> filter) {
-        try {
+        try (FsCalls.Call c = calls.begin("list", dir)) {
             return TaskRootFiles.regularFileNames(dir, filter);
         } catch (IOException e) {
             throw io("cannot list " + dir, e);
         }
     }
 
-    private static void deleteQuietly(Path p) {
-        try {
+    /**
+     * Names of every entry of a real directory (not a link to one) matching a filter, unsorted,
+     * without looking at each entry: for bucket and hour directories, which can hold thousands of
+     * names of which a tick reads a few (the caller checks the entries it uses), and where an
+     * {@code lstat} per entry would wait on a cluster filesystem for every file another client
+     * just created.
+     */
+    private List<String> entryNames(Path dir, Predicate<String> filter) {
+        List<String> names = new ArrayList<>();
+        try (FsCalls.Call c = calls.begin("list", dir)) {
+            if (!TaskRootFiles.isRealDirectory(dir)) {
+                return names;
+            }
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+                for (Path p : ds) {
+                    String n = p.getFileName().toString();
+                    if (filter.test(n)) {
+                        names.add(n);
+                    }
+                }
+            }
+        } catch (NoSuchFileException | NotDirectoryException e) {
+            return names;
+        } catch (IOException e) {
+            throw io("cannot list " + dir, e);
+        }
+        return names;
+    }
+
+    private void deleteQuietly(Path p) {
+        try (FsCalls.Call c = calls.begin("unlink", p)) {
             Files.deleteIfExists(p);
         } catch (IOException e) {
             log.debug("cannot remove {}: {}", p, e.toString());
@@ -912,6 +1572,15 @@ public final class DirectoryTaskStore implements TaskStore {
             return nodes.resolve(requireNode(node)).resolve(state.directoryName());
         }
         return root.resolve(state.directoryName());
+    }
+
+    /** The directory a task of this id is in, in a state: its bucket where the state has buckets. */
+    private Path directoryOf(TaskState state, String node, String taskId) {
+        Path dir = directory(state, node);
+        if (BUCKETED.contains(state) && TaskIds.isValid(taskId)) {
+            return dir.resolve(TaskFileNames.hourOf(taskId)).resolve(TaskFileNames.bucketOf(taskId));
+        }
+        return dir;
     }
 
     // ------------------------------------------------------------------ checks and logging
@@ -996,6 +1665,7 @@ public final class DirectoryTaskStore implements TaskStore {
         private Clock clock = Clock.systemUTC();
         private boolean syncDirectories = true;
         private Boolean enoentMayBeEcho;
+        private Duration callDeadline = Duration.ofSeconds(10);
 
         private Builder() {
         }
@@ -1046,11 +1716,22 @@ public final class DirectoryTaskStore implements TaskStore {
          * both see {@code MOVED}. When false, {@code ENOENT} is a lost race.
          *
          * @param echo true, false, or null (default) to decide from the file store type: false
-         *     for local filesystems (ext4, xfs, btrfs, tmpfs, zfs, ...), true for every other
+         *     for local filesystems (ext4, xfs, btrfs, tmpfs, zfs, ...) and CephFS, true for every
+         *     other (NFS)
          * @return this
          */
         public Builder renameEnoentMayBeEcho(Boolean echo) {
             this.enoentMayBeEcho = echo;
+            return this;
+        }
+
+        /**
+         * @param deadline how long a filesystem call may block before the watchdog logs it, with
+         *     the blocked thread's stack, at WARN (default 10 s; again every further deadline)
+         * @return this
+         */
+        public Builder callDeadline(Duration deadline) {
+            this.callDeadline = deadline;
             return this;
         }
 
@@ -1063,6 +1744,7 @@ public final class DirectoryTaskStore implements TaskStore {
             Require.nonNull("taskStore.root", root);
             Require.nonNull("taskStore.validator", validator);
             Require.nonNull("taskStore.clock", clock);
+            Require.positive("taskStore.callDeadline", callDeadline);
             return new DirectoryTaskStore(this);
         }
     }

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * entries"). Run by the leader only ({@link TaskStore#quarantineForeign()}).
  *
  * <p>Foreign: in {@code pending/}, {@code nodes/<n>/inbox/}, {@code nodes/<n>/running/},
- * {@code done/}, {@code archive/} and {@code failed/}, every entry whose name does not start with
+ * {@code done/}, {@code archive/} and {@code failed/} (layout 2: in their bucket directories; at
+ * their top only hour directories and files of layout 1 belong, in an hour only its buckets), every entry whose name does not start with
  * {@code .} and that is not a regular file named as that directory names its tasks
  * ({@link TaskFileNames#isWellFormed}): directories, symbolic links (dangling or not), FIFOs,
  * sockets, devices, names that are not task ids, other extensions. In {@code nodes/}: entries
@@ -77,12 +78,10 @@ final class ForeignEntries {
     int sweep() throws IOException {
         Files.createDirectories(rejected);
         int moved = 0;
+        // Sightings outside the buckets: node directories and files of layout 1 lying directly in
+        // a state's directory. Bucketed sightings are collected one bucket at a time (the id names
+        // its bucket in every state), so the sweep's heap is one bucket, not the whole root.
         Map<String, List<Seen>> byId = new HashMap<>();
-        // Listed against the direction tasks usually move (archive first, pending last), so a task
-        // moving forward during the sweep is seen at most once; the file-key check covers the rest.
-        moved += sweepDirectory(TaskState.ARCHIVED, null, byId, 0);
-        moved += sweepDirectory(TaskState.DONE, null, byId, 1);
-        moved += sweepDirectory(TaskState.FAILED, null, byId, 2);
         Path nodes = root.resolve("nodes");
         int[] movedInNodes = {0};
         for (String node : nodeDirectories(nodes, movedInNodes)) {
@@ -90,10 +89,105 @@ final class ForeignEntries {
             moved += sweepDirectory(TaskState.INBOX, node, byId, 4);
         }
         moved += movedInNodes[0];
-        moved += sweepDirectory(TaskState.PENDING, null, byId, 5);
+        java.util.TreeSet<String> hours = new java.util.TreeSet<>();
+        for (int rank = 0; rank < BUCKETED.size(); rank++) {
+            moved += sweepStateRoot(BUCKETED.get(rank), byId, rank == 3 ? 5 : rank, hours);
+        }
+        for (String hour : hours) {
+            java.util.TreeSet<String> buckets = new java.util.TreeSet<>();
+            for (TaskState state : BUCKETED) {
+                moved += sweepHour(state, hour, buckets);
+            }
+            for (String bucket : buckets) {
+                Map<String, List<Seen>> local = new HashMap<>();
+                // Listed against the direction tasks usually move (archive first, pending last), so a
+                // task moving forward during the sweep is seen at most once; the file-key check covers
+                // the rest.
+                for (int rank = 0; rank < BUCKETED.size(); rank++) {
+                    TaskState state = BUCKETED.get(rank);
+                    Path dir = root.resolve(state.directoryName()).resolve(hour).resolve(bucket);
+                    moved += sweepEntries(dir, state, state.directoryName() + "." + bucket, local, rank == 3 ? 5 : rank);
+                }
+                for (Map.Entry<String, List<Seen>> e : local.entrySet()) {
+                    List<Seen> outside = byId.remove(e.getKey());
+                    if (outside != null) {
+                        e.getValue().addAll(outside);
+                    }
+                    if (e.getValue().size() > 1) {
+                        moved += quarantineDuplicates(e.getValue());
+                    }
+                }
+            }
+        }
         for (List<Seen> copies : byId.values()) {
             if (copies.size() > 1) {
                 moved += quarantineDuplicates(copies);
+            }
+        }
+        return moved;
+    }
+
+    /** States whose tasks live in hour/bucket directories, in the sweep's order (archive first, pending last). */
+    private static final List<TaskState> BUCKETED =
+            List.of(TaskState.ARCHIVED, TaskState.DONE, TaskState.FAILED, TaskState.PENDING);
+
+    /**
+     * The top of a bucketed state: real hour directories are collected, task files of layout 1
+     * recorded as sightings, everything else quarantined.
+     */
+    private int sweepStateRoot(TaskState state, Map<String, List<Seen>> byId, int rank, java.util.Set<String> hours)
+            throws IOException {
+        Path dir = root.resolve(state.directoryName());
+        String where = state.directoryName();
+        if (!TaskRootFiles.isRealDirectory(dir)) {
+            return 0;
+        }
+        int moved = 0;
+        List<Path> entries = entries(dir);
+        entries.sort(null);
+        for (Path p : entries) {
+            String name = p.getFileName().toString();
+            if (TaskFileNames.isHidden(name)) {
+                continue;
+            }
+            BasicFileAttributes a = TaskRootFiles.lstat(p);
+            if (a == null) {
+                continue;
+            }
+            if (a.isDirectory() && TaskFileNames.isHourName(name)) {
+                hours.add(name);
+            } else if (a.isRegularFile() && TaskFileNames.isWellFormed(state, name)) {
+                byId.computeIfAbsent(TaskFileNames.parse(state, name).taskId(), k -> new ArrayList<>(1))
+                        .add(new Seen(p, where, rank));
+            } else if (quarantine(p, where, ErrorCode.NOT_A_TASK_FILE, describe(a)
+                    + (a.isRegularFile() ? " whose name is not a task file name of " + where + "/" : ""))) {
+                moved++;
+            }
+        }
+        return moved;
+    }
+
+    /** An hour directory: real bucket directories of that hour are collected, everything else quarantined. */
+    private int sweepHour(TaskState state, String hour, java.util.Set<String> buckets) throws IOException {
+        Path dir = root.resolve(state.directoryName()).resolve(hour);
+        if (!TaskRootFiles.isRealDirectory(dir)) {
+            return 0;
+        }
+        int moved = 0;
+        for (Path p : entries(dir)) {
+            String name = p.getFileName().toString();
+            if (TaskFileNames.isHidden(name)) {
+                continue;
+            }
+            BasicFileAttributes a = TaskRootFiles.lstat(p);
+            if (a == null) {
+                continue;
+            }
+            if (a.isDirectory() && TaskFileNames.isBucketName(hour, name)) {
+                buckets.add(name);
+            } else if (quarantine(p, state.directoryName() + "." + hour, ErrorCode.NOT_A_TASK_FILE,
+                    describe(a) + " where a bucket directory of " + hour + " belongs")) {
+                moved++;
             }
         }
         return moved;
@@ -146,6 +240,12 @@ final class ForeignEntries {
         Path dir = node == null ? root.resolve(state.directoryName())
                 : root.resolve("nodes").resolve(node).resolve(state.directoryName());
         String where = node == null ? state.directoryName() : "nodes." + node + "." + state.directoryName();
+        return sweepEntries(dir, state, where, byId, rank);
+    }
+
+    /** One directory of task files: regular files named like tasks are sightings, the rest quarantined. */
+    private int sweepEntries(Path dir, TaskState state, String where, Map<String, List<Seen>> byId, int rank)
+            throws IOException {
         if (!TaskRootFiles.isRealDirectory(dir)) {
             return 0;
         }

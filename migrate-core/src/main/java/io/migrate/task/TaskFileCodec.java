@@ -183,6 +183,18 @@ final class TaskFileCodec {
         }
     }
 
+    /**
+     * Decodes a side file (layout 2): records only, no task document. Unreadable records are
+     * skipped as in a task file.
+     *
+     * @param bytes the side file's content
+     * @param history receives its events
+     * @param results receives its results
+     */
+    void decodeRecords(byte[] bytes, List<TaskEvent> history, List<TaskResult> results) {
+        readRecords(bytes, 0, history, results);
+    }
+
     private MigrationTask parseTask(JsonNode root) {
         if (!root.isObject()) {
             throw new InvalidTaskException(ErrorCode.INVALID_JSON, null, "the task is not a JSON object");

@@ -88,6 +88,62 @@ final class TaskFileNames {
         return "." + taskId + TEMP_SUFFIX;
     }
 
+    // ------------------------------------------------------------------ buckets (layout 2)
+
+    /** Length of an hour directory's name: {@code yyyyMMdd'T'HH}, the first 11 characters of an id. */
+    static final int HOUR_LENGTH = 11;
+    /** Length of a bucket directory's name: the id's first 14 characters, ten seconds of eligibility. */
+    static final int BUCKET_LENGTH = 14;
+
+    /** @return the hour directory of a valid id ({@code 20261125T08}) */
+    static String hourOf(String taskId) {
+        return taskId.substring(0, HOUR_LENGTH);
+    }
+
+    /** @return the bucket directory of a valid id ({@code 20261125T08185}: 08:18:50 to 08:18:59.999) */
+    static String bucketOf(String taskId) {
+        return taskId.substring(0, BUCKET_LENGTH);
+    }
+
+    /** @return whether a name is an hour directory's: eight digits, {@code T}, two digits */
+    static boolean isHourName(String name) {
+        return name.length() == HOUR_LENGTH && digits(name, 0, 8) && name.charAt(8) == 'T' && digits(name, 9, 11);
+    }
+
+    /** @return whether a name is a bucket directory's inside the given hour */
+    static boolean isBucketName(String hour, String name) {
+        return name.length() == BUCKET_LENGTH && name.startsWith(hour) && digits(name, HOUR_LENGTH, BUCKET_LENGTH);
+    }
+
+    private static boolean digits(String s, int from, int to) {
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // ------------------------------------------------------------------ side files (layout 2)
+
+    static final String RESULT_PREFIX = "result" + SEPARATOR;
+    static final String EVENT_PREFIX = "event" + SEPARATOR;
+
+    /** @return the side file holding the result of one run: written only by the host running it */
+    static String resultName(String runId) {
+        return RESULT_PREFIX + runId + SUFFIX;
+    }
+
+    /**
+     * @param epochMillis when the event happened (the name sorts by it)
+     * @param unique random hex, so two writers never pick the same name
+     * @return the side file holding one history event
+     */
+    static String eventName(long epochMillis, String unique) {
+        return EVENT_PREFIX + String.format("%015d", Math.max(0, epochMillis)) + SEPARATOR + unique + SUFFIX;
+    }
+
     /** @return the ref of a listed file (the name must satisfy {@link #isTaskFile}) */
     static TaskRef ref(TaskState state, String node, String fileName) {
         return new TaskRef(parse(state, fileName).taskId(), state, node, fileName);

@@ -434,7 +434,7 @@ class DispatchSimulationTest {
                 }
             }
             // done/ names carry the committing run: never a zombie's
-            try (Stream<Path> s = Files.list(root.resolve("done"))) {
+            try (Stream<Path> s = Files.walk(root.resolve("done"), 3).filter(Files::isRegularFile)) {
                 for (Path p : (Iterable<Path>) s::iterator) {
                     String name = p.getFileName().toString();
                     int sep = name.indexOf('~');
@@ -499,7 +499,9 @@ class DispatchSimulationTest {
                 if (!Files.isDirectory(dir)) {
                     continue;
                 }
-                try (Stream<Path> s = Files.list(dir)) {
+                // pending/, done/, failed/, archive/ hold their tasks in <hour>/<bucket>/ (layout 2)
+                try (Stream<Path> s = d.startsWith("nodes/") ? Files.list(dir)
+                        : Files.walk(dir, 3).filter(Files::isRegularFile)) {
                     for (Path p : (Iterable<Path>) s::iterator) {
                         String name = p.getFileName().toString();
                         if (name.startsWith(".") || !name.endsWith(".json")) {

@@ -46,7 +46,9 @@ class DirectoryTaskStoreTest {
         TaskRef ref = store.submit(task);
 
         assertThat(ref).isEqualTo(new TaskRef(task.id(), TaskState.PENDING, null, task.id() + ".json"));
-        assertThat(root.resolve("pending").resolve(task.id() + ".json")).isRegularFile();
+        // layout 2: pending/<hour>/<bucket>/<id>.json, the directories named by the id's first 11 and 14 characters
+        assertThat(root.resolve("pending").resolve(task.id().substring(0, 11)).resolve(task.id().substring(0, 14))
+                .resolve(task.id() + ".json")).isRegularFile();
         try (Stream<Path> s = Files.list(root.resolve("incoming"))) {
             assertThat(s).isEmpty();
         }
@@ -79,7 +81,7 @@ class DirectoryTaskStoreTest {
         store.fail(store.submit(failing), ErrorCode.INVALID_FIELD, "bad", null);
         assertRefused(TestTasks.task(3).toBuilder().id(failing.id()).build());
 
-        try (Stream<Path> s = Files.list(root.resolve("pending"))) {
+        try (Stream<Path> s = Files.walk(root.resolve("pending")).filter(Files::isRegularFile)) {
             assertThat(s).as("nothing reached pending/").isEmpty();
         }
         try (Stream<Path> s = Files.list(root.resolve("incoming"))) {
@@ -290,7 +292,12 @@ class DirectoryTaskStoreTest {
         assertThat(failed.state()).isEqualTo(TaskState.FAILED);
         assertThat(failed.fileName()).startsWith(id + "~INVALID_JSON~").endsWith(".json");
         assertThat(DirectoryTaskStore.failureCode(failed)).contains(ErrorCode.INVALID_JSON);
-        assertThat(Files.readString(store.pathOf(failed))).contains("\"type\":\"FAILED\"").startsWith("{not json");
+        // the task file is never written to again: the event and the result are side files of their own
+        assertThat(Files.readString(store.pathOf(failed))).isEqualTo("{not json");
+        try (Stream<Path> events = Files.list(root.resolve("records").resolve(id.substring(0, 11)).resolve(id))) {
+            assertThat(events.filter(p -> p.getFileName().toString().startsWith("event~")).map(p -> readString(p)))
+                    .singleElement().asString().contains("\"type\":\"FAILED\"");
+        }
         // The unreadable task still has a result: the id from the name, the raw reason.
         TaskResult r = store.result(failed).orElseThrow();
         assertThat(r.taskId()).isEqualTo(id);
@@ -552,6 +559,14 @@ class DirectoryTaskStoreTest {
         @Override
         public Instant instant() {
             return now;
+        }
+    }
+
+    private static String readString(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 }

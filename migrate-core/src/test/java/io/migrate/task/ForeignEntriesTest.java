@@ -67,7 +67,9 @@ class ForeignEntriesTest {
 
         assertThat(store.quarantineForeign()).isEqualTo(10);
 
-        assertThat(names(pending)).containsExactlyInAnyOrder(good.id() + ".json", ".nfs0000000000001234");
+        // layout 2: the good task is in its bucket, under its hour directory
+        assertThat(names(pending)).containsExactlyInAnyOrder(good.id().substring(0, 11), ".nfs0000000000001234");
+        assertThat(store.find(good.id())).get().extracting(TaskRef::state).isEqualTo(TaskState.PENDING);
         assertThat(names(root.resolve("nodes/a/inbox"))).isEmpty();
         List<String> rejected = names(root.resolve("rejected"));
         assertThat(rejected).hasSize(10).allMatch(n -> n.contains("~NOT_A_TASK_FILE~"));
@@ -149,7 +151,9 @@ class ForeignEntriesTest {
         assertThat(store.quarantineForeign()).isEqualTo(2);
 
         assertThat(store.find(task.id())).get().extracting(TaskRef::state).isEqualTo(TaskState.DONE);
-        assertThat(names(root.resolve("pending"))).isEmpty();
+        try (Stream<Path> files = Files.walk(root.resolve("pending")).filter(Files::isRegularFile)) {
+            assertThat(files).isEmpty();
+        }
         assertThat(names(root.resolve("rejected"))).hasSize(2).allMatch(n -> n.contains("~DUPLICATE_TASK_ID~"));
     }
 

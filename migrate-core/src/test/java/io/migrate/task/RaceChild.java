@@ -37,7 +37,9 @@ public final class RaceChild {
         for (String id : won) {
             out.append("MOVED ").append(id).append('\n');
         }
-        out.append("ATTEMPTS ").append(attempts).append('\n').append("DONE\n");
+        out.append("ATTEMPTS ").append(attempts).append('\n');
+        out.append("SLOW ").append(store.slowCalls().count()).append(' ').append(store.slowCalls().longest().toMillis())
+                .append('\n').append("DONE\n");
         System.out.print(out);
         System.out.flush();
     }

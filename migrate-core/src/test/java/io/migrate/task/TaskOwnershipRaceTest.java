@@ -35,6 +35,19 @@ class TaskOwnershipRaceTest {
 
     @Test
     void eightThreadsAndASecondJvmTakeEachTaskExactlyOnce() throws Exception {
+        raceAndCheck(root, root, pid -> { });
+    }
+
+    /**
+     * The race and its checks; {@code CephFsIT} runs it with the threads on one CephFS mount and
+     * the second JVM on the other.
+     *
+     * @param root the task root as this JVM's threads see it
+     * @param childRoot the same task root as the second JVM sees it
+     * @param onChild told the second JVM's pid (a hang watchdog)
+     * @return the second JVM's output (its {@code SLOW <count> <longest ms>} line included)
+     */
+    static String raceAndCheck(Path root, Path childRoot, java.util.function.LongConsumer onChild) throws Exception {
         DirectoryTaskStore store = DirectoryTaskStore.builder().root(root).build();
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < TASKS; i++) {
@@ -45,12 +58,14 @@ class TaskOwnershipRaceTest {
         }
         store.registerNode("jvm");
         Path go = root.resolve("go");
+        String childOutput;
 
         Map<String, List<String>> wins = new HashMap<>();
         int[] attempts = new int[THREADS];
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         try (ChildJvm child = ChildJvm.start("race-child", root.resolve("logs"), RaceChild.class, List.of("-Xmx128m"),
-                root.toString(), "jvm", go.toString())) {
+                childRoot.toString(), "jvm", childRoot.resolve("go").toString())) {
+            onChild.accept(child.pid());
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
                     .until(() -> child.output().contains("READY"));
             CountDownLatch start = new CountDownLatch(1);
@@ -80,6 +95,7 @@ class TaskOwnershipRaceTest {
             System.out.println("race: child attempts " + childAttempts + ", thread attempts " + Arrays.toString(attempts));
             // More attempts than tasks: racers really met on the same files.
             assertThat(childAttempts + Arrays.stream(attempts).sum()).isGreaterThan(TASKS);
+            childOutput = child.output();
         } finally {
             pool.shutdownNow();
         }
@@ -101,6 +117,8 @@ class TaskOwnershipRaceTest {
             inboxes.forEach(r -> assertThat(location.put(r.taskId(), r.node())).as("second copy of " + r.taskId()).isNull());
             assertThat(location).isEqualTo(owner);
         }
+        System.out.println("race: this JVM's slow filesystem calls " + store.slowCalls());
+        return childOutput;
     }
 
     /**

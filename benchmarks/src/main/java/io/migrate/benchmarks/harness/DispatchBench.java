@@ -98,7 +98,7 @@ final class DispatchBench {
         report.h2(String.format("4. Dispatcher: %,d pending tasks → %d nodes", n, NODES));
         report.p("One dispatcher tick with room for every task (backlog threshold and inbox cap raised to N, so the "
                 + "tick measures the per-task cost and not the nodes' drain rate) against a loop that lists "
-                + "`pending/`, sorts and renames the same files into the same `nodes/<n>/inbox/` directories, round "
+                + "`pending/` (its hour and bucket directories, layout 2), sorts and renames the same files into the same `nodes/<n>/inbox/` directories, round "
                 + "robin in groups of 5. The task store fsyncs source and target directory after every rename; "
                 + "the raw loop is run both ways. Tasks are moved back to `pending/` between runs. Median of "
                 + o.runs() + " runs.");
@@ -145,27 +145,39 @@ final class DispatchBench {
         }
     }
 
-    /** Lists pending/ like the store does (names, sorted) and renames each into an inbox. */
+    /**
+     * Lists pending/ like the store does (layout 2: hours, then buckets, then names, each sorted)
+     * and renames each into an inbox.
+     */
     private static int rawLoop(Path root, List<String> nodes, boolean sync) throws IOException {
         Path pending = root.resolve("pending");
+        int moved = 0;
+        for (String hour : sortedNames(pending)) {
+            for (String bucket : sortedNames(pending.resolve(hour))) {
+                Path dir = pending.resolve(hour).resolve(bucket);
+                for (String name : sortedNames(dir)) {
+                    Path inbox = root.resolve("nodes").resolve(nodes.get((moved / 5) % nodes.size())).resolve("inbox");
+                    Files.move(dir.resolve(name), inbox.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+                    if (sync) {
+                        fsync(inbox);
+                        fsync(dir);
+                    }
+                    moved++;
+                }
+            }
+        }
+        return moved;
+    }
+
+    private static List<String> sortedNames(Path dir) throws IOException {
         List<String> names = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(pending)) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 names.add(p.getFileName().toString());
             }
         }
         names.sort(null);
-        int moved = 0;
-        for (String name : names) {
-            Path inbox = root.resolve("nodes").resolve(nodes.get((moved / 5) % nodes.size())).resolve("inbox");
-            Files.move(pending.resolve(name), inbox.resolve(name), StandardCopyOption.ATOMIC_MOVE);
-            if (sync) {
-                fsync(inbox);
-                fsync(pending);
-            }
-            moved++;
-        }
-        return moved;
+        return names;
     }
 
     private static void fsync(Path dir) throws IOException {
@@ -179,7 +191,10 @@ final class DispatchBench {
             Path inbox = root.resolve("nodes").resolve(node).resolve("inbox");
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(inbox)) {
                 for (Path p : ds) {
-                    Files.move(p, pending.resolve(p.getFileName()), StandardCopyOption.ATOMIC_MOVE);
+                    String name = p.getFileName().toString();
+                    Path bucket = pending.resolve(name.substring(0, 11)).resolve(name.substring(0, 14));
+                    Files.createDirectories(bucket);
+                    Files.move(p, bucket.resolve(name), StandardCopyOption.ATOMIC_MOVE);
                 }
             }
         }

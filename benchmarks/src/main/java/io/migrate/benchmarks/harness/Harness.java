@@ -23,6 +23,7 @@ import java.util.Set;
 public final class Harness {
     /** All sections in report order. */
     static final List<String> SECTIONS = List.of("s3big", "s3small", "posix", "dispatch", "memory", "failover");
+    // "scale" (ScaleBench) is not in SECTIONS: it runs only when named in --only (millions of files, ~30 min).
 
     private Harness() {
     }
@@ -65,6 +66,9 @@ public final class Harness {
         }
         if (s.contains("failover")) {
             new FailoverBench(o, r).run();
+        }
+        if (s.contains("scale")) {
+            new ScaleBench(o, r).run();
         }
         targets(r);
         r.p(String.format("Harness run took %d s (%s).", Instant.now().getEpochSecond() - start.getEpochSecond(),
@@ -276,6 +280,22 @@ public final class Harness {
 
         long memoryGiB() {
             return i("memory-gib", 10, 2);
+        }
+
+        /** Pending task counts of the scale section. */
+        int[] scaleTasks() {
+            return Arrays.stream(s("scale-tasks", "10000,100000,1000000", "10000,50000").split(","))
+                    .mapToInt(Integer::parseInt).toArray();
+        }
+
+        /** Submit rate the scale section's ids are spaced by (tasks/s). */
+        int scaleRate() {
+            return i("scale-rate", 1000, 1000);
+        }
+
+        /** Archived tasks next to which the scale section measures status(id). */
+        int scaleArchived() {
+            return i("scale-archived", 1_000_000, 50_000);
         }
 
         boolean failoverDefaultLease() {

@@ -399,11 +399,11 @@ final class E2eCluster implements AutoCloseable {
 
     /**
      * @param state a directory directly under the task root ({@code archive}, {@code done}, ...)
-     * @return how many entries it holds now (0 before it exists)
+     * @return how many task files it holds now, in its time buckets (0 before it exists)
      */
     long count(String state) {
-        try (var s = Files.list(root.resolve(state))) {
-            return s.count();
+        try (var s = Files.walk(root.resolve(state), 3)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".json") && Files.isRegularFile(p)).count();
         } catch (java.nio.file.NoSuchFileException e) {
             return 0;
         } catch (IOException e) {
