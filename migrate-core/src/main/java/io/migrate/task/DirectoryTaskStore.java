@@ -390,7 +390,7 @@ public final class DirectoryTaskStore implements TaskStore {
         BucketIterator(TaskState state) {
             this.state = state;
             this.dir = directory(state, null);
-            this.removeEmpty = state == TaskState.PENDING || state == TaskState.DONE;
+            this.removeEmpty = state == TaskState.PENDING || state == TaskState.DONE || state == TaskState.FAILED;
             this.emptyBefore = TaskIds.newId(clock.instant().minus(EMPTY_BUCKET_GRACE)).substring(0,
                     TaskFileNames.BUCKET_LENGTH);
             List<String> top = new ArrayList<>();
@@ -873,7 +873,9 @@ public final class DirectoryTaskStore implements TaskStore {
                     }
                 }
             }
-            if (valid && mayHoldLooseFiles) {
+            if (valid) {
+                // Files of layout 1 or dropped by hand at the top of the state: one listing of a
+                // directory that otherwise holds only its hours (168 in a week of archive).
                 for (String name : names(directory(s, null), n -> n.startsWith(prefix) && TaskFileNames.isWellFormed(s, n))) {
                     TaskRef ref = TaskFileNames.ref(s, null, name);
                     if (ref.taskId().equals(taskId)) {

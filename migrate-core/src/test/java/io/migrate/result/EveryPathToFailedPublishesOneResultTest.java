@@ -238,6 +238,8 @@ class EveryPathToFailedPublishesOneResultTest {
         MigrationTask task = FinishedTasks.finish(store, "n1", 1).get(0);
         TaskRef done = store.find(task.id()).orElseThrow();
         Files.writeString(store.pathOf(done), "truncated by hand");
+        // Layout 2 keeps the result in a side file: without its result means that one gone too.
+        FinishedTasks.deleteResultFiles(store.root(), task.id());
 
         TaskResult r = theOnlyResultOf(task.id());
         assertThat(r.outcome()).isEqualTo(TaskOutcome.REJECTED);

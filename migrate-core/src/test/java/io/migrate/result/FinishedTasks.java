@@ -86,4 +86,22 @@ public final class FinishedTasks {
             throw new IllegalStateException("test setup lost a race: " + outcome);
         }
     }
+
+    /**
+     * Deletes the result side files of a task (layout 2: {@code records/<hour>/<id>/result~*.json}),
+     * as damage by hand would.
+     *
+     * @param root the task root
+     * @param taskId the task
+     */
+    static void deleteResultFiles(java.nio.file.Path root, String taskId) throws java.io.IOException {
+        java.nio.file.Path dir = root.resolve("records").resolve(taskId.substring(0, 11)).resolve(taskId);
+        try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(dir)) {
+            for (java.nio.file.Path p : (Iterable<java.nio.file.Path>) s::iterator) {
+                if (p.getFileName().toString().startsWith("result~")) {
+                    java.nio.file.Files.delete(p);
+                }
+            }
+        }
+    }
 }

@@ -213,6 +213,9 @@ class ResultOutboxTest {
             first = done.findFirst().orElseThrow();
         }
         Files.writeString(((DirectoryTaskStore) store).pathOf(first), "not json at all");
+        // Layout 2 keeps the result in a side file, which a damaged task file does not touch:
+        // damage that too, so that the task in done/ has no readable result.
+        FinishedTasks.deleteResultFiles(((DirectoryTaskStore) store).root(), first.taskId());
         RecordingPublisher publisher = new RecordingPublisher(0);
         try (ResultOutbox outbox = outbox(publisher).build()) {
             assertThat(outbox.drainOnce()).isEqualTo(2);
