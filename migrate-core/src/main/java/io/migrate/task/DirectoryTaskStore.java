@@ -106,8 +106,6 @@ public final class DirectoryTaskStore implements TaskStore {
             EnumSet.of(TaskState.PENDING, TaskState.DONE, TaskState.ARCHIVED, TaskState.FAILED);
     /** A bucket or hour is removed when empty only once its time is this far past (submits go to now). */
     private static final Duration EMPTY_BUCKET_GRACE = Duration.ofMinutes(2);
-    /** How often {@link #quarantineForeign()} sweeps the whole root (each sweep lstat's every entry). */
-    static final Duration FOREIGN_SWEEP_INTERVAL = Duration.ofMinutes(10);
     /** A cached bucket count is trusted only if the bucket had not changed for this long when counted. */
     private static final long COUNT_CACHE_SETTLE_NANOS = Duration.ofSeconds(2).toNanos();
 
@@ -132,8 +130,9 @@ public final class DirectoryTaskStore implements TaskStore {
     private volatile boolean mayHoldLooseFiles;
     private final FsCalls calls;
     private final ForeignEntries foreign;
-    /** When the last full sweep for foreign entries ran (nanoTime), or 0; the leader's reclaim thread only. */
+    /** When the last sweep for foreign entries ended (nanoTime), or 0, and how long it took. */
     private volatile long lastForeignSweep;
+    private volatile long lastForeignSweepNanos;
     /** Per bucket directory: {mtime nanos, count, listed-at nanos}. */
     private final Map<Path, long[]> bucketCounts = new ConcurrentHashMap<>();
 
@@ -1170,20 +1169,22 @@ public final class DirectoryTaskStore implements TaskStore {
      * {@code done/}, {@code archive/} and {@code failed/} (their hours and buckets included) that is
      * not a regular file named like a task of that directory, and every duplicate task id, is
      * renamed into {@code rejected/} (see {@link ForeignEntries}); names starting with {@code .} are
-     * left alone. A full sweep looks at every entry of the root, so it runs at most once every
-     * {@link #FOREIGN_SWEEP_INTERVAL} (10 minutes); calls in between return 0 at once. Its heap
-     * is one bucket's names at a time.
+     * left alone. A sweep looks at every entry of the root, so it is paced by its own cost: after
+     * a sweep that took {@code d}, calls return 0 at once for {@code 9 × d} (a root of a few
+     * thousand entries is swept at every call; one of a million entries, taking seconds, every
+     * minute or so: at most 10 % of the calling thread's time). Its heap is one bucket's names at a
+     * time.
      */
     @Override
     public int quarantineForeign() {
         long now = System.nanoTime();
-        long last = lastForeignSweep;
-        if (last != 0 && now - last < FOREIGN_SWEEP_INTERVAL.toNanos()) {
+        if (lastForeignSweep != 0 && now - lastForeignSweep < 9 * lastForeignSweepNanos) {
             return 0;
         }
-        lastForeignSweep = now;
         try (FsCalls.Call c = calls.begin("sweep", root)) {
             int moved = foreign.sweep();
+            lastForeignSweep = System.nanoTime();
+            lastForeignSweepNanos = lastForeignSweep - now;
             if (moved > 0) {
                 syncDirectory(root.resolve(ForeignEntries.REJECTED));
             }

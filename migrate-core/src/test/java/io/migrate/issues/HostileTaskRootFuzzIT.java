@@ -296,7 +296,7 @@ class HostileTaskRootFuzzIT {
         {
             List<String> left = new ArrayList<>();
             for (String d : List.of("pending", "nodes/n1/inbox", "nodes/n1/running", "done")) {
-                for (String n : names(root.resolve(d))) {
+                for (String n : stateNames(root.resolve(d))) {
                     if (!n.startsWith(".") && !n.equals(futureId + ".json")) {
                         left.add(d + "/" + n);
                     }
@@ -316,7 +316,7 @@ class HostileTaskRootFuzzIT {
         for (String n : names(root.resolve("rejected"))) {
             outcomes.merge("rejected/" + n.split("~")[1], 1, Integer::sum);
         }
-        for (String n : names(root.resolve("failed"))) {
+        for (String n : stateNames(root.resolve("failed"))) {
             if (n.startsWith(".")) {
                 continue; // a hidden entry the fuzzer put there
             }
@@ -324,7 +324,7 @@ class HostileTaskRootFuzzIT {
             outcomes.merge("failed/" + (parts.length > 1 ? parts[1] : "?"), 1, Integer::sum);
         }
         int archived = 0;
-        for (String n : names(root.resolve("archive"))) {
+        for (String n : stateNames(root.resolve("archive"))) {
             String[] parts = n.replace(".json", "").split("~");
             if (n.startsWith(".")) {
                 continue;
@@ -429,9 +429,9 @@ class HostileTaskRootFuzzIT {
     }
 
     private Path archivedFile(String id) throws IOException {
-        for (String n : names(root.resolve("archive"))) {
-            if (n.startsWith(id + "~")) {
-                return root.resolve("archive").resolve(n);
+        for (Path p : stateEntries(root.resolve("archive"))) {
+            if (p.getFileName().toString().startsWith(id + "~")) {
+                return p;
             }
         }
         return null;
@@ -442,6 +442,37 @@ class HostileTaskRootFuzzIT {
         if (proc.waitFor() != 0) {
             throw new IOException("mkfifo failed: " + new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
         }
+    }
+
+    /**
+     * The entries of a state directory as a host sees them in layout 2: everything at its top
+     * except its hour directories, and everything in those hours except their bucket directories,
+     * plus what the buckets hold.
+     */
+    private static List<Path> stateEntries(Path d) throws IOException {
+        List<Path> out = new ArrayList<>();
+        for (String n : names(d)) {
+            Path p = d.resolve(n);
+            if (!n.matches("\\d{8}T\\d{2}") || !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                out.add(p);
+                continue;
+            }
+            for (String b : names(p)) {
+                Path bp = p.resolve(b);
+                if (b.matches("\\d{8}T\\d{5}") && b.startsWith(n) && Files.isDirectory(bp, LinkOption.NOFOLLOW_LINKS)) {
+                    for (String f : names(bp)) {
+                        out.add(bp.resolve(f));
+                    }
+                } else {
+                    out.add(bp);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<String> stateNames(Path d) throws IOException {
+        return stateEntries(d).stream().map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
     }
 
     private static List<String> names(Path d) throws IOException {

@@ -13,11 +13,13 @@ import io.migrate.task.TaskState;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -114,7 +116,7 @@ class Issue20HostileTaskRootIT {
             for (String n : bad) {
                 awaitQuarantined(n);
             }
-            assertThat(names(root.resolve("pending"))).containsExactly(future.id() + ".json");
+            assertThat(stateNames(root.resolve("pending"))).containsExactly(future.id() + ".json");
         }
     }
 
@@ -128,8 +130,8 @@ class Issue20HostileTaskRootIT {
             assertCanaryCompletes(node);
             await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> assertThat(everywhere())
                     .noneMatch(p -> p.getFileName().toString().equals(first + ".json")));
-            assertThat(names(root.resolve("done")).stream().filter(n -> n.startsWith(first))).isEmpty();
-            assertThat(names(root.resolve("archive")).stream().filter(n -> n.startsWith(first)))
+            assertThat(stateNames(root.resolve("done")).stream().filter(n -> n.startsWith(first))).isEmpty();
+            assertThat(stateNames(root.resolve("archive")).stream().filter(n -> n.startsWith(first)))
                     .as("one archived result for the task id").hasSize(1);
             awaitQuarantined(first + ".json");
         }
@@ -187,10 +189,43 @@ class Issue20HostileTaskRootIT {
     }
 
     private static Path only(Path d, String prefix) throws IOException {
-        List<String> n = names(d).stream().filter(x -> x.startsWith(prefix)).collect(Collectors.toList());
+        List<Path> n = stateEntries(d).stream().filter(x -> x.getFileName().toString().startsWith(prefix))
+                .collect(Collectors.toList());
         assertThat(n).hasSize(1);
-        return d.resolve(n.get(0));
+        return n.get(0);
     }
+
+    /**
+     * The entries of a state directory as a host sees them in layout 2: everything at its top
+     * except its hour directories, and everything in those hours except their bucket directories,
+     * plus what the buckets hold.
+     */
+    private static List<Path> stateEntries(Path d) throws IOException {
+        List<Path> out = new ArrayList<>();
+        for (String n : names(d)) {
+            Path p = d.resolve(n);
+            if (!n.matches("\\d{8}T\\d{2}") || !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                out.add(p);
+                continue;
+            }
+            for (String b : names(p)) {
+                Path bp = p.resolve(b);
+                if (b.matches("\\d{8}T\\d{5}") && b.startsWith(n) && Files.isDirectory(bp, LinkOption.NOFOLLOW_LINKS)) {
+                    for (String f : names(bp)) {
+                        out.add(bp.resolve(f));
+                    }
+                } else {
+                    out.add(bp);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<String> stateNames(Path d) throws IOException {
+        return stateEntries(d).stream().map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
+    }
+
 
     private static List<String> names(Path d) throws IOException {
         if (!Files.isDirectory(d)) {
