@@ -49,7 +49,8 @@ class SubmitCommandTest {
         StringWriter err = new StringWriter();
         assertThat(submit(files, err)).as(err.toString()).isZero();
 
-        try (Stream<Path> pending = Files.list(dir.resolve("root/pending"))) {
+        // layout 2: the task is in pending/<hour>/<bucket>/
+        try (Stream<Path> pending = Files.walk(dir.resolve("root/pending")).filter(Files::isRegularFile)) {
             Path task = pending.findFirst().orElseThrow();
             assertThat(Files.readString(task)).contains("\"source\":\"a.txt\"").contains("\"source\":\"café.txt\"");
         }
