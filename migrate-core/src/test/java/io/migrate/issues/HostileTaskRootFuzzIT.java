@@ -1,5 +1,9 @@
 package io.migrate.issues;
 
+import static io.migrate.issues.LayoutEntries.names;
+import static io.migrate.issues.LayoutEntries.stateEntries;
+import static io.migrate.issues.LayoutEntries.stateNames;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
@@ -34,7 +38,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -444,43 +447,4 @@ class HostileTaskRootFuzzIT {
         }
     }
 
-    /**
-     * The entries of a state directory as a host sees them in layout 2: everything at its top
-     * except its hour directories, and everything in those hours except their bucket directories,
-     * plus what the buckets hold.
-     */
-    private static List<Path> stateEntries(Path d) throws IOException {
-        List<Path> out = new ArrayList<>();
-        for (String n : names(d)) {
-            Path p = d.resolve(n);
-            if (!n.matches("\\d{8}T\\d{2}") || !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-                out.add(p);
-                continue;
-            }
-            for (String b : names(p)) {
-                Path bp = p.resolve(b);
-                if (b.matches("\\d{8}T\\d{5}") && b.startsWith(n) && Files.isDirectory(bp, LinkOption.NOFOLLOW_LINKS)) {
-                    for (String f : names(bp)) {
-                        out.add(bp.resolve(f));
-                    }
-                } else {
-                    out.add(bp);
-                }
-            }
-        }
-        return out;
-    }
-
-    private static List<String> stateNames(Path d) throws IOException {
-        return stateEntries(d).stream().map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
-    }
-
-    private static List<String> names(Path d) throws IOException {
-        if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
-            return List.of();
-        }
-        try (Stream<Path> s = Files.list(d)) {
-            return s.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
-        }
-    }
 }

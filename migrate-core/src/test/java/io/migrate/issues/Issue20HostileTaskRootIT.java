@@ -1,5 +1,9 @@
 package io.migrate.issues;
 
+import static io.migrate.issues.LayoutEntries.names;
+import static io.migrate.issues.LayoutEntries.stateEntries;
+import static io.migrate.issues.LayoutEntries.stateNames;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -13,13 +17,11 @@ import io.migrate.task.TaskState;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -193,47 +195,6 @@ class Issue20HostileTaskRootIT {
                 .collect(Collectors.toList());
         assertThat(n).hasSize(1);
         return n.get(0);
-    }
-
-    /**
-     * The entries of a state directory as a host sees them in layout 2: everything at its top
-     * except its hour directories, and everything in those hours except their bucket directories,
-     * plus what the buckets hold.
-     */
-    private static List<Path> stateEntries(Path d) throws IOException {
-        List<Path> out = new ArrayList<>();
-        for (String n : names(d)) {
-            Path p = d.resolve(n);
-            if (!n.matches("\\d{8}T\\d{2}") || !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-                out.add(p);
-                continue;
-            }
-            for (String b : names(p)) {
-                Path bp = p.resolve(b);
-                if (b.matches("\\d{8}T\\d{5}") && b.startsWith(n) && Files.isDirectory(bp, LinkOption.NOFOLLOW_LINKS)) {
-                    for (String f : names(bp)) {
-                        out.add(bp.resolve(f));
-                    }
-                } else {
-                    out.add(bp);
-                }
-            }
-        }
-        return out;
-    }
-
-    private static List<String> stateNames(Path d) throws IOException {
-        return stateEntries(d).stream().map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
-    }
-
-
-    private static List<String> names(Path d) throws IOException {
-        if (!Files.isDirectory(d)) {
-            return List.of();
-        }
-        try (Stream<Path> s = Files.list(d)) {
-            return s.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
-        }
     }
 
     /** The original name as {@code rejected/} keeps it (docs/task-root.md, "Foreign entries"). */
