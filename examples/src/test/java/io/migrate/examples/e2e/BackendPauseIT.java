@@ -398,6 +398,7 @@ class BackendPauseIT {
         List<String> untrue = new ArrayList<>();
         int rewritten = 0;
         int newerThanFirst = 0;
+        int skippedWithoutChecksum = 0;
         for (Map.Entry<String, List<Version>> e : versions.entrySet()) {
             String key = e.getKey();
             List<Version> vs = e.getValue();
@@ -431,7 +432,13 @@ class BackendPauseIT {
                 stale.add(key + " holds version " + held + " of " + vs.size() + ", its last committed attempt began after"
                         + " version " + required);
             }
-            if (!crc32c(object).equals(result.checksum())) {
+            if (result.checksum() == null && result.outcome() == FileOutcome.SKIPPED_IDENTICAL) {
+                // A large file committed by completing its multipart upload on the final key has no
+                // whole-file CRC32C in its metadata (fixed at CreateMultipartUpload, docs/s3.md): a
+                // later attempt that skips it reports no checksum. It claims nothing about the bytes;
+                // that the object is the right version is the stale/torn check above.
+                skippedWithoutChecksum++;
+            } else if (!crc32c(object).equals(result.checksum())) {
                 untrue.add(key + ": result says " + result.checksum() + ", object is " + crc32c(object));
             }
         }
@@ -489,10 +496,10 @@ class BackendPauseIT {
         }
         long seconds = Duration.ofNanos(System.nanoTime() - t0).toSeconds();
         System.out.printf("E2E %s: tasks=%d files=%d pauses=%d selfPauses=%s rewrittenAtPause=%d wokeAfterRerunCommitted=%d rewritten=%d newerThanFirst=%d time=%ds lost=%d torn=%d"
-                        + " stale=%d untrue=%d overlaps=%d strict=%s (reclaims=%d zombieRuns=%d commitConflicts=%d"
+                        + " stale=%d untrue=%d skippedWithoutChecksum=%d overlaps=%d strict=%s (reclaims=%d zombieRuns=%d commitConflicts=%d"
                         + " zombieTempUploadsOpen=%d archived=%d results=%d storeFenced=%s seed=%d)%n",
                 c.name, w.taskIds().size(), versions.size(), c.pauses(), selfPauses, selfPauseRewrites.get(), wokeAfterRerunCommitted.get(), rewritten, newerThanFirst, seconds,
-                lost.size(), torn.size(), stale.size(), untrue.size(), directOverlaps, strict, reclaims, zombies, conflicts,
+                lost.size(), torn.size(), stale.size(), untrue.size(), skippedWithoutChecksum, directOverlaps, strict, reclaims, zombies, conflicts,
                 zombieTempOverlaps, archived.size(), resultIds.size(), fenced, w.seed);
     }
 

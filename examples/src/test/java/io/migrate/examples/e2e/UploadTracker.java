@@ -23,6 +23,10 @@ import java.util.function.LongSupplier;
  * one key that start closer together than that were in flight at once. A multipart upload
  * completed straight on the final key (the S3 transport's default {@code directMultipartCommit})
  * is not seen: scenarios that rely on this use files of one range, or turn that option off.
+ * Two direct PUTs of one key are an overlap only when neither carried a precondition
+ * ({@code If-None-Match} / {@code If-Match}): the store applies at most one of two conditional
+ * writes that saw the same version (the other gets 412), which is how a run that lost a commit
+ * race to a paused attempt's late PUT commits its own version again at once.
  *
  * <p>Thread-safe: proxy connection threads call {@link #accept}; all state is guarded by this.
  */
@@ -35,6 +39,8 @@ final class UploadTracker implements java.util.function.Consumer<FaultProxy.Requ
     private final Set<String> ended = new HashSet<>();
     private final List<String> overlaps = new ArrayList<>();
     private final Map<String, Long> lastDirectPutNanos = new HashMap<>();
+    /** Keys whose last direct PUT carried no precondition. */
+    private final Set<String> lastDirectPutUnconditional = new HashSet<>();
     private final LongSupplier clock;
     private long uploads;
 
@@ -102,7 +108,10 @@ final class UploadTracker implements java.util.function.Consumer<FaultProxy.Requ
             uploads++;
             long now = clock.getAsLong();
             Long last = lastDirectPutNanos.put(key, now);
-            if (last != null && now - last < DIRECT_PUT_HOLD.toNanos()) {
+            boolean unconditional = !r.headers().containsKey("if-none-match") && !r.headers().containsKey("if-match");
+            boolean lastUnconditional = unconditional ? !lastDirectPutUnconditional.add(key)
+                    : lastDirectPutUnconditional.remove(key);
+            if (last != null && now - last < DIRECT_PUT_HOLD.toNanos() && unconditional && lastUnconditional) {
                 overlaps.add(key + " by two direct PUTs " + (now - last) / 1_000_000 + " ms apart");
             }
         } else if (target.isPresent() && r.writes()) {

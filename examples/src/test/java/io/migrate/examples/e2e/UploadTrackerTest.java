@@ -53,6 +53,23 @@ class UploadTrackerTest {
     }
 
     @Test
+    void twoDirectPutsOfOneKeyAreNoOverlapWhenEitherCarriesAPrecondition() {
+        long[] now = {0};
+        UploadTracker t = new UploadTracker(() -> now[0]);
+        FaultProxy.Request ifAbsent = new FaultProxy.Request("PUT", "/e2e/dir/k", "", Map.of("if-none-match", "*"));
+        FaultProxy.Request ifMatch = new FaultProxy.Request("PUT", "/e2e/dir/k", "", Map.of("if-match", "\"e1\""));
+        t.accept(ifAbsent);
+        now[0] += 1;
+        t.accept(ifMatch);
+        now[0] += 1;
+        t.accept(put("dir/k"));
+        assertThat(t.overlaps()).isEmpty();
+        now[0] += 1;
+        t.accept(put("dir/k"));
+        assertThat(t.overlaps()).containsExactly("dir/k by two direct PUTs 0 ms apart");
+    }
+
+    @Test
     void markersCopiesAndPartsAreNotDirectPuts() {
         assertThat(UploadTracker.isDirectPut(put("dir/"))).isFalse();
         assertThat(UploadTracker.isDirectPut(commit("a1", "dir/k"))).isFalse();
