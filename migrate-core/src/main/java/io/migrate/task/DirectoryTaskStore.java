@@ -1089,6 +1089,66 @@ public final class DirectoryTaskStore implements TaskStore {
         writeSideFile(dir, TaskFileNames.resultName(result.runId()), codec.encodeResult(result), true);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Here: {@code records/<hour>/<id>/retry.json} holds the id. It is created once: a temporary
+     * file, fsync, then a hard link to the final name, which fails instead of replacing when an
+     * earlier (or a racing zombie) run of the task linked its own first; then that one is read.
+     */
+    @Override
+    public String retryIdFor(String taskId, String proposed) {
+        if (!TaskIds.isValid(taskId) || !TaskIds.isValid(proposed)) {
+            throw new IllegalArgumentException("not task ids: " + TaskValidator.printable(taskId) + ", "
+                    + TaskValidator.printable(proposed));
+        }
+        Path dir = recordsDir(taskId);
+        Path file = dir.resolve(TaskFileNames.RETRY_NAME);
+        Optional<String> chosen = readRetryId(file);
+        if (chosen.isPresent()) {
+            return chosen.get();
+        }
+        byte[] bytes = codec.encodeRetryId(proposed);
+        Path temp = dir.resolve("." + TaskFileNames.RETRY_NAME + "." + Long.toHexString(System.nanoTime())
+                + TaskFileNames.TEMP_SUFFIX);
+        for (int attempt = 0; ; attempt++) {
+            try (FsCalls.Call c = calls.begin("write", temp);
+                    FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                writeFully(ch, bytes);
+                ch.force(true);
+                break;
+            } catch (NoSuchFileException e) {
+                if (attempt >= 3) {
+                    throw io("cannot create " + temp, e);
+                }
+                makeDirectories(dir);
+            } catch (IOException e) {
+                deleteQuietly(temp);
+                throw io("cannot write " + temp, e);
+            }
+        }
+        try (FsCalls.Call c = calls.begin("link", file)) {
+            Files.createLink(file, temp);
+            syncDirectory(dir);
+            return proposed;
+        } catch (FileAlreadyExistsException e) {
+            return readRetryId(file).orElseThrow(() -> io("unreadable retry id in " + file, e));
+        } catch (IOException e) {
+            throw io("cannot create " + file, e);
+        } finally {
+            deleteQuietly(temp);
+        }
+    }
+
+    /** The retry id in {@code file}, if it exists (a regular file) and holds a valid id. */
+    private Optional<String> readRetryId(Path file) {
+        try (FsCalls.Call c = calls.begin("read", file)) {
+            return TaskRootFiles.readRegular(file, 1024).map(codec::decodeRetryId).filter(TaskIds::isValid);
+        } catch (IOException e) {
+            throw io("cannot read " + file, e);
+        }
+    }
+
     /** Writes one history event to its own file; best effort (logged, never thrown). */
     private void writeEvent(String taskId, TaskEvent event) {
         if (!TaskIds.isValid(taskId)) {

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.migrate.error.ErrorCode;
 import io.migrate.result.TaskResult;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
@@ -93,6 +94,23 @@ final class TaskFileCodec {
     /** @return an appendable result record: newline, compact JSON, newline */
     byte[] encodeResult(TaskResult result) {
         return record(RECORD_RESULT, mapper.valueToTree(result));
+    }
+
+    /** @return the retry side file's content: {@code {"retryTaskId":"<id>"}} and a newline */
+    byte[] encodeRetryId(String retryTaskId) {
+        ObjectNode n = mapper.createObjectNode();
+        n.put("retryTaskId", retryTaskId);
+        return (n.toString() + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** @return the id in a retry side file, or null if it holds none (unparsable, wrong shape) */
+    String decodeRetryId(byte[] bytes) {
+        try {
+            JsonNode id = mapper.readTree(bytes).get("retryTaskId");
+            return id != null && id.isTextual() ? id.asText() : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     private byte[] record(String type, ObjectNode body) {

@@ -130,6 +130,9 @@ final class TaskFileNames {
     static final String RESULT_PREFIX = "result" + SEPARATOR;
     static final String EVENT_PREFIX = "event" + SEPARATOR;
 
+    /** The side file naming the retry of a task: created once, never replaced (see {@link TaskStore#retryIdFor}). */
+    static final String RETRY_NAME = "retry" + SUFFIX;
+
     /** @return the side file holding the result of one run: written only by the host running it */
     static String resultName(String runId) {
         return RESULT_PREFIX + runId + SUFFIX;

@@ -178,6 +178,23 @@ public interface TaskStore {
     Optional<TaskRef> find(String taskId);
 
     /**
+     * The id of the retry of task {@code taskId}: the first id ever proposed for it, kept durably
+     * with the task, so that every run of the task submits the same retry. A run that crashed after
+     * submitting its retry and before committing its own result is run again (on this node or after
+     * a reclaim); the new run then gets the same id, {@link #submit} refuses the second copy
+     * ({@code TASK_ID_EXISTS}), and the request still ends with exactly one final result.
+     *
+     * @param taskId the task that is to be retried
+     * @param proposed a fresh id for the retry, used when none was chosen before
+     * @return the retry's id: {@code proposed}, or the one an earlier run of the task chose
+     * @implSpec the default returns {@code proposed}: a store without durable per-task records
+     *     cannot remember a choice, and a crash in that window can then leave two retries
+     */
+    default String retryIdFor(String taskId, String proposed) {
+        return proposed;
+    }
+
+    /**
      * Every place a task id is. A task the store moved is in one place; more than one means a
      * copy was written by hand or restored from a backup (see {@link #quarantineForeign()}).
      * Workers ask before they execute a task, so that an id that already ended, or that another

@@ -598,15 +598,29 @@ public final class Worker implements AutoCloseable {
             for (FileResult f : failedFiles) {
                 entries.add(new FileEntry(f.sourcePath(), f.targetKey()));
             }
+            // The same id for every run of this task: a run that crashed after submitting the retry
+            // and before committing its own result is run again, and must not leave a second retry.
+            String retryId = store.retryIdFor(task.id(), TaskIds.newId(eligible));
             MigrationTask retry = task.toBuilder()
-                    .id(TaskIds.newId(eligible))
+                    .id(retryId)
                     .createdAt(now)
                     .attempt(next)
                     .files(entries)
                     .parentTaskId(task.id())
                     .rootTaskId(task.rootTaskId())
                     .build();
-            TaskRef retryRef = store.submit(retry);
+            TaskRef retryRef;
+            try {
+                retryRef = store.submit(retry);
+            } catch (MigrateException e) {
+                if (e.code() != ErrorCode.TASK_ID_EXISTS) {
+                    throw e;
+                }
+                // An earlier run of this task submitted it (and, past the last attempt, the claim of
+                // that retry fails it with MAX_ATTEMPTS_EXCEEDED): nothing more to do for it here.
+                LOG.info("Task {}: retry {} was already submitted by an earlier run of this task", task.id(), retryId);
+                return retryId;
+            }
             if (next > config.maxAttempts()) {
                 // The retry's result is the request's final one: each file with the code it failed
                 // with on the last attempt, the task-level code saying why nothing follows.

@@ -569,4 +569,19 @@ class DirectoryTaskStoreTest {
             throw new java.io.UncheckedIOException(e);
         }
     }
+
+    @Test
+    void retryIdForKeepsTheFirstProposalForEveryLaterRunOfTheTask() {
+        DirectoryTaskStore store = DirectoryTaskStore.builder().root(root).build();
+        String task = TaskIds.newId(Instant.parse("2026-11-25T08:00:00Z"));
+        String other = TaskIds.newId(Instant.parse("2026-11-25T08:00:01Z"));
+        String first = TaskIds.newId(Instant.parse("2026-11-25T08:01:00Z"));
+        String second = TaskIds.newId(Instant.parse("2026-11-25T08:02:00Z"));
+
+        assertThat(store.retryIdFor(task, first)).isEqualTo(first);
+        assertThat(store.retryIdFor(task, second)).as("a later run of the same task").isEqualTo(first);
+        assertThat(DirectoryTaskStore.builder().root(root).build().retryIdFor(task, second))
+                .as("after a restart").isEqualTo(first);
+        assertThat(store.retryIdFor(other, second)).as("another task").isEqualTo(second);
+    }
 }

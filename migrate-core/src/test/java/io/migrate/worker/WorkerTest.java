@@ -146,6 +146,23 @@ class WorkerTest {
     }
 
     @Test
+    void aRunAfterACrashBetweenSubmittingTheRetryAndCommittingReusesThatRetry() {
+        MigrationTask task = MigrationTask.builder().id(TaskIds.newId(T0)).createdAt(T0).sourceRoot("/src")
+                .addFile("ok", "k/ok").addFile("flaky", "k/flaky").build();
+        inbox(task);
+        // What the crashed run left: its retry, submitted under the id the store keeps for the task.
+        String earlier = store.retryIdFor(task.id(), TaskIds.newId(T0.plusSeconds(5)));
+        store.submit(task.toBuilder().id(earlier).attempt(2).parentTaskId(task.id()).build());
+
+        worker(files(f -> f.sourcePath().equals("flaky") ? ErrorCode.TRANSPORT_FAILED : null)).build().pollOnce();
+
+        TaskResult result = read(task.id()).result().orElseThrow();
+        assertThat(result.retryTaskId()).isEqualTo(earlier);
+        assertThat(store.list(TaskState.PENDING).map(TaskRef::taskId).toList())
+                .as("one retry for the task, not one per run").containsExactly(earlier);
+    }
+
+    @Test
     void backoffDoublesPerAttemptUpToTheMaximum() {
         WorkerConfig c = WorkerConfig.builder().retryBackoff(Duration.ofSeconds(30))
                 .maxRetryBackoff(Duration.ofMinutes(3)).build();
