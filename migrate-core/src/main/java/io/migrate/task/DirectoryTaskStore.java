@@ -1111,22 +1111,7 @@ public final class DirectoryTaskStore implements TaskStore {
         byte[] bytes = codec.encodeRetryId(proposed);
         Path temp = dir.resolve("." + TaskFileNames.RETRY_NAME + "." + Long.toHexString(System.nanoTime())
                 + TaskFileNames.TEMP_SUFFIX);
-        for (int attempt = 0; ; attempt++) {
-            try (FsCalls.Call c = calls.begin("write", temp);
-                    FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                writeFully(ch, bytes);
-                ch.force(true);
-                break;
-            } catch (NoSuchFileException e) {
-                if (attempt >= 3) {
-                    throw io("cannot create " + temp, e);
-                }
-                makeDirectories(dir);
-            } catch (IOException e) {
-                deleteQuietly(temp);
-                throw io("cannot write " + temp, e);
-            }
-        }
+        writeTemporary(dir, temp, bytes, true);
         try (FsCalls.Call c = calls.begin("link", file)) {
             Files.createLink(file, temp);
             syncDirectory(dir);
@@ -1169,6 +1154,20 @@ public final class DirectoryTaskStore implements TaskStore {
 
     private void writeSideFile(Path dir, String name, byte[] bytes, boolean durable) {
         Path temp = dir.resolve("." + name + "." + Long.toHexString(System.nanoTime()) + TaskFileNames.TEMP_SUFFIX);
+        writeTemporary(dir, temp, bytes, durable);
+        try (FsCalls.Call c = calls.begin("rename", temp)) {
+            Files.move(temp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            deleteQuietly(temp);
+            throw io("cannot rename " + temp, e);
+        }
+        if (durable) {
+            syncDirectory(dir);
+        }
+    }
+
+    /** Creates {@code temp} in {@code dir} (and {@code dir} if missing) with {@code bytes}, fsynced when durable. */
+    private void writeTemporary(Path dir, Path temp, byte[] bytes, boolean durable) {
         for (int attempt = 0; ; attempt++) {
             try (FsCalls.Call c = calls.begin("write", temp);
                     FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -1176,7 +1175,7 @@ public final class DirectoryTaskStore implements TaskStore {
                 if (durable) {
                     ch.force(true);
                 }
-                break;
+                return;
             } catch (NoSuchFileException e) {
                 if (attempt >= 3) {
                     throw io("cannot create " + temp, e);
@@ -1186,15 +1185,6 @@ public final class DirectoryTaskStore implements TaskStore {
                 deleteQuietly(temp);
                 throw io("cannot write " + temp, e);
             }
-        }
-        try (FsCalls.Call c = calls.begin("rename", temp)) {
-            Files.move(temp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            deleteQuietly(temp);
-            throw io("cannot rename " + temp, e);
-        }
-        if (durable) {
-            syncDirectory(dir);
         }
     }
 
