@@ -261,19 +261,46 @@ public final class S3Transport implements Transport {
             throw new TransportException(Disposition.PERMANENT, ErrorCode.INVALID_CONFIGURATION,
                     "unknown endpoint " + endpointId, null);
         }
-        try {
-            config.healthProbe().probe(e.client(), config.bucket());
-        } catch (RuntimeException ex) {
-            String code = S3ErrorClassifier.errorCode(ex);
-            int status = S3ErrorClassifier.status(ex);
-            if ("NoSuchBucket".equals(code)
-                    || status == 404 && code == null && config.healthProbe() == HealthProbe.HEAD_BUCKET) {
-                throw new TransportException(Disposition.PERMANENT, ErrorCode.TARGET_NOT_FOUND,
-                        "bucket '" + config.bucket() + "' does not exist at endpoint " + endpointId + " ("
-                                + (code == null ? "" : code + ", ") + "HTTP " + status + " to the health check)", ex);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                config.healthProbe().probe(e.client(), config.bucket());
+                return;
+            } catch (RuntimeException ex) {
+                String code = S3ErrorClassifier.errorCode(ex);
+                int status = S3ErrorClassifier.status(ex);
+                if ("NoSuchBucket".equals(code)
+                        || status == 404 && code == null && config.healthProbe() == HealthProbe.HEAD_BUCKET) {
+                    throw new TransportException(Disposition.PERMANENT, ErrorCode.TARGET_NOT_FOUND,
+                            "bucket '" + config.bucket() + "' does not exist at endpoint " + endpointId + " ("
+                                    + (code == null ? "" : code + ", ") + "HTTP " + status + " to the health check)", ex);
+                }
+                if (attempt == 1 && isConnectionLost(ex)) {
+                    // A pooled keep-alive connection the server had closed (S3Proxy closes it after
+                    // answering an error before reading the request's body, e.g. a start probe's PUT
+                    // to a missing bucket) fails the next request with a broken pipe or reset. One
+                    // fresh try tells that from an endpoint that is really down.
+                    continue;
+                }
+                throw classifier.classify("health check of bucket '" + config.bucket() + "' at " + endpointId, ex);
             }
-            throw classifier.classify("health check of bucket '" + config.bucket() + "' at " + endpointId, ex);
         }
+    }
+
+    /** Whether the request failed on the connection (no HTTP answer): an I/O error in its causes. */
+    private static boolean isConnectionLost(RuntimeException ex) {
+        if (!(ex instanceof software.amazon.awssdk.core.exception.SdkClientException)
+                || ex instanceof software.amazon.awssdk.core.exception.AbortedException) {
+            return false; // an interrupt is not a lost connection: never retried
+        }
+        for (Throwable t = ex.getCause(); t != null; t = t.getCause()) {
+            if (t instanceof java.io.InterruptedIOException) {
+                return false;
+            }
+            if (t instanceof java.io.IOException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
