@@ -1125,6 +1125,12 @@ public final class DirectoryTaskStore implements TaskStore {
         }
     }
 
+    @Override
+    public Optional<String> retryId(String taskId) {
+        return TaskIds.isValid(taskId) ? readRetryId(recordsDir(taskId).resolve(TaskFileNames.RETRY_NAME))
+                : Optional.empty();
+    }
+
     /** The retry id in {@code file}, if it exists (a regular file) and holds a valid id. */
     private Optional<String> readRetryId(Path file) {
         try (FsCalls.Call c = calls.begin("read", file)) {
@@ -1385,9 +1391,15 @@ public final class DirectoryTaskStore implements TaskStore {
                 Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (NoSuchFileException e) {
                 // Either the source is gone or the target's bucket is (never created, or removed
-                // empty by the leader). mkdir tells which: if it creates the bucket, try again.
-                if (bucketed && attempt < 3 && makeDirectories(target.getParent())) {
-                    continue;
+                // empty by the leader). mkdir tells which: if it creates the bucket, try again. If
+                // the bucket is there, another mover may have created it between our rename and our
+                // mkdir (two completes into a new bucket at once): one more rename decides, so a
+                // lost race is only ever reported by a rename that failed with its bucket in place.
+                if (bucketed && attempt < 3) {
+                    boolean created = makeDirectories(target.getParent());
+                    if (created || attempt == 0) {
+                        continue;
+                    }
                 }
                 if (!bucketed && attempt == 0 && !isDirectory(target.getParent())) {
                     // A node directory that was never registered: a caller's error, not a race.

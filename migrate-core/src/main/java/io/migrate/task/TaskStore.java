@@ -195,6 +195,19 @@ public interface TaskStore {
     }
 
     /**
+     * The retry an earlier run of task {@code taskId} chose with {@link #retryIdFor}, if any. A run
+     * that needs no retry itself (its files succeeded this time) still hands the request on to that
+     * retry, which exists or will: its own result is then not the request's final one.
+     *
+     * @param taskId the task
+     * @return the retry's id, or empty if no run of the task created one
+     * @implSpec the default knows none
+     */
+    default Optional<String> retryId(String taskId) {
+        return Optional.empty();
+    }
+
+    /**
      * Every place a task id is. A task the store moved is in one place; more than one means a
      * copy was written by hand or restored from a backup (see {@link #quarantineForeign()}).
      * Workers ask before they execute a task, so that an id that already ended, or that another

@@ -575,6 +575,11 @@ public final class Worker implements AutoCloseable {
                     return;
                 }
                 retryId = submitRetry(retryable);
+            } else {
+                // An earlier run of this task (one whose commit was lost, then resumed) may have
+                // submitted a retry already: that retry carries the request on, so this result is
+                // not the final one and names it.
+                retryId = store.retryId(task.id()).orElse(null);
             }
             TaskOutcome outcome = raw.files().isEmpty() ? raw.outcome() : TaskResult.outcomeOf(raw.files());
             TaskResult result = new TaskResult(task.id(), task.attempt(), runId, node,

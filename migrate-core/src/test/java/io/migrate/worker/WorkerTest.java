@@ -163,6 +163,22 @@ class WorkerTest {
     }
 
     @Test
+    void aRunThatNeedsNoRetryStillHandsTheRequestToTheRetryAnEarlierRunSubmitted() {
+        MigrationTask task = MigrationTask.builder().id(TaskIds.newId(T0)).createdAt(T0).sourceRoot("/src")
+                .addFile("ok", "k/ok").addFile("flaky", "k/flaky").build();
+        inbox(task);
+        // An earlier run failed "flaky", submitted its retry, then lost its commit and was resumed.
+        String earlier = store.retryIdFor(task.id(), TaskIds.newId(T0.plusSeconds(5)));
+        store.submit(task.toBuilder().id(earlier).attempt(2).parentTaskId(task.id()).build());
+
+        worker(files(f -> null)).build().pollOnce(); // this time every file succeeds
+
+        TaskResult result = read(task.id()).result().orElseThrow();
+        assertThat(result.retryTaskId()).isEqualTo(earlier);
+        assertThat(result.isFinal()).as("the retry's result is the request's final one").isFalse();
+    }
+
+    @Test
     void backoffDoublesPerAttemptUpToTheMaximum() {
         WorkerConfig c = WorkerConfig.builder().retryBackoff(Duration.ofSeconds(30))
                 .maxRetryBackoff(Duration.ofMinutes(3)).build();
