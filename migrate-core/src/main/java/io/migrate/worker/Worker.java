@@ -122,6 +122,7 @@ public final class Worker implements AutoCloseable {
     private final Lifecycle lifecycle;
 
     private final AtomicLong completed = new AtomicLong();
+    private final AtomicLong polls = new AtomicLong();
     private final AtomicLong lostOwnership = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
 
@@ -196,6 +197,7 @@ public final class Worker implements AutoCloseable {
         } catch (MigrateException e) {
             LOG.warn("Worker {} poll failed; next poll tries again: {}: {}", node, e.code(), e.getMessage());
         } finally {
+            polls.incrementAndGet();
             MDC.remove("node");
             pollLock.unlock();
         }
@@ -382,6 +384,11 @@ public final class Worker implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("afterExecution hook threw; ignored", e);
         }
+    }
+
+    /** @return control-loop passes (polls of running/ and the inbox) finished so far */
+    public long polls() {
+        return polls.get();
     }
 
     /** @return tasks this worker committed to done/ */

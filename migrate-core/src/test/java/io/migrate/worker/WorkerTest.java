@@ -438,6 +438,8 @@ class WorkerTest {
         try (Worker w = Worker.builder().node("n1").store(store).taskExecutor(files(f -> null)).config(hourly)
                 .build()) {
             w.start(); // first poll at once, then not for an hour
+            // a task added while that first poll runs may be claimed by it: add it once it ended
+            await().atMost(Duration.ofSeconds(30)).until(() -> w.polls() >= 1);
             String id = inbox(Tasks.task(T0, 1));
             await().atMost(Duration.ofSeconds(2)).pollDelay(Duration.ofMillis(200))
                     .until(() -> store.find(id).orElseThrow().state() == TaskState.INBOX);
