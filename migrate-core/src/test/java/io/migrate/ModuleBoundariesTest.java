@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
  * </ol>
  */
 class ModuleBoundariesTest {
-    static final String SHARED_INTERNAL = "io.migrate.ha.internal";
+    static final String SHARED_INTERNAL = "io.migrate.internal";
 
     private static final Map<String, Set<String>> ALLOWED_MODULE_DEPENDENCIES = Map.of(
             "migrate-ha-spi", Set.of(),

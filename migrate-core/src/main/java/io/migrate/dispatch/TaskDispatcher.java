@@ -1,8 +1,8 @@
 package io.migrate.dispatch;
 
-import io.migrate.dispatch.internal.Periodic;
-import io.migrate.error.Require;
 import io.migrate.ha.spi.Membership;
+import io.migrate.internal.Periodic;
+import io.migrate.internal.Require;
 import io.migrate.task.MoveOutcome;
 import io.migrate.task.TaskIds;
 import io.migrate.task.TaskRef;

@@ -1,11 +1,11 @@
 package io.migrate.dispatch;
 
-import io.migrate.dispatch.internal.Periodic;
 import io.migrate.error.ErrorCode;
 import io.migrate.error.MigrateException;
-import io.migrate.error.Require;
 import io.migrate.ha.spi.Membership;
 import io.migrate.ha.spi.MembershipListener;
+import io.migrate.internal.Periodic;
+import io.migrate.internal.Require;
 import io.migrate.task.InvalidTaskException;
 import io.migrate.task.MoveOutcome;
 import io.migrate.task.StoredTask;

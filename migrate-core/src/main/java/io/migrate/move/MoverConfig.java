@@ -1,7 +1,7 @@
 package io.migrate.move;
 
 import io.migrate.error.ConfigurationException;
-import io.migrate.error.Require;
+import io.migrate.internal.Require;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -2,7 +2,7 @@ package io.migrate.move;
 
 import io.migrate.error.ErrorCode;
 import io.migrate.error.MigrateException;
-import io.migrate.error.Require;
+import io.migrate.internal.Require;
 import io.migrate.move.internal.BufferPool;
 import io.migrate.move.internal.Endpoints;
 import io.migrate.move.internal.SourceFile;

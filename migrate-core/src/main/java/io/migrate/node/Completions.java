@@ -2,7 +2,7 @@ package io.migrate.node;
 
 import io.migrate.error.ErrorCode;
 import io.migrate.error.MigrateException;
-import io.migrate.ha.internal.NamedThreadFactory;
+import io.migrate.internal.NamedThreadFactory;
 import io.migrate.result.TaskResult;
 import io.migrate.task.TaskRef;
 import io.migrate.task.TaskState;

@@ -25,7 +25,7 @@ public final class LoggingResultPublisher implements ResultPublisher {
      * @throws io.migrate.error.ConfigurationException if the name is blank
      */
     public LoggingResultPublisher(String loggerName) {
-        this(LoggerFactory.getLogger(io.migrate.error.Require.nonBlank("loggerName", loggerName)));
+        this(LoggerFactory.getLogger(io.migrate.internal.Require.nonBlank("loggerName", loggerName)));
     }
 
     private LoggingResultPublisher(Logger log) {

@@ -3,7 +3,7 @@ package io.migrate.result;
 import io.migrate.error.ConfigurationException;
 import io.migrate.error.ErrorCode;
 import io.migrate.error.MigrateException;
-import io.migrate.error.Require;
+import io.migrate.internal.Require;
 import io.migrate.task.InvalidTaskException;
 import io.migrate.task.MigrationTask;
 import io.migrate.task.MoveOutcome;

@@ -3,7 +3,7 @@ package io.migrate.task;
 import io.migrate.error.ConfigurationException;
 import io.migrate.error.ErrorCode;
 import io.migrate.error.MigrateException;
-import io.migrate.error.Require;
+import io.migrate.internal.Require;
 import io.migrate.result.TaskResult;
 import java.io.IOException;
 import java.nio.ByteBuffer;

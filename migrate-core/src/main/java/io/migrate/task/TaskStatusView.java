@@ -1,7 +1,7 @@
 package io.migrate.task;
 
 import io.migrate.error.ErrorCode;
-import io.migrate.error.Require;
+import io.migrate.internal.Require;
 import io.migrate.result.TaskOutcome;
 import io.migrate.result.TaskResult;
 import java.time.Clock;

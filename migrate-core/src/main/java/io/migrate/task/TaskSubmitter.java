@@ -1,6 +1,6 @@
 package io.migrate.task;
 
-import io.migrate.error.Require;
+import io.migrate.internal.Require;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;

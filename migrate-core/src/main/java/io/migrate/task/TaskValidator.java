@@ -1,7 +1,7 @@
 package io.migrate.task;
 
 import io.migrate.error.ErrorCode;
-import io.migrate.error.Require;
+import io.migrate.internal.Require;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;

@@ -1,12 +1,12 @@
 package io.migrate.worker;
 
-import io.migrate.dispatch.internal.Periodic;
 import io.migrate.error.ErrorCode;
 import io.migrate.error.MigrateException;
-import io.migrate.error.Require;
-import io.migrate.ha.internal.Lifecycle;
-import io.migrate.ha.internal.NamedThreadFactory;
 import io.migrate.ha.spi.Membership;
+import io.migrate.internal.Lifecycle;
+import io.migrate.internal.NamedThreadFactory;
+import io.migrate.internal.Periodic;
+import io.migrate.internal.Require;
 import io.migrate.result.FileResult;
 import io.migrate.result.TaskOutcome;
 import io.migrate.result.TaskResult;

@@ -1,7 +1,7 @@
 package io.migrate.worker;
 
 import io.migrate.error.ConfigurationException;
-import io.migrate.error.Require;
+import io.migrate.internal.Require;
 import java.time.Duration;
 
 /**

@@ -388,7 +388,7 @@ class WorkerTest {
         assertThat(w.executing()).isEmpty();
     }
 
-    /** Issue 17: one lifecycle idiom (io.migrate.ha.internal.Lifecycle). */
+    /** Issue 17: one lifecycle idiom (io.migrate.internal.Lifecycle). */
     @Test
     void aSecondStartIsANoOpAndAStartAfterCloseFailsWithIllegalState() {
         Worker w = worker(files(f -> null)).build();

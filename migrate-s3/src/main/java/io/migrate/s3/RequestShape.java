@@ -1,6 +1,6 @@
 package io.migrate.s3;
 
-import io.migrate.error.Require;
+import io.migrate.internal.Require;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;

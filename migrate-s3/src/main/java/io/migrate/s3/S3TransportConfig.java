@@ -1,7 +1,7 @@
 package io.migrate.s3;
 
 import io.migrate.error.ConfigurationException;
-import io.migrate.error.Require;
+import io.migrate.internal.Require;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package io.migrate.transport.posix;
 
 import io.migrate.error.ErrorCode;
-import io.migrate.error.Require;
+import io.migrate.internal.Require;
 import io.migrate.transport.Disposition;
 import io.migrate.transport.Transport;
 import io.migrate.transport.TransportCapabilities;

@@ -1,8 +1,8 @@
 package io.migrate.ha.ctdb;
 
 import io.migrate.ha.internal.AbstractMembership;
-import io.migrate.ha.internal.Executors2;
-import io.migrate.ha.internal.NamedThreadFactory;
+import io.migrate.internal.Executors2;
+import io.migrate.internal.NamedThreadFactory;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;

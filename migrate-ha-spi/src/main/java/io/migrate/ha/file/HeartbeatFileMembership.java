@@ -1,11 +1,11 @@
 package io.migrate.ha.file;
 
 import io.migrate.error.ConfigurationException;
-import io.migrate.error.Require;
 import io.migrate.ha.internal.AbstractMembership;
-import io.migrate.ha.internal.Executors2;
-import io.migrate.ha.internal.NamedThreadFactory;
 import io.migrate.ha.spi.Membership;
+import io.migrate.internal.Executors2;
+import io.migrate.internal.NamedThreadFactory;
+import io.migrate.internal.Require;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,8 +1,8 @@
 package io.migrate.ha.fixed;
 
-import io.migrate.error.Require;
 import io.migrate.ha.internal.AbstractLeaderElection;
 import io.migrate.ha.spi.LeadershipState;
+import io.migrate.internal.Require;
 import java.util.Optional;
 
 /**

@@ -1,6 +1,6 @@
 package io.migrate.ha.fixed;
 
-import io.migrate.ha.internal.NamedThreadFactory;
+import io.migrate.internal.NamedThreadFactory;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,8 +1,8 @@
 package io.migrate.ha.fixed;
 
-import io.migrate.error.Require;
 import io.migrate.ha.internal.PolledLeaderElection;
 import io.migrate.ha.spi.LeadershipState;
+import io.migrate.internal.Require;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;

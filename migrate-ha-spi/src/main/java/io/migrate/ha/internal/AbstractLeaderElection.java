@@ -3,6 +3,7 @@ package io.migrate.ha.internal;
 import io.migrate.ha.spi.LeaderElection;
 import io.migrate.ha.spi.LeadershipListener;
 import io.migrate.ha.spi.LeadershipState;
+import io.migrate.internal.Lifecycle;
 
 /**
  * What every {@link LeaderElection} here shares: the node id, the state with its listeners

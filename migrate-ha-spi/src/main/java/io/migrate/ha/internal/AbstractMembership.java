@@ -2,6 +2,7 @@ package io.migrate.ha.internal;
 
 import io.migrate.ha.spi.Membership;
 import io.migrate.ha.spi.MembershipListener;
+import io.migrate.internal.Lifecycle;
 import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,6 +1,8 @@
 package io.migrate.ha.internal;
 
 import io.migrate.ha.spi.LeadershipState;
+import io.migrate.internal.Executors2;
+import io.migrate.internal.NamedThreadFactory;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;

@@ -1,5 +1,7 @@
 package io.migrate.ha.internal;
 
+import io.migrate.internal.Executors2;
+import io.migrate.internal.NamedThreadFactory;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;

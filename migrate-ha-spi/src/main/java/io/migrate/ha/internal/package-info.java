@@ -1,4 +1,6 @@
 /**
- * Helpers shared by the HA implementations. Not API: not exported, may change without notice.
+ * Bases and helpers of the HA implementations in this module (listener plumbing, polled
+ * elections, live-node sets, {@code ha.*} properties). Not API, and used by no other module: what
+ * every module shares is in {@code io.migrate.internal}.
  */
 package io.migrate.ha.internal;

@@ -1,7 +1,7 @@
 package io.migrate.ha.zookeeper;
 
 import io.migrate.error.ConfigurationException;
-import io.migrate.error.Require;
+import io.migrate.internal.Require;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Set;

@@ -1,9 +1,9 @@
 package io.migrate.ha.zookeeper;
 
 import io.migrate.ha.internal.AbstractLeaderElection;
-import io.migrate.ha.internal.Executors2;
-import io.migrate.ha.internal.NamedThreadFactory;
 import io.migrate.ha.spi.LeadershipState;
+import io.migrate.internal.Executors2;
+import io.migrate.internal.NamedThreadFactory;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;

@@ -1,8 +1,8 @@
 package io.migrate.ha.zookeeper;
 
 import io.migrate.ha.internal.AbstractMembership;
-import io.migrate.ha.internal.Executors2;
-import io.migrate.ha.internal.NamedThreadFactory;
+import io.migrate.internal.Executors2;
+import io.migrate.internal.NamedThreadFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package io.migrate.ha.internal;
+package io.migrate.internal;
 
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -1,8 +1,5 @@
-package io.migrate.dispatch.internal;
+package io.migrate.internal;
 
-import io.migrate.ha.internal.Executors2;
-import io.migrate.ha.internal.Lifecycle;
-import io.migrate.ha.internal.NamedThreadFactory;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;

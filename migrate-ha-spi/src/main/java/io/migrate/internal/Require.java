@@ -1,5 +1,6 @@
-package io.migrate.error;
+package io.migrate.internal;
 
+import io.migrate.error.ConfigurationException;
 import java.time.Duration;
 import java.util.Objects;
 

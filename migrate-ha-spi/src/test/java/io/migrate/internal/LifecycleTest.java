@@ -1,4 +1,4 @@
-package io.migrate.ha.internal;
+package io.migrate.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.migrate.ha.internal;
+package io.migrate.internal;
 
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
