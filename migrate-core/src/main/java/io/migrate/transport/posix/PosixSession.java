@@ -316,29 +316,12 @@ final class PosixSession implements TransportSession {
 
     @Override
     public void commit(Upload upload, Map<String, String> metadata) {
-        Path temp = ep.root.resolve(upload.tempKey());
-        Path target = ep.root.resolve(relative(upload.targetKey()));
-        try {
-            if (!Files.exists(temp, LinkOption.NOFOLLOW_LINKS)) {
-                if (alreadyCommitted(target, upload, metadata)) {
-                    return; // an earlier commit went through although it reported an error
-                }
-                throw new TransportException(Disposition.PERMANENT, ErrorCode.TRANSPORT_FAILED,
-                        "temporary file of " + upload.targetKey() + " vanished before commit", null);
-            }
-            applyMetadata(temp, metadata);
-            Files.createDirectories(target.getParent());
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-            if (fsync) {
-                fsyncDirectory(target.getParent());
-            }
-        } catch (IOException e) {
-            throw PosixErrors.classify(e, ep, "commit " + upload.targetKey());
-        }
+        commit(upload, metadata, CommitGuard.unconditional());
     }
 
     /**
-     * The fenced commit. {@link CommitGuard#absent()} is enforced atomically: the temporary file is
+     * The commit, fenced by {@code guard}; the unconditional commit is the same path without a check
+     * (one copy of the temporary-file and fsync handling). {@link CommitGuard#absent()} is enforced atomically: the temporary file is
      * hard-linked to the final name ({@code link(2)} fails with {@code EEXIST} instead of replacing,
      * also across NFS clients), then its temporary name removed. {@link CommitGuard#matches} is
      * checked, not enforced: the target's identity (device, inode, size, mtime, ctime) is compared
@@ -352,10 +335,6 @@ final class PosixSession implements TransportSession {
      */
     @Override
     public void commit(Upload upload, Map<String, String> metadata, CommitGuard guard) {
-        if (guard.kind() == CommitGuard.Kind.UNCONDITIONAL) {
-            commit(upload, metadata);
-            return;
-        }
         Path temp = ep.root.resolve(upload.tempKey());
         Path target = ep.root.resolve(relative(upload.targetKey()));
         try {
@@ -371,9 +350,12 @@ final class PosixSession implements TransportSession {
             if (guard.kind() == CommitGuard.Kind.ABSENT && linkIfAbsent(temp, target, upload)) {
                 deleteTemp(temp);
             } else {
-                String now = identity(target);
-                if (!guard.admits(now == null ? Optional.empty() : Optional.of(new TargetStat(0, Map.of(), now)))) {
-                    throw conflict(upload, guard, now);
+                if (guard.kind() != CommitGuard.Kind.UNCONDITIONAL) {
+                    String now = identity(target);
+                    if (!guard.admits(now == null ? Optional.empty()
+                            : Optional.of(new TargetStat(0, Map.of(), now)))) {
+                        throw conflict(upload, guard, now);
+                    }
                 }
                 // the window no POSIX rename closes: a writer between the check above and this call is overwritten
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
