@@ -86,6 +86,14 @@ final class FileWork {
     AtomicIntegerArray counted;
     final AtomicInteger pending = new AtomicInteger();
 
+    /**
+     * {@link System#nanoTime()} when this work's completion and commit began, while they run
+     * ({@link #committing}); written by the finalizing mover thread, read by the threads of the
+     * tasks waiting for it ({@link TaskRun#reportCommitsInProgress}).
+     */
+    private volatile long commitStartNanos;
+    private volatile boolean committing;
+
     final AtomicInteger attempts = new AtomicInteger(1);
     private final AtomicReference<MigrateException> failure = new AtomicReference<>();
 
@@ -176,6 +184,24 @@ final class FileWork {
 
     synchronized List<Owner> owners() {
         return List.copyOf(owners);
+    }
+
+    /** Marks the start ({@code true}) or end of this work's completion and commit. */
+    void committing(boolean now) {
+        if (now) {
+            commitStartNanos = System.nanoTime();
+        }
+        committing = now;
+    }
+
+    /**
+     * @param nowNanos {@link System#nanoTime()} now
+     * @param limitNanos how long a commit counts as progress
+     * @return whether a completion or commit of this work is running and began less than
+     *     {@code limitNanos} ago
+     */
+    boolean commitInProgress(long nowNanos, long limitNanos) {
+        return committing && nowNanos - commitStartNanos < limitNanos;
     }
 
     /** Records the first failure; later ones are consequences. */

@@ -30,6 +30,7 @@ public final class MoverConfig {
     private final Duration healthCheckInterval;
     private final Duration endpointWait;
     private final Duration cancelTimeout;
+    private final Duration commitLeaseLimit;
     private final List<Path> allowedSourceRoots;
 
     private MoverConfig(Builder b) {
@@ -43,6 +44,7 @@ public final class MoverConfig {
         this.healthCheckInterval = b.healthCheckInterval;
         this.endpointWait = b.endpointWait;
         this.cancelTimeout = b.cancelTimeout;
+        this.commitLeaseLimit = b.commitLeaseLimit;
         this.allowedSourceRoots = List.copyOf(b.allowedSourceRoots);
     }
 
@@ -109,6 +111,22 @@ public final class MoverConfig {
         return cancelTimeout;
     }
 
+    /**
+     * How long one file's completion and commit count as progress of the tasks waiting for it.
+     * A commit moves no bytes the mover can count (a server-side copy, a multipart completion that
+     * can take minutes on a large object), so while it runs the mover reports progress for it
+     * ({@link io.migrate.worker.ExecutionContext#progress}) and the worker keeps renewing the task's
+     * lease; after this long the reports stop, the lease ages, and the leader can reclaim the task
+     * as stalled. Each transport request is bounded by the transport's own timeouts (S3:
+     * {@code apiCallAttemptTimeout}); this bounds a commit that does not end anyway (a hung file
+     * system call), and {@code Duration.ZERO} turns the renewal off.
+     *
+     * @return the longest a commit in progress renews its task's lease; default 12 h
+     */
+    public Duration commitLeaseLimit() {
+        return commitLeaseLimit;
+    }
+
     /** @return the roots a task's source root must lie in (immutable, at least one) */
     public List<Path> allowedSourceRoots() {
         return allowedSourceRoots;
@@ -119,7 +137,8 @@ public final class MoverConfig {
         return "MoverConfig[threads=" + threads + ", rangeSize=" + rangeSize + ", maxInFlightBytes=" + maxInFlightBytes
                 + ", splitThreshold=" + splitThreshold + ", maxRetries=" + maxRetries + ", initialBackoff="
                 + initialBackoff + ", maxBackoff=" + maxBackoff + ", healthCheckInterval=" + healthCheckInterval
-                + ", endpointWait=" + endpointWait + ", cancelTimeout=" + cancelTimeout + ", allowedSourceRoots="
+                + ", endpointWait=" + endpointWait + ", cancelTimeout=" + cancelTimeout + ", commitLeaseLimit="
+                + commitLeaseLimit + ", allowedSourceRoots="
                 + allowedSourceRoots + "]";
     }
 
@@ -135,6 +154,7 @@ public final class MoverConfig {
         private Duration healthCheckInterval = Duration.ofSeconds(5);
         private Duration endpointWait = Duration.ofSeconds(30);
         private Duration cancelTimeout = Duration.ofSeconds(30);
+        private Duration commitLeaseLimit = Duration.ofHours(12);
         private final List<Path> allowedSourceRoots = new ArrayList<>();
 
         private Builder() {
@@ -224,6 +244,16 @@ public final class MoverConfig {
         }
 
         /**
+         * @param limit how long a commit in progress renews its task's lease
+         *     ({@link MoverConfig#commitLeaseLimit()}), zero (off) or positive
+         * @return this
+         */
+        public Builder commitLeaseLimit(Duration limit) {
+            this.commitLeaseLimit = limit;
+            return this;
+        }
+
+        /**
          * Allows tasks whose source root lies in {@code root} (after symlinks).
          *
          * @param root an absolute directory
@@ -259,6 +289,11 @@ public final class MoverConfig {
             Require.positive("mover.healthCheckInterval", healthCheckInterval);
             Require.positive("mover.endpointWait", endpointWait);
             Require.positive("mover.cancelTimeout", cancelTimeout);
+            Require.nonNull("mover.commitLeaseLimit", commitLeaseLimit);
+            if (commitLeaseLimit.isNegative()) {
+                throw new ConfigurationException("mover.commitLeaseLimit", "must be zero or positive, was "
+                        + commitLeaseLimit);
+            }
             if (allowedSourceRoots.isEmpty()) {
                 throw new ConfigurationException("mover.allowedSourceRoots", "at least one allowed source root is required");
             }

@@ -333,6 +333,7 @@ final class MoverThread implements Runnable {
                 requireUnchanged(w, "while copied");
                 int fileCrc = crc;
                 Upload upload = w.upload;
+                w.committing(true); // counts as progress of the waiting tasks until it ends
                 call(w, "complete", true, s -> {
                     s.complete(upload, Arrays.asList(w.receipts), fileCrc);
                     return null;
@@ -352,6 +353,8 @@ final class MoverThread implements Runnable {
                 return;
             } catch (InterruptedException | RuntimeException e) {
                 failWith(w, e);
+            } finally {
+                w.committing(false);
             }
         }
         abort(w);

@@ -67,6 +67,11 @@ import org.slf4j.MDC;
  *   <li>Transport errors are retried with exponential backoff and jitter (RETRY), moved to
  *       another healthy endpoint (FAILOVER) or fail the file with their code (PERMANENT); one
  *       file's failure never fails the task's other files.</li>
+ *   <li>Progress is reported to the {@link ExecutionContext} as ranges are stored, and, while a
+ *       file's completion or commit runs (a server-side copy or a multipart completion can take
+ *       minutes and moves no bytes the mover counts), every 50 ms from the thread in
+ *       {@link #move}, for at most {@link MoverConfig#commitLeaseLimit()} per commit: so the
+ *       worker keeps the task's lease renewed and a long commit is not reclaimed as stalled.</li>
  *   <li>Cancellation ({@link ExecutionContext#isCancelled()} or interrupting the caller)
  *       stops within {@link MoverConfig#cancelTimeout()} and aborts open uploads.</li>
  * </ul>
@@ -192,7 +197,10 @@ public final class ParallelFileMover implements AutoCloseable {
             log.info("moving task {} attempt {}: {} files", task.id(), task.attempt(), task.files().size());
             submit(run);
             try {
+                long commitLimit = config.commitLeaseLimit().toNanos();
                 while (!run.remaining().await(50, TimeUnit.MILLISECONDS)) {
+                    // a running commit is progress: the task's lease stays renewed (bounded)
+                    run.reportCommitsInProgress(System.nanoTime(), commitLimit);
                     if (context.isCancelled() || closed.get()) {
                         stop(run);
                         throw new MigrateException(ErrorCode.CANCELLED, "task " + task.id() + " cancelled");

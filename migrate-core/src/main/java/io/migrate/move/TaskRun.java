@@ -132,6 +132,31 @@ final class TaskRun {
         return out;
     }
 
+    /**
+     * Reports progress to the worker while a file of this run is being completed or committed:
+     * a server-side copy or a multipart completion of a large object moves no bytes the mover can
+     * count and can take minutes, and without reports the task's lease would age until the leader
+     * reclaims it as stalled. Called by the thread waiting in {@link ParallelFileMover#move}; the
+     * worker rate-limits renewals itself. Bounded by {@link MoverConfig#commitLeaseLimit()}.
+     *
+     * @param nowNanos {@link System#nanoTime()} now
+     * @param limitNanos how long one commit counts as progress
+     * @return whether progress was reported
+     */
+    boolean reportCommitsInProgress(long nowNanos, long limitNanos) {
+        for (FileWork w : works) {
+            if (w.commitInProgress(nowNanos, limitNanos)) {
+                try {
+                    context.progress(bytesDone.get(), filesDone.get());
+                } catch (RuntimeException e) {
+                    log.warn("progress report failed: {}", e.toString());
+                }
+                return true;
+            }
+        }
+        return false;
+    }
+
     private void report() {
         long done = bytesDone.get();
         int files = filesDone.get();

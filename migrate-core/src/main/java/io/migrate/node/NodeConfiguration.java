@@ -233,6 +233,7 @@ public final class NodeConfiguration {
         s.optional("healthCheckInterval").ifPresent(v -> b.healthCheckInterval(s.duration("healthCheckInterval", null)));
         s.optional("endpointWait").ifPresent(v -> b.endpointWait(s.duration("endpointWait", null)));
         s.optional("cancelTimeout").ifPresent(v -> b.cancelTimeout(s.duration("cancelTimeout", null)));
+        s.optional("commitLeaseLimit").ifPresent(v -> b.commitLeaseLimit(s.duration("commitLeaseLimit", null)));
         for (String root : s.list("allowedSourceRoots")) {
             b.allowSourceRoot(Path.of(root));
         }
