@@ -2,12 +2,12 @@ package io.migrate.benchmarks;
 
 import io.migrate.move.MoverConfig;
 import io.migrate.move.ParallelFileMover;
-import io.migrate.result.TaskOutcome;
-import io.migrate.result.TaskResult;
 import io.migrate.s3.S3Transport;
 import io.migrate.s3.S3TransportConfig;
 import io.migrate.s3.testing.EmbeddedS3;
 import io.migrate.task.MigrationTask;
+import io.migrate.task.TaskOutcome;
+import io.migrate.task.TaskResult;
 import io.migrate.worker.ExecutionContext;
 import java.io.IOException;
 import java.io.OutputStream;

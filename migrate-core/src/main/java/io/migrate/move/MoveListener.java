@@ -1,6 +1,6 @@
 package io.migrate.move;
 
-import io.migrate.result.FileResult;
+import io.migrate.task.FileResult;
 
 /**
  * Receives progress from a {@link ParallelFileMover}. Called on mover threads, possibly

@@ -1,7 +1,7 @@
 package io.migrate.move;
 
-import io.migrate.result.TaskResult;
 import io.migrate.task.MigrationTask;
+import io.migrate.task.TaskResult;
 import io.migrate.worker.ExecutionContext;
 import io.migrate.worker.TaskExecutor;
 import java.util.Objects;

@@ -1,9 +1,9 @@
 package io.migrate.move;
 
 import io.migrate.error.ErrorCode;
-import io.migrate.result.FileOutcome;
-import io.migrate.result.FileResult;
 import io.migrate.task.FileEntry;
+import io.migrate.task.FileOutcome;
+import io.migrate.task.FileResult;
 import io.migrate.task.MigrationTask;
 import io.migrate.worker.ExecutionContext;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package io.migrate.node;
 
-import io.migrate.result.TaskResult;
+import io.migrate.task.TaskResult;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 

@@ -1,6 +1,8 @@
 package io.migrate.result;
 
+import io.migrate.task.FileResult;
 import io.migrate.task.MigrationTask;
+import io.migrate.task.TaskResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

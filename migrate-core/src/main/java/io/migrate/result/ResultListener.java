@@ -1,6 +1,8 @@
 package io.migrate.result;
 
 import io.migrate.task.MigrationTask;
+import io.migrate.task.TaskOutcome;
+import io.migrate.task.TaskResult;
 
 /**
  * An in-process consumer of results, registered beside the {@link ResultPublisher} (for example

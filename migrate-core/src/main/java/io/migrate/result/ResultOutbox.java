@@ -9,6 +9,7 @@ import io.migrate.task.MigrationTask;
 import io.migrate.task.MoveOutcome;
 import io.migrate.task.StoredTask;
 import io.migrate.task.TaskRef;
+import io.migrate.task.TaskResult;
 import io.migrate.task.TaskState;
 import io.migrate.task.TaskStore;
 import java.time.Duration;

@@ -1,6 +1,8 @@
 package io.migrate.result;
 
 import io.migrate.task.MigrationTask;
+import io.migrate.task.TaskOutcome;
+import io.migrate.task.TaskResult;
 
 /**
  * Publishes the result of every task that ends (Kafka in {@code migrate-kafka}; a logging

@@ -4,7 +4,6 @@ import io.migrate.error.ConfigurationException;
 import io.migrate.error.ErrorCode;
 import io.migrate.error.MigrateException;
 import io.migrate.internal.Require;
-import io.migrate.result.TaskResult;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -13,7 +13,7 @@ import java.util.Optional;
  *
  * <p>On disk a task is a file whose name starts with its {@linkplain TaskIds id}, so names sort
  * by the time the task becomes eligible. The file holds the task as its first JSON document,
- * followed by appended {@link TaskEvent}s and at most one committed {@link io.migrate.result.TaskResult}
+ * followed by appended {@link TaskEvent}s and at most one committed {@link io.migrate.task.TaskResult}
  * (see {@code docs/task-root.md}). This class is the first document only.
  *
  * <p>Instances are created with {@link #builder()}; a built task is not yet validated against
@@ -101,7 +101,7 @@ public final class MigrationTask {
     /**
      * The first task of the request this task belongs to: a retry carries the id of the task the
      * host submitted, however many retries lie in between. A host closes a request when the
-     * result of a task with this root says {@link io.migrate.result.TaskResult#isFinal() final}.
+     * result of a task with this root says {@link io.migrate.task.TaskResult#isFinal() final}.
      *
      * @return the root task's id; this task's own id for a task the host submitted (and for
      *     retries written before this field existed, the parent's id)

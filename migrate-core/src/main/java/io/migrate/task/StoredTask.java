@@ -1,6 +1,5 @@
 package io.migrate.task;
 
-import io.migrate.result.TaskResult;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;

@@ -2,8 +2,6 @@ package io.migrate.task;
 
 import io.migrate.error.ErrorCode;
 import io.migrate.internal.Require;
-import io.migrate.result.TaskOutcome;
-import io.migrate.result.TaskResult;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

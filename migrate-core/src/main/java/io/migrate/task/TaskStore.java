@@ -1,7 +1,6 @@
 package io.migrate.task;
 
 import io.migrate.error.ErrorCode;
-import io.migrate.result.TaskResult;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

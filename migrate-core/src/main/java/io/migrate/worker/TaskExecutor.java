@@ -1,7 +1,7 @@
 package io.migrate.worker;
 
-import io.migrate.result.TaskResult;
 import io.migrate.task.MigrationTask;
+import io.migrate.task.TaskResult;
 
 /**
  * Executes one task attempt on a backend. The {@code ParallelFileMover} plugs in here; tests
@@ -16,7 +16,7 @@ public interface TaskExecutor {
     /**
      * @param task the task (already validated)
      * @param context node, run id, cancellation and progress
-     * @return the result with one {@link io.migrate.result.FileResult} per file, in order
+     * @return the result with one {@link io.migrate.task.FileResult} per file, in order
      * @throws InterruptedException if the worker thread is interrupted (node shutting down)
      */
     TaskResult execute(MigrationTask task, ExecutionContext context) throws InterruptedException;

@@ -2,9 +2,9 @@ package io.migrate.move;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.migrate.result.TaskOutcome;
-import io.migrate.result.TaskResult;
 import io.migrate.task.MigrationTask;
+import io.migrate.task.TaskOutcome;
+import io.migrate.task.TaskResult;
 import io.migrate.testing.TestExecutionContext;
 import io.migrate.transport.posix.PosixTransport;
 import java.nio.file.Files;

@@ -3,11 +3,11 @@ package io.migrate.move;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.migrate.move.internal.Crc32c;
-import io.migrate.result.FileOutcome;
-import io.migrate.result.FileResult;
-import io.migrate.result.TaskOutcome;
-import io.migrate.result.TaskResult;
+import io.migrate.task.FileOutcome;
+import io.migrate.task.FileResult;
 import io.migrate.task.MigrationTask;
+import io.migrate.task.TaskOutcome;
+import io.migrate.task.TaskResult;
 import io.migrate.testing.RandomFiles;
 import io.migrate.testing.TestExecutionContext;
 import io.migrate.transport.posix.PosixTransport;

@@ -1,9 +1,12 @@
 package io.migrate.result;
 
 import io.migrate.error.ErrorCode;
+import io.migrate.task.FileOutcome;
+import io.migrate.task.FileResult;
 import io.migrate.task.MigrationTask;
 import io.migrate.task.MoveOutcome;
 import io.migrate.task.TaskRef;
+import io.migrate.task.TaskResult;
 import io.migrate.task.TaskState;
 import io.migrate.task.TaskStore;
 import java.time.Duration;

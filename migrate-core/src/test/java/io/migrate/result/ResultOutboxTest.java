@@ -10,6 +10,7 @@ import io.migrate.error.MigrateException;
 import io.migrate.task.DirectoryTaskStore;
 import io.migrate.task.MigrationTask;
 import io.migrate.task.TaskRef;
+import io.migrate.task.TaskResult;
 import io.migrate.task.TaskState;
 import io.migrate.task.TaskStore;
 import java.nio.file.Files;

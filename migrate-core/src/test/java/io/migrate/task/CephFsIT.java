@@ -3,7 +3,6 @@ package io.migrate.task;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.migrate.result.TaskResult;
 import io.migrate.testing.ChildJvm;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

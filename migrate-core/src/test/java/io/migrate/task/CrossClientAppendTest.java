@@ -3,7 +3,6 @@ package io.migrate.task;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.migrate.error.ErrorCode;
-import io.migrate.result.TaskResult;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.migrate.error.ErrorCode;
 import io.migrate.error.MigrateException;
-import io.migrate.result.TaskOutcome;
-import io.migrate.result.TaskResult;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

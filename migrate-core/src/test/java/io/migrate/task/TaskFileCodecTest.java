@@ -3,10 +3,6 @@ package io.migrate.task;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.migrate.error.ErrorCode;
-import io.migrate.result.FileOutcome;
-import io.migrate.result.FileResult;
-import io.migrate.result.TaskOutcome;
-import io.migrate.result.TaskResult;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.migrate.error.ConfigurationException;
 import io.migrate.error.ErrorCode;
-import io.migrate.result.TaskResult;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -41,7 +41,7 @@ class TaskStatusViewTest {
         TaskStatusView.TaskStatus f = view.status(failed.taskId()).orElseThrow();
         assertThat(f.failureCode()).contains(ErrorCode.TOO_MANY_REASSIGNMENTS);
         // Once ended: the outcome and the failed files by code (the status CLI prints this line).
-        assertThat(f.outcome()).contains(io.migrate.result.TaskOutcome.FAILED);
+        assertThat(f.outcome()).contains(io.migrate.task.TaskOutcome.FAILED);
         assertThat(f.countsByCode()).containsExactly(java.util.Map.entry(ErrorCode.TOO_MANY_REASSIGNMENTS, 1L));
         assertThat(f.toString()).contains("FAILED", "attempt 1", "outcome FAILED TOO_MANY_REASSIGNMENTS",
                 "by code {TOO_MANY_REASSIGNMENTS=1}", "final");

@@ -3,8 +3,6 @@ package io.migrate.task;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.migrate.error.ErrorCode;
-import io.migrate.result.TaskOutcome;
-import io.migrate.result.TaskResult;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;

@@ -1,9 +1,5 @@
 package io.migrate.task;
 
-import io.migrate.result.FileOutcome;
-import io.migrate.result.FileResult;
-import io.migrate.result.TaskOutcome;
-import io.migrate.result.TaskResult;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.migrate.error.ErrorCode;
-import io.migrate.move.MetadataKeys;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;

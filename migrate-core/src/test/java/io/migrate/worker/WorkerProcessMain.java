@@ -1,11 +1,11 @@
 package io.migrate.worker;
 
 import io.migrate.ha.file.HeartbeatFileMembership;
-import io.migrate.result.FileOutcome;
-import io.migrate.result.FileResult;
-import io.migrate.result.TaskResult;
 import io.migrate.task.DirectoryTaskStore;
 import io.migrate.task.FileEntry;
+import io.migrate.task.FileOutcome;
+import io.migrate.task.FileResult;
+import io.migrate.task.TaskResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

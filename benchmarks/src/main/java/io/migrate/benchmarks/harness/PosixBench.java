@@ -2,9 +2,9 @@ package io.migrate.benchmarks.harness;
 
 import io.migrate.move.MoverConfig;
 import io.migrate.move.ParallelFileMover;
-import io.migrate.result.TaskOutcome;
-import io.migrate.result.TaskResult;
 import io.migrate.task.MigrationTask;
+import io.migrate.task.TaskOutcome;
+import io.migrate.task.TaskResult;
 import io.migrate.testing.TestExecutionContext;
 import io.migrate.transport.posix.PosixTransport;
 import java.io.IOException;

@@ -2,11 +2,11 @@ package io.migrate.benchmarks.harness;
 
 import io.migrate.move.MoverConfig;
 import io.migrate.move.ParallelFileMover;
-import io.migrate.result.TaskOutcome;
-import io.migrate.result.TaskResult;
 import io.migrate.s3.S3Transport;
 import io.migrate.s3.S3TransportConfig;
 import io.migrate.task.MigrationTask;
+import io.migrate.task.TaskOutcome;
+import io.migrate.task.TaskResult;
 import io.migrate.testing.TestExecutionContext;
 import io.migrate.testing.Trees;
 import java.io.IOException;

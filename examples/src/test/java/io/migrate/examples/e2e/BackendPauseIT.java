@@ -3,12 +3,12 @@ package io.migrate.examples.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.migrate.kafka.testing.TopicReader;
-import io.migrate.result.FileOutcome;
-import io.migrate.result.FileResult;
-import io.migrate.result.TaskResult;
 import io.migrate.task.FileEntry;
+import io.migrate.task.FileOutcome;
+import io.migrate.task.FileResult;
 import io.migrate.task.StoredTask;
 import io.migrate.task.TaskRef;
+import io.migrate.task.TaskResult;
 import io.migrate.task.TaskState;
 import io.migrate.testing.RandomFiles;
 import java.io.IOException;

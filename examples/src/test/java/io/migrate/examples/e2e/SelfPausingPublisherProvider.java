@@ -4,8 +4,8 @@ import io.migrate.config.Settings;
 import io.migrate.error.ConfigurationException;
 import io.migrate.node.spi.PublisherProvider;
 import io.migrate.result.ResultPublisher;
-import io.migrate.result.TaskResult;
 import io.migrate.task.MigrationTask;
+import io.migrate.task.TaskResult;
 import java.util.ServiceLoader;
 
 /**

@@ -2,7 +2,7 @@ package io.migrate.move.internal;
 
 import io.migrate.error.ErrorCode;
 import io.migrate.error.MigrateException;
-import io.migrate.move.MetadataKeys;
+import io.migrate.transport.MetadataKeys;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;

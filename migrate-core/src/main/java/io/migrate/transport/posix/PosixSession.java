@@ -1,9 +1,9 @@
 package io.migrate.transport.posix;
 
 import io.migrate.error.ErrorCode;
-import io.migrate.move.MetadataKeys;
 import io.migrate.transport.CommitGuard;
 import io.migrate.transport.Disposition;
+import io.migrate.transport.MetadataKeys;
 import io.migrate.transport.RangeReceipt;
 import io.migrate.transport.TargetStat;
 import io.migrate.transport.TransportException;

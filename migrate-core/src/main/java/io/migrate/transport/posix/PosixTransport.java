@@ -40,8 +40,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       {@link Builder#copyLocalFiles} off. A source that ends before the range does fails the
  *       copy with PERMANENT {@code SOURCE_CHANGED}.</li>
  *   <li>{@code complete} checks the size and fsyncs the file; {@code commit} sets the mode and
- *       mtime from {@link io.migrate.move.MetadataKeys#MODE} and
- *       {@link io.migrate.move.MetadataKeys#MTIME_NANOS}, stores every metadata entry as a
+ *       mtime from {@link io.migrate.transport.MetadataKeys#MODE} and
+ *       {@link io.migrate.transport.MetadataKeys#MTIME_NANOS}, stores every metadata entry as a
  *       {@code user.<key>} extended attribute, then renames atomically to the final name
  *       (creating missing parents) and fsyncs the directory.</li>
  *   <li>Where the filesystem has no user extended attributes, metadata is not stored and

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.migrate.error.ErrorCode;
 import io.migrate.error.MigrateException;
-import io.migrate.move.MetadataKeys;
+import io.migrate.transport.MetadataKeys;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.migrate.error.ErrorCode;
-import io.migrate.move.MetadataKeys;
 import io.migrate.move.internal.Crc32c;
 import io.migrate.testing.RandomFiles;
 import io.migrate.transport.CommitGuard;
 import io.migrate.transport.Disposition;
+import io.migrate.transport.MetadataKeys;
 import io.migrate.transport.RangeReceipt;
 import io.migrate.transport.TargetStat;
 import io.migrate.transport.TransportException;

@@ -1,4 +1,4 @@
-package io.migrate.result;
+package io.migrate.task;
 
 import io.migrate.error.ErrorCode;
 import java.time.Duration;

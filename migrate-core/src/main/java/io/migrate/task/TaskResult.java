@@ -1,7 +1,6 @@
-package io.migrate.result;
+package io.migrate.task;
 
 import io.migrate.error.ErrorCode;
-import io.migrate.task.FileEntry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.migrate.result;
+package io.migrate.task;
 
 /** What happened to one file of a task. */
 public enum FileOutcome {

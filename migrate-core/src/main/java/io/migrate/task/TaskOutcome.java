@@ -1,4 +1,4 @@
-package io.migrate.result;
+package io.migrate.task;
 
 /** What happened to a task as a whole. */
 public enum TaskOutcome {

@@ -1,4 +1,4 @@
-package io.migrate.move;
+package io.migrate.transport;
 
 /**
  * Names of the user metadata the mover stores with every committed file (S3 user metadata,
