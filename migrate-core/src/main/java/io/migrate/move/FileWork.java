@@ -82,6 +82,28 @@ final class FileWork {
     int rangeCount;
     RangeReceipt[] receipts;
     int[] crcs;
+    /**
+     * Per range, what an earlier run's ledger says the destination already holds (to verify against
+     * the source, then adopt instead of sending); null = send. Set by the prepare step, or cleared
+     * by a restart, before range jobs are queued; each slot read by its range's job.
+     */
+    RangeReceipt[] recorded;
+    /** Times this work opened a new upload after someone else removed its upload (guarded by the finalizing thread). */
+    int restarts;
+
+    // ---- the part ledger of this file (resume state): written by range threads, one at a time
+    /** The run whose ledger this work writes and reads (its first owner's), and the file's index there. */
+    final io.migrate.worker.ExecutionContext ledgerContext;
+    final int ledgerFile;
+    /** Guards the ledger fields below and orders ledger writes. */
+    final Object ledgerLock = new Object();
+    /** Ranges finished since the last ledger write; guarded by ledgerLock. */
+    int unrecorded;
+    /** Size of the last ledger written, in bytes (sets how many ranges a write may wait for); guarded by ledgerLock. */
+    int lastLedgerBytes;
+    /** Whether ledgers are written for this work (false after the store refused one); guarded by ledgerLock. */
+    boolean ledgerOn = true;
+
     /** Ranges whose bytes were counted in progress (1) — a rewritten range is not counted again. */
     AtomicIntegerArray counted;
     final AtomicInteger pending = new AtomicInteger();
@@ -107,6 +129,8 @@ final class FileWork {
         this.mdcTask = first.run().task.id();
         this.mdcNode = first.run().context.node();
         this.mover = mover;
+        this.ledgerContext = first.run().context;
+        this.ledgerFile = first.index();
     }
 
     /**
@@ -209,6 +233,11 @@ final class FileWork {
         failure.compareAndSet(null, e);
     }
 
+    /** Forgets the failure that made this work restart its upload (only the finalizing thread, no range job running). */
+    void clearFailure() {
+        failure.set(null);
+    }
+
     MigrateException failure() {
         return failure.get();
     }
@@ -217,8 +246,12 @@ final class FileWork {
         return failure.get() != null || cancelled();
     }
 
-    /** Counts a range's bytes once, for the node and for every owner. */
-    void countRange(int range, long length) {
+    /**
+     * Counts a range's bytes once, for the node and for every owner (progress), and as sent or as
+     * resumed from an earlier run's upload every time (the cost).
+     */
+    void countRange(int range, long length, boolean sent) {
+        mover.addTransferred(length, sent);
         if (counted.compareAndSet(range, 0, 1)) {
             mover.addBytesSent(length);
             for (Owner o : owners()) {

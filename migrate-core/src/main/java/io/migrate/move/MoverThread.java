@@ -14,6 +14,7 @@ import io.migrate.transport.TargetStat;
 import io.migrate.transport.TransportException;
 import io.migrate.transport.TransportSession;
 import io.migrate.transport.Upload;
+import io.migrate.transport.UploadGoneException;
 import io.migrate.transport.WriteMode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -190,10 +191,32 @@ final class MoverThread implements Runnable {
                 putWhole(w);
                 return;
             }
-            String token = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
-            Map<String, String> meta = w.before.metadata();
-            w.upload = call(w, "open", true, s -> s.open(w.targetKey, token, size, w.rangeSize, meta));
-            boolean split = size > mover.config.splitThreshold() && w.rangeCount > 1
+            w.recorded = new RangeReceipt[w.rangeCount];
+            if (!resumeFromLedger(w)) {
+                openUpload(w);
+            }
+            startRanges(w);
+        } catch (InterruptedException | RuntimeException e) {
+            failWith(w, e);
+            finalizeOrAbort(w);
+        }
+    }
+
+    /** Opens a new upload for the work (a temporary location unique to this attempt). */
+    private void openUpload(FileWork w) throws InterruptedException {
+        String token = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+        Map<String, String> meta = w.before.metadata();
+        long size = w.before.size();
+        w.upload = call(w, "open", true, s -> s.open(w.targetKey, token, size, w.rangeSize, meta));
+    }
+
+    /**
+     * Queues the ranges of a file whose upload is open (split files), or writes them one after the
+     * other on this thread (small files, append-only transports), then finalizes.
+     */
+    private void startRanges(FileWork w) {
+        try {
+            boolean split = w.before.size() > mover.config.splitThreshold() && w.rangeCount > 1
                     && mover.capabilities.writeMode() != WriteMode.APPEND_ONLY;
             if (split) {
                 w.pending.set(w.rangeCount);
@@ -202,7 +225,6 @@ final class MoverThread implements Runnable {
                 }
                 return; // the thread ending the last range finalizes
             }
-            // small files, and append-only transports: range after range on this thread
             for (int r = 0; r < w.rangeCount && !w.stopping(); r++) {
                 writeRange(w, r);
             }
@@ -210,6 +232,180 @@ final class MoverThread implements Runnable {
             failWith(w, e);
         }
         finalizeOrAbort(w);
+    }
+
+    // ---- resuming an earlier run's upload (part ledgers) ------------------------------------
+
+    /**
+     * Resumes the upload an earlier run of the task recorded in its part ledger, if there is one for
+     * this very version of the source: the destination is asked which recorded ranges it still holds
+     * intact ({@link TransportSession#resume}), and those ranges are marked to be verified against
+     * the source by their range jobs (CRC32C of the range equals the recorded one) instead of sent.
+     * A ledger of another version of the source, or of another range size, is superseded: its upload
+     * is aborted and this run starts over. Nothing here is trusted without those checks, and the
+     * commit verifies the whole upload as always.
+     *
+     * @return whether an upload was resumed ({@link FileWork#upload} and {@link FileWork#recorded} set)
+     */
+    private boolean resumeFromLedger(FileWork w) throws InterruptedException {
+        List<PartLedger> found = new java.util.ArrayList<>();
+        try {
+            for (byte[] b : w.ledgerContext.ledgers(w.ledgerFile)) {
+                PartLedger.decode(b).filter(l -> l.target().equals(w.targetKey)).ifPresent(found::add);
+            }
+        } catch (RuntimeException e) {
+            log.warn("{}: part ledgers unreadable, uploading from the start: {}", w.targetKey, e.toString());
+            return false;
+        }
+        if (found.isEmpty()) {
+            return false;
+        }
+        PartLedger best = null;
+        for (PartLedger l : found) {
+            if (l.fingerprint().equals(w.before.stored()) && l.upload().size() == w.before.size()
+                    && l.upload().rangeSize() == w.rangeSize && !l.ranges().isEmpty()
+                    && (best == null || l.bytes() > best.bytes())) {
+                best = l;
+            }
+        }
+        java.util.Set<String> abandoned = new java.util.LinkedHashSet<>();
+        for (PartLedger l : found) {
+            if (best == null || !sameUpload(l.upload(), best.upload())) {
+                abandonUpload(w, l, abandoned);
+            }
+        }
+        if (best == null) {
+            return false;
+        }
+        PartLedger chosen = best;
+        Optional<List<RangeReceipt>> held;
+        try {
+            held = call(w, "resume", true, s -> s.resume(chosen.upload(), chosen.ranges()));
+        } catch (TransportException e) {
+            log.info("{}: cannot resume the upload of an earlier run ({}); uploading from the start", w.targetKey,
+                    e.getMessage());
+            return false;
+        }
+        if (held.isEmpty()) {
+            log.info("{}: the upload an earlier run recorded is gone; uploading from the start", w.targetKey);
+            return false;
+        }
+        for (RangeReceipt r : held.get()) {
+            w.recorded[(int) (r.offset() / w.rangeSize)] = r;
+        }
+        w.upload = chosen.upload();
+        long bytes = held.get().stream().mapToLong(RangeReceipt::length).sum();
+        log.info("{}: resuming the upload of an earlier run: {} of {} ranges ({} bytes) held by the destination,"
+                + " to verify against the source", w.targetKey, held.get().size(), w.rangeCount, bytes);
+        return true;
+    }
+
+    private static boolean sameUpload(Upload a, Upload b) {
+        return a.tempKey().equals(b.tempKey()) && java.util.Objects.equals(a.uploadId(), b.uploadId());
+    }
+
+    /** Aborts the upload of a ledger this run does not resume (another version of the source, or a worse copy). */
+    private void abandonUpload(FileWork w, PartLedger l, java.util.Set<String> done) {
+        if (!done.add(l.upload().tempKey() + "\u0000" + l.upload().uploadId())) {
+            return;
+        }
+        boolean changed = !l.fingerprint().equals(w.before.stored());
+        log.info("{}: aborting the upload an earlier run recorded ({}): {}", w.targetKey, l.upload().tempKey(),
+                changed ? "the source changed since" : "not the one resumed");
+        try {
+            // Only what the transport recognises as an upload of this key: a ledger comes from a
+            // shared directory and must never make the mover delete anything else.
+            if (call(w, "resume", true, s -> s.resume(l.upload(), List.of())).isPresent()) {
+                abortUpload(w, l.upload());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.debug("{}: could not abort the earlier upload {}: {}", w.targetKey, l.upload().tempKey(), e.toString());
+        }
+    }
+
+    /** Records the ranges written so far in this run's ledger, every range or, for long ledgers, every few. */
+    private void recordLedger(FileWork w) {
+        if (w.rangeCount < 2 || w.upload == null) {
+            return;
+        }
+        synchronized (w.ledgerLock) {
+            if (!w.ledgerOn) {
+                return;
+            }
+            // A write per range while the ledger is small (a lost write costs a re-sent range at a
+            // crash); a long ledger is written every few ranges so each write costs at most about
+            // LEDGER_BYTES_PER_RANGE per range finished (10,000 ranges: not 10,000 writes of 1 MB).
+            int every = Math.max(1, w.lastLedgerBytes / LEDGER_BYTES_PER_RANGE);
+            if (++w.unrecorded < every && w.pending.get() > 1) {
+                return;
+            }
+            List<RangeReceipt> done = new java.util.ArrayList<>();
+            for (RangeReceipt r : w.receipts) {
+                if (r != null) {
+                    done.add(r);
+                }
+            }
+            byte[] bytes = new PartLedger(w.targetKey, w.before.stored(), w.upload, done).encode();
+            long t0 = System.nanoTime();
+            try {
+                if (!w.ledgerContext.saveLedger(w.ledgerFile, bytes)) {
+                    w.ledgerOn = false; // no store behind the context: nothing to resume from
+                    return;
+                }
+            } catch (RuntimeException e) {
+                w.ledgerOn = false;
+                log.warn("{}: part ledger not written, later runs will upload it from the start: {}", w.targetKey,
+                        e.toString());
+                return;
+            }
+            mover.ledgerWritten(bytes.length, System.nanoTime() - t0);
+            w.unrecorded = 0;
+            w.lastLedgerBytes = bytes.length;
+        }
+    }
+
+    /** Ledger bytes a write may cost per range finished (see {@link #recordLedger}). */
+    static final int LEDGER_BYTES_PER_RANGE = 64 << 10;
+
+    /** Most new uploads one file opens after someone else removed its upload, within one attempt. */
+    static final int MAX_RESTARTS = 3;
+
+    /**
+     * After the upload was removed by someone else ({@link UploadGoneException}: the stale-upload
+     * sweeper, another node that resumed the task and started over, a zombie's abort): while a run
+     * waiting for the file still owns its task, opens a new upload and sends the file again within
+     * this attempt. A run that lost its task ends the file {@code SUPERSEDED} (the owner's run
+     * copies it). Runs on the finalizing thread, when no range job of the work is left.
+     *
+     * @return whether the file was restarted
+     */
+    private boolean restartIfGone(FileWork w) {
+        if (!(w.failure() instanceof UploadGoneException gone) || w.restarts >= MAX_RESTARTS || w.cancelled()) {
+            return false;
+        }
+        if (!w.stillOwned()) {
+            w.clearFailure();
+            w.fail(new MigrateException(ErrorCode.SUPERSEDED, "the upload of " + w.targetKey + " was removed and the"
+                    + " task is no longer owned by this run: nothing committed, the owning run's outcome stands"));
+            return false;
+        }
+        w.restarts++;
+        log.info("{}: its upload was removed by someone else ({}); starting it again ({} of at most {})",
+                w.targetKey, gone.getMessage(), w.restarts, MAX_RESTARTS);
+        w.clearFailure();
+        w.receipts = new RangeReceipt[w.rangeCount];
+        w.crcs = new int[w.rangeCount];
+        w.recorded = new RangeReceipt[w.rangeCount];
+        try {
+            openUpload(w);
+        } catch (InterruptedException | RuntimeException e) {
+            failWith(w, e);
+            return false;
+        }
+        startRanges(w);
+        return true;
     }
 
     private void rangeJob(FileWork w, int r) {
@@ -247,7 +443,7 @@ final class MoverThread implements Runnable {
             meta.put(MetadataKeys.CHECKSUM, Crc32c.format(crc));
             Optional<TargetStat> standing = commitFenced(w, "put", true,
                     (s, guard) -> s.putWhole(w.targetKey, buf.duplicate(), crc, meta, guard));
-            w.countRange(0, length);
+            w.countRange(0, length, true);
             if (standing != null) {
                 w.finish(FileOutcome.SKIPPED_IDENTICAL, null, null, standing.get().metadata().get(MetadataKeys.CHECKSUM));
                 return;
@@ -295,7 +491,8 @@ final class MoverThread implements Runnable {
         RangeReceipt receipt = call(w, "copy", true, s -> s.copyRange(upload, offset, source, length));
         w.receipts[r] = receipt;
         w.crcs[r] = receipt.crc32c();
-        w.countRange(r, length);
+        w.countRange(r, length, true);
+        recordLedger(w);
     }
 
     /**
@@ -305,18 +502,35 @@ final class MoverThread implements Runnable {
     private void writeRange(FileWork w, int r) throws InterruptedException {
         long offset = r * w.rangeSize;
         int length = (int) Math.min(w.rangeSize, w.before.size() - offset);
-        if (mover.capabilities.copiesLocalFiles()) {
+        RangeReceipt recorded = w.recorded[r];
+        if (mover.capabilities.copiesLocalFiles() && recorded == null) {
             copyRange(w, r, offset, length);
             return;
         }
         try (BufferPool.Lease lease = mover.pool.acquire(length, w::stopping)) {
             ByteBuffer buf = readRange(w, offset, length, lease);
             int crc = Crc32c.of(buf);
+            if (recorded != null && recorded.length() == length && recorded.crc32c() == crc) {
+                // An earlier run stored exactly these bytes (the destination said so in resume): not sent again.
+                w.receipts[r] = recorded;
+                w.crcs[r] = crc;
+                w.countRange(r, length, false);
+                recordLedger(w);
+                return;
+            }
+            if (recorded != null) {
+                log.debug("{}: range at {} differs from what an earlier run stored; sending it", w.targetKey, offset);
+            }
+            if (mover.capabilities.copiesLocalFiles()) {
+                copyRange(w, r, offset, length);
+                return;
+            }
             Upload upload = w.upload;
             RangeReceipt receipt = call(w, "write", true, s -> s.write(upload, offset, buf.duplicate(), crc));
             w.receipts[r] = receipt;
             w.crcs[r] = crc;
-            w.countRange(r, length);
+            w.countRange(r, length, true);
+            recordLedger(w);
         }
     }
 
@@ -357,6 +571,9 @@ final class MoverThread implements Runnable {
             } finally {
                 w.committing(false);
             }
+        }
+        if (restartIfGone(w)) {
+            return;
         }
         abort(w);
         MigrateException f = w.failure();
@@ -440,9 +657,12 @@ final class MoverThread implements Runnable {
 
     private void abort(FileWork w) {
         Upload upload = w.upload;
-        if (upload == null) {
-            return;
+        if (upload != null) {
+            abortUpload(w, upload);
         }
+    }
+
+    private void abortUpload(FileWork w, Upload upload) {
         boolean interrupted = Thread.interrupted(); // an abort must run even on an interrupted thread
         try {
             call(w, "abort", false, s -> {

@@ -118,6 +118,11 @@ public final class ParallelFileMover implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     final AtomicLong seq = new AtomicLong();
     private final AtomicLong bytesSent = new AtomicLong();
+    private final AtomicLong bytesWritten = new AtomicLong();
+    private final AtomicLong bytesResumed = new AtomicLong();
+    private final AtomicLong ledgerWrites = new AtomicLong();
+    private final AtomicLong ledgerBytes = new AtomicLong();
+    private final AtomicLong ledgerNanos = new AtomicLong();
     private final AtomicLong filesDone = new AtomicLong();
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -345,6 +350,24 @@ public final class ParallelFileMover implements AutoCloseable {
         bytesSent.addAndGet(n);
     }
 
+    void ledgerWritten(int bytes, long nanos) {
+        ledgerWrites.incrementAndGet();
+        ledgerBytes.addAndGet(bytes);
+        ledgerNanos.addAndGet(nanos);
+    }
+
+    /**
+     * @return part ledger writes since start, their bytes and the time they took in nanoseconds
+     *     ({@code [writes, bytes, nanos]}): the cost of being able to resume large files
+     */
+    public long[] ledgerCost() {
+        return new long[] {ledgerWrites.get(), ledgerBytes.get(), ledgerNanos.get()};
+    }
+
+    void addTransferred(long n, boolean sent) {
+        (sent ? bytesWritten : bytesResumed).addAndGet(n);
+    }
+
     boolean closing() {
         return closed.get();
     }
@@ -375,6 +398,23 @@ public final class ParallelFileMover implements AutoCloseable {
     /** @return bytes sent since start, each range counted once */
     public long bytesSent() {
         return bytesSent.get();
+    }
+
+    /**
+     * @return bytes handed to the transport in successful range writes since start, every re-send
+     *     counted (a range sent again after a retry, a restarted upload): what the network carried
+     */
+    public long bytesWritten() {
+        return bytesWritten.get();
+    }
+
+    /**
+     * @return bytes of ranges not sent since start because an earlier run (this node before a
+     *     restart, or another node) had stored them and its part ledger, the destination and the
+     *     source all agreed ({@code docs/s3.md}, "Resuming large files")
+     */
+    public long bytesResumed() {
+        return bytesResumed.get();
     }
 
     /** @return files finished since start (any outcome; a file shared by tasks counts once) */

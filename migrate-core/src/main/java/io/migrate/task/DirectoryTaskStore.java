@@ -1139,6 +1139,47 @@ public final class DirectoryTaskStore implements TaskStore {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Here: {@code records/<hour>/<id>/ledger~<file>~<runId>.json}, written like every side file
+     * (hidden temporary name, rename), without fsync: a ledger lost or torn by a power loss costs a
+     * re-upload of what it named, never correctness (readers verify every part).
+     */
+    @Override
+    public boolean writeLedger(String taskId, String runId, int file, byte[] ledger) {
+        requireLedgerName(taskId, runId, file);
+        if (ledger.length > MAX_LEDGER_BYTES) {
+            throw new IllegalArgumentException("ledger of " + ledger.length + " bytes, at most " + MAX_LEDGER_BYTES);
+        }
+        writeSideFile(recordsDir(taskId), TaskFileNames.ledgerName(file, runId), ledger, false);
+        return true;
+    }
+
+    @Override
+    public List<byte[]> ledgers(String taskId, int file) {
+        requireLedgerName(taskId, "r", file);
+        Path dir = recordsDir(taskId);
+        String prefix = TaskFileNames.ledgerPrefix(file);
+        List<byte[]> out = new ArrayList<>();
+        for (String n : names(dir, n -> n.startsWith(prefix) && n.endsWith(TaskFileNames.SUFFIX))) {
+            Path f = dir.resolve(n);
+            try (FsCalls.Call c = calls.begin("read", f)) {
+                TaskRootFiles.readRegular(f, MAX_LEDGER_BYTES).ifPresent(out::add);
+            } catch (IOException e) {
+                throw io("cannot read " + f, e);
+            }
+        }
+        return out;
+    }
+
+    private static void requireLedgerName(String taskId, String runId, int file) {
+        if (!TaskIds.isValid(taskId) || !TaskFileNames.isValidRunId(runId) || file < 0) {
+            throw new IllegalArgumentException("not a ledger of a task file: " + TaskValidator.printable(taskId)
+                    + ", run " + TaskValidator.printable(String.valueOf(runId)) + ", file " + file);
+        }
+    }
+
     /** Writes one history event to its own file; best effort (logged, never thrown). */
     private void writeEvent(String taskId, TaskEvent event) {
         if (!TaskIds.isValid(taskId)) {

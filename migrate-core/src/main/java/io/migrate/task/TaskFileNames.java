@@ -133,6 +133,22 @@ final class TaskFileNames {
     /** The side file naming the retry of a task: created once, never replaced (see {@link TaskStore#retryIdFor}). */
     static final String RETRY_NAME = "retry" + SUFFIX;
 
+    static final String LEDGER_PREFIX = "ledger" + SEPARATOR;
+
+    /**
+     * @param file the file's index in the task
+     * @param runId the run that writes it (the only writer of this name)
+     * @return the side file holding one run's part ledger of one file of the task
+     */
+    static String ledgerName(int file, String runId) {
+        return ledgerPrefix(file) + runId + SUFFIX;
+    }
+
+    /** @return what every run's ledger name of file {@code file} starts with */
+    static String ledgerPrefix(int file) {
+        return LEDGER_PREFIX + file + SEPARATOR;
+    }
+
     /** @return the side file holding the result of one run: written only by the host running it */
     static String resultName(String runId) {
         return RESULT_PREFIX + runId + SUFFIX;

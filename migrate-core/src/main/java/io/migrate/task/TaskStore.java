@@ -207,6 +207,46 @@ public interface TaskStore {
     }
 
     /**
+     * Stores one run's <em>part ledger</em> of one file of a task: what that run has uploaded of a
+     * large file so far (the mover's resume state, opaque to the store), so that a later run of the
+     * same task, on this node after a restart or on another node after a reclaim, can resume the
+     * upload instead of sending the file again. Kept with the task (so it follows the task wherever
+     * it is reclaimed to) and removed with it. Written only by the host executing {@code runId};
+     * writing again replaces that run's ledger of that file whole (never appended to), and never
+     * touches another run's. A ledger is a hint: the reader verifies every part it names against the
+     * destination and the source before it skips sending it ({@code docs/task-root.md}, "Part
+     * ledgers").
+     *
+     * @param taskId the task
+     * @param runId the run writing it
+     * @param file the file's index in the task
+     * @param ledger the ledger's bytes (at most {@link #MAX_LEDGER_BYTES})
+     * @return true if stored; false if this store keeps no ledgers (uploads then start over)
+     * @throws IllegalArgumentException for an invalid task id, run id, index or an oversized ledger
+     * @implSpec the default keeps nothing and returns false
+     */
+    default boolean writeLedger(String taskId, String runId, int file, byte[] ledger) {
+        return false;
+    }
+
+    /**
+     * Every run's latest ledger of one file of a task ({@link #writeLedger}), in no particular order;
+     * a ledger torn by a crash before its rename is never returned (an unparseable one may be: the
+     * reader skips it).
+     *
+     * @param taskId the task
+     * @param file the file's index in the task
+     * @return the ledgers, empty if none (or the store keeps none)
+     * @implSpec the default returns none
+     */
+    default List<byte[]> ledgers(String taskId, int file) {
+        return List.of();
+    }
+
+    /** The largest ledger {@link #writeLedger} accepts: 10,000 parts of about 150 bytes, with room. */
+    int MAX_LEDGER_BYTES = 4 << 20;
+
+    /**
      * Every place a task id is. A task the store moved is in one place; more than one means a
      * copy was written by hand or restored from a backup (see {@link #quarantineForeign()}).
      * Workers ask before they execute a task, so that an id that already ended, or that another

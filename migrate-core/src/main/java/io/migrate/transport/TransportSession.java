@@ -79,6 +79,26 @@ public interface TransportSession extends AutoCloseable {
     }
 
     /**
+     * Which of the ranges an earlier attempt recorded (in its part ledger) the destination still
+     * holds, exactly as recorded, so that a new attempt (another process, another node) can resume
+     * that attempt's upload and send only the rest. The transport checks its own side: the upload
+     * exists and each range is stored with the recorded length and tag (S3: {@code ListParts}, size
+     * and ETag, and the part's CRC32C where the store reports one; POSIX: the temporary file has the
+     * upload's size and the range's bytes have the recorded CRC32C). The caller checks the source
+     * side (the range of the unchanged source still has that CRC32C) before it trusts a range, and
+     * the commit verifies the whole upload as always: a resumed upload never skips verification.
+     *
+     * @param upload the earlier attempt's upload, as it recorded it
+     * @param recorded the ranges it recorded as written, in offset order
+     * @return the recorded ranges still held intact (a subset of {@code recorded}); empty if the
+     *     upload no longer exists (then nothing can be resumed and nothing needs aborting)
+     * @implSpec the default resumes nothing (the upload starts over)
+     */
+    default Optional<List<RangeReceipt>> resume(Upload upload, List<RangeReceipt> recorded) {
+        return Optional.empty();
+    }
+
+    /**
      * Abandons the upload and deletes whatever it wrote, best effort.
      *
      * @param upload the upload

@@ -36,6 +36,31 @@ public interface ExecutionContext {
     }
 
     /**
+     * Stores this run's part ledger of one file of the task (the mover's resume state of a large
+     * file, opaque here), replacing the one it stored before. The worker keeps it with the task on
+     * the task root ({@link io.migrate.task.TaskStore#writeLedger}), so a later run of the task, on
+     * any node, can resume the upload. Called by mover threads, at most one at a time per file.
+     *
+     * @param file the file's index in the task
+     * @param ledger the ledger's bytes
+     * @return whether it was stored; the default stores nothing (no resume)
+     */
+    default boolean saveLedger(int file, byte[] ledger) {
+        return false;
+    }
+
+    /**
+     * Every earlier run's latest ledger of one file of the task ({@link #saveLedger}), to resume from.
+     * A ledger is a hint: the mover verifies every part it names before it skips sending it.
+     *
+     * @param file the file's index in the task
+     * @return the ledgers; the default has none
+     */
+    default java.util.List<byte[]> ledgers(int file) {
+        return java.util.List.of();
+    }
+
+    /**
      * Reports progress; the worker renews the task's lease from it (rate-limited).
      *
      * @param bytesDone bytes of the task done so far (never above the total, never counts a

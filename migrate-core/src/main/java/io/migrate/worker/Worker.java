@@ -498,6 +498,17 @@ public final class Worker implements AutoCloseable {
             return false;
         }
 
+        /** Ledgers live with the task on the task root, named by this run: see {@link TaskStore#writeLedger}. */
+        @Override
+        public boolean saveLedger(int file, byte[] ledger) {
+            return store.writeLedger(task.id(), runId, file, ledger);
+        }
+
+        @Override
+        public List<byte[]> ledgers(int file) {
+            return store.ledgers(task.id(), file);
+        }
+
         @Override
         public void progress(long bytesDone, int filesDone) {
             progressed.set(true);

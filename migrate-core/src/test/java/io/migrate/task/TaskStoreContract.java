@@ -3,6 +3,7 @@ package io.migrate.task;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.migrate.error.ErrorCode;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -11,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -143,6 +145,62 @@ public abstract class TaskStoreContract {
         assertThat(store.move(inbox, TaskState.PENDING, null, event)).isEqualTo(MoveOutcome.MOVED);
         StoredTask back = store.read(store.find(task.id()).orElseThrow()).orElseThrow();
         assertThat(back.history()).containsExactly(event);
+    }
+
+    /**
+     * Part ledgers (resume state of large files): one per run and file, replaced whole by that run,
+     * never by another; they stay with the task through a reclaim to another node and are not part
+     * of its history or result. A store that keeps none says so ({@code writeLedger} false) and is
+     * skipped here.
+     */
+    @Test
+    void aRunsLedgerReadsBackFollowsTheTaskAndNoOtherRunReplacesIt() {
+        MigrationTask task = task(Instant.now());
+        TaskRef pending = store.submit(task);
+        Assumptions.assumeTrue(store.writeLedger(task.id(), "run-1", 0, utf8("a1")), "this store keeps no ledgers");
+        store.writeLedger(task.id(), "run-1", 0, utf8("a2"));
+        store.writeLedger(task.id(), "run-2", 0, utf8("b1"));
+        store.writeLedger(task.id(), "run-1", 1, utf8("c1"));
+        assertThat(ledgers(task, 0)).containsExactlyInAnyOrder("a2", "b1");
+        assertThat(ledgers(task, 1)).containsExactly("c1");
+        assertThat(ledgers(task, 2)).isEmpty();
+
+        store.move(pending, TaskState.INBOX, "a");
+        store.move(store.find(task.id()).orElseThrow(), TaskState.RUNNING, "a");
+        store.move(store.find(task.id()).orElseThrow(), TaskState.PENDING, null); // reclaimed from a
+        store.move(store.find(task.id()).orElseThrow(), TaskState.INBOX, "b");
+        TaskRef onB = store.find(task.id()).orElseThrow();
+        assertThat(ledgers(task, 0)).containsExactlyInAnyOrder("a2", "b1");
+        assertThat(store.read(onB).orElseThrow().history()).isEmpty();
+
+        store.move(onB, TaskState.RUNNING, "b");
+        TaskResult result = result(task, "run-3");
+        assertThat(store.complete(store.find(task.id()).orElseThrow(), result)).isEqualTo(MoveOutcome.MOVED);
+        assertThat(store.read(store.find(task.id()).orElseThrow()).orElseThrow().result()).contains(result);
+    }
+
+    @Test
+    void aLedgerWithABadNameIsRefusedBeforeAnythingIsWritten() {
+        MigrationTask task = task(Instant.now());
+        store.submit(task);
+        Assumptions.assumeTrue(store.writeLedger(task.id(), "run-1", 0, utf8("x")), "this store keeps no ledgers");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.writeLedger(task.id(), "bad~run", 0, utf8("y")))
+                .isInstanceOf(IllegalArgumentException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.writeLedger(task.id(), "run-1", -1, utf8("y")))
+                .isInstanceOf(IllegalArgumentException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> store.writeLedger(task.id(), "run-1", 0, new byte[TaskStore.MAX_LEDGER_BYTES + 1]))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(ledgers(task, 0)).containsExactly("x");
+    }
+
+    private List<String> ledgers(MigrationTask task, int file) {
+        return store.ledgers(task.id(), file).stream().map(b -> new String(b, StandardCharsets.UTF_8))
+                .collect(Collectors.toList());
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     @Test

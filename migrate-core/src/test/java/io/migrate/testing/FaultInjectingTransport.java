@@ -390,6 +390,11 @@ public final class FaultInjectingTransport implements Transport {
         }
 
         @Override
+        public Optional<List<RangeReceipt>> resume(Upload upload, List<RangeReceipt> recorded) {
+            return s.resume(upload, recorded);
+        }
+
+        @Override
         public void abort(Upload upload) {
             intercept(Op.ABORT, s.endpointId(), upload.targetKey());
             s.abort(upload);

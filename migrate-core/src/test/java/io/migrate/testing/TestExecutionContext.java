@@ -25,6 +25,32 @@ public final class TestExecutionContext implements ExecutionContext {
         this.node = node;
     }
 
+    /**
+     * Part ledgers by file index, each a map of run id to that run's latest ledger: give two contexts
+     * the same map ({@link #sharingLedgersWith}) to play two runs of one task.
+     */
+    private java.util.Map<Integer, java.util.Map<String, byte[]>> ledgers = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * @param earlier the context of an earlier run of the same task
+     * @return this, reading and writing the same part ledgers as {@code earlier}
+     */
+    public TestExecutionContext sharingLedgersWith(TestExecutionContext earlier) {
+        this.ledgers = earlier.ledgers;
+        return this;
+    }
+
+    @Override
+    public boolean saveLedger(int file, byte[] ledger) {
+        ledgers.computeIfAbsent(file, f -> new java.util.concurrent.ConcurrentHashMap<>()).put(runId, ledger.clone());
+        return true;
+    }
+
+    @Override
+    public java.util.List<byte[]> ledgers(int file) {
+        return java.util.List.copyOf(ledgers.getOrDefault(file, java.util.Map.of()).values());
+    }
+
     /** Makes {@link #isCancelled()} answer true from now on. */
     public void cancel() {
         cancelled.set(true);

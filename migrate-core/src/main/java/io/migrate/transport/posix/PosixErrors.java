@@ -39,7 +39,7 @@ final class PosixErrors {
         if (e instanceof NoSuchFileException) {
             // The root is there but our temporary file is not: removed behind our back
             // (or aborted); writing again cannot bring it back.
-            return new TransportException(Disposition.PERMANENT, ErrorCode.TRANSPORT_FAILED, detail, e);
+            return new io.migrate.transport.UploadGoneException(detail, e);
         }
         return new TransportException(Disposition.RETRY, ErrorCode.TRANSPORT_FAILED, detail, e);
     }

@@ -9,6 +9,7 @@ import io.migrate.transport.TargetStat;
 import io.migrate.transport.TransportException;
 import io.migrate.transport.TransportSession;
 import io.migrate.transport.Upload;
+import io.migrate.transport.UploadGoneException;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -342,8 +343,8 @@ final class PosixSession implements TransportSession {
                 if (alreadyCommitted(target, upload, metadata)) {
                     return; // an earlier commit went through although it reported an error
                 }
-                throw new TransportException(Disposition.PERMANENT, ErrorCode.TRANSPORT_FAILED,
-                        "temporary file of " + upload.targetKey() + " vanished before commit", null);
+                throw new UploadGoneException("temporary file of " + upload.targetKey() + " vanished before commit",
+                        null);
             }
             applyMetadata(temp, metadata);
             Files.createDirectories(target.getParent());
@@ -449,6 +450,52 @@ final class PosixSession implements TransportSession {
                 return null;
             }
         }
+    }
+
+    /**
+     * The recorded ranges the temporary file still holds: it is one of ours (a temporary name next
+     * to the target, a regular file of the upload's size) and each range's bytes have the recorded
+     * CRC32C (read back here, through the same mappings as {@link #copyRange}'s checksum).
+     */
+    @Override
+    public Optional<List<RangeReceipt>> resume(Upload upload, List<RangeReceipt> recorded) {
+        Path rel = relative(upload.targetKey());
+        Path relTemp;
+        try {
+            relTemp = relative(upload.tempKey());
+        } catch (TransportException e) {
+            return Optional.empty();
+        }
+        String name = relTemp.getFileName().toString();
+        if (!java.util.Objects.equals(rel.getParent(), relTemp.getParent()) || !name.startsWith(".")
+                || !name.endsWith(TEMP_SUFFIX)) {
+            return Optional.empty(); // a ledger naming something that is not our temporary file
+        }
+        Path temp = ep.root.resolve(relTemp);
+        try {
+            BasicFileAttributes a = Files.readAttributes(temp, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!a.isRegularFile() || a.size() != upload.size()) {
+                return Optional.empty();
+            }
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw PosixErrors.classify(e, ep, "resume " + upload.targetKey());
+        }
+        List<RangeReceipt> held = new java.util.ArrayList<>();
+        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            for (RangeReceipt r : recorded) {
+                checkRange(upload, r.offset(), r.length());
+                if (crc32c(ch, r.offset(), r.length()) == r.crc32c()) {
+                    held.add(r);
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw PosixErrors.classify(e, ep, "resume " + upload.targetKey());
+        }
+        return Optional.of(held);
     }
 
     @Override

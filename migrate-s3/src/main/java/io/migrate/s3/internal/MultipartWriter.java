@@ -212,6 +212,35 @@ final class MultipartWriter extends TempKeyWriter {
         }
     }
 
+    /**
+     * The recorded parts the multipart upload still holds: same part number, size and ETag, and the
+     * same CRC32C where the store lists one (CRC32C mode). ListParts answering that the upload is
+     * gone (aborted by the sweeper or another run, or completed) resumes nothing.
+     */
+    @Override
+    public Optional<List<RangeReceipt>> resume(Upload upload, List<RangeReceipt> recorded) {
+        if (upload.uploadId() == null || upload.size() <= upload.rangeSize()) {
+            return Optional.empty();
+        }
+        Map<Integer, Part> stored;
+        try {
+            stored = io.listParts(upload);
+        } catch (io.migrate.transport.UploadGoneException e) {
+            return Optional.empty();
+        }
+        List<RangeReceipt> held = new ArrayList<>();
+        for (RangeReceipt r : recorded) {
+            Part p = stored.get(Math.toIntExact(r.offset() / upload.rangeSize() + 1));
+            if (p != null && r.tag() != null && r.tag().equals(p.eTag()) && p.size() != null && p.size() == r.length()
+                    && (p.checksumCRC32C() == null || p.checksumCRC32C().equals(Checksums.crc32cBase64(r.crc32c())))) {
+                held.add(r);
+            }
+        }
+        LOG.debug("{}: {} of {} recorded parts held by upload {}", upload.tempKey(), held.size(), recorded.size(),
+                upload.uploadId());
+        return Optional.of(held);
+    }
+
     @Override
     public void commit(Upload upload, Map<String, String> meta, CommitGuard guard) {
         if (!isDirect(upload)) {

@@ -180,8 +180,9 @@ public final class S3ErrorClassifier {
         if ("NoSuchUpload".equals(code) || "NoSuchKey".equals(code)
                 || status == 500 && cause != null && isUploadGone(cause)) {
             // The upload or its temporary object is gone: this attempt cannot finish, a new
-            // attempt (new temporary name) can. TRANSPORT_FAILED is a retryable code.
-            return new TransportException(Disposition.PERMANENT, ErrorCode.TRANSPORT_FAILED, what, cause);
+            // attempt (new temporary name) can, and the mover starts one at once
+            // (UploadGoneException: TRANSPORT_FAILED, a retryable code, for callers that do not).
+            return new io.migrate.transport.UploadGoneException(what, cause);
         }
         if ("NotImplemented".equals(code) || status == 501) {
             // The store lacks the feature (a write mode, an append dialect, a header): no retry,

@@ -147,6 +147,21 @@ public final class S3Session implements TransportSession {
         writer.abort(upload);
     }
 
+    /**
+     * Only an upload this transport could have opened for the key (a multipart upload on the final
+     * key, or on a temporary key under the temp prefix): a part ledger is read from a shared
+     * directory and must not make the session touch any other key.
+     */
+    @Override
+    public Optional<List<RangeReceipt>> resume(Upload upload, List<RangeReceipt> recorded) {
+        validateKey(upload.targetKey());
+        validateKey(upload.tempKey());
+        if (!upload.tempKey().equals(upload.targetKey()) && !upload.tempKey().startsWith(io.config.tempPrefix())) {
+            return Optional.empty();
+        }
+        return writer.resume(upload, recorded);
+    }
+
     @Override
     public void putWhole(String targetKey, ByteBuffer data, int crc32c, Map<String, String> metadata) {
         putWhole(targetKey, data, crc32c, metadata, CommitGuard.unconditional());

@@ -33,6 +33,11 @@ interface UploadWriter {
      */
     void commit(Upload upload, Map<String, String> metadata, CommitGuard guard);
 
+    /** See {@link TransportSession#resume}; the default resumes nothing (the modes without parts). */
+    default java.util.Optional<List<RangeReceipt>> resume(Upload upload, List<RangeReceipt> recorded) {
+        return java.util.Optional.empty();
+    }
+
     /** See {@link TransportSession#abort}. */
     void abort(Upload upload);
 }
