@@ -3,9 +3,9 @@ package io.migrate.move;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.migrate.error.ErrorCode;
-import io.migrate.result.FileOutcome;
-import io.migrate.result.TaskOutcome;
-import io.migrate.result.TaskResult;
+import io.migrate.task.FileOutcome;
+import io.migrate.task.TaskOutcome;
+import io.migrate.task.TaskResult;
 import io.migrate.task.MigrationTask;
 import io.migrate.testing.FaultInjectingTransport;
 import io.migrate.testing.FaultInjectingTransport.Op;
