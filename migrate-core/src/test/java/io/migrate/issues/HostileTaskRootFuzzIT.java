@@ -8,13 +8,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
-import io.migrate.config.Settings;
 import io.migrate.node.MigrationNode;
-import io.migrate.node.NodeConfiguration;
 import io.migrate.task.FileEntry;
 import io.migrate.task.MigrationTask;
 import io.migrate.task.TaskIds;
 import io.migrate.task.TaskState;
+import io.migrate.testing.NodeFixture;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.RandomAccessFile;
@@ -408,27 +407,8 @@ class HostileTaskRootFuzzIT {
     }
 
     private MigrationNode startNode() {
-        Map<String, String> p = new TreeMap<>();
-        p.put("node.id", "n1");
-        p.put("task.root", root.toString());
-        p.put("ha.type", "static");
-        p.put("ha.static.leader", "n1");
-        p.put("ha.heartbeat.interval", "200ms");
-        p.put("ha.heartbeat.nodeLease", "10s");
-        p.put("transport.type", "posix");
-        p.put("transport.posix.root", dest.toString());
-        p.put("mover.allowedSourceRoots", src.toString());
-        p.put("mover.threads", "2");
-        p.put("mover.maxInFlightBytes", "8MiB");
-        p.put("mover.rangeSize", "1MiB");
-        p.put("dispatch.tick", "100ms");
-        p.put("reclaim.tick", "300ms");
-        p.put("reclaim.grace", "300ms");
-        p.put("worker.pollInterval", "100ms");
-        p.put("outbox.pollInterval", "100ms");
-        MigrationNode node = NodeConfiguration.fromSettings(Settings.of(p)).build();
-        node.start();
-        return node;
+        return NodeFixture.builder("n1").root(root).sources(src).posixTarget(dest)
+                .ticks(Duration.ofMillis(100), Duration.ofMillis(300)).start();
     }
 
     private Path archivedFile(String id) throws IOException {

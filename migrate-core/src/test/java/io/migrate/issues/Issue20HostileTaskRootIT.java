@@ -7,13 +7,12 @@ import static io.migrate.issues.LayoutEntries.stateNames;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.migrate.config.Settings;
 import io.migrate.node.MigrationNode;
-import io.migrate.node.NodeConfiguration;
 import io.migrate.task.FileEntry;
 import io.migrate.task.MigrationTask;
 import io.migrate.task.TaskIds;
 import io.migrate.task.TaskState;
+import io.migrate.testing.NodeFixture;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,7 +20,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -142,27 +140,7 @@ class Issue20HostileTaskRootIT {
     // ------------------------------------------------------------------ helpers
 
     private MigrationNode startNode() {
-        Map<String, String> p = new HashMap<>();
-        p.put("node.id", "n1");
-        p.put("task.root", root.toString());
-        p.put("ha.type", "static");
-        p.put("ha.static.leader", "n1");
-        p.put("ha.heartbeat.interval", "200ms");
-        p.put("ha.heartbeat.nodeLease", "10s");
-        p.put("transport.type", "posix");
-        p.put("transport.posix.root", dest.toString());
-        p.put("mover.allowedSourceRoots", src.toString());
-        p.put("mover.threads", "2");
-        p.put("mover.maxInFlightBytes", "8MiB");
-        p.put("mover.rangeSize", "1MiB");
-        p.put("dispatch.tick", "200ms");
-        p.put("reclaim.tick", "500ms");
-        p.put("reclaim.grace", "500ms");
-        p.put("worker.pollInterval", "200ms");
-        p.put("outbox.pollInterval", "200ms");
-        MigrationNode node = NodeConfiguration.fromSettings(Settings.of(p)).build();
-        node.start();
-        return node;
+        return NodeFixture.builder("n1").root(root).sources(src).posixTarget(dest).start();
     }
 
     /** Submits a one-file task and waits until it is archived with its file copied. @return its id */

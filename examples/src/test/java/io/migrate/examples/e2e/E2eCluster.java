@@ -5,16 +5,19 @@ import io.migrate.s3.testing.EmbeddedS3;
 import io.migrate.task.DirectoryTaskStore;
 import io.migrate.task.TaskSubmitter;
 import io.migrate.testing.ChildJvm;
+import io.migrate.testing.NodeFixture;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -76,6 +79,8 @@ final class E2eCluster implements AutoCloseable {
     private final Map<String, Integer> incarnations = new LinkedHashMap<>();
     private final List<ChildJvm> dead = new ArrayList<>(); // killed processes, kept for their output
     private final Map<String, String> extra;
+    /** Where each node process sees the task root (one mount of a shared filesystem per host). */
+    private final Function<String, Path> rootOf;
     private EmbeddedS3 s3a;
     private EmbeddedS3 s3b;
     final FaultProxy proxyA;
@@ -85,8 +90,8 @@ final class E2eCluster implements AutoCloseable {
     private int pauses;
     private final List<String> backendJvmArgs = new ArrayList<>();
 
-    private E2eCluster(String name, Path dir, SharedServers servers, Ha ha, Target target, Map<String, String> extra)
-            throws Exception {
+    private E2eCluster(String name, Path dir, SharedServers servers, Ha ha, Target target, Map<String, String> extra,
+            Path root, Function<String, Path> rootOf) throws Exception {
         this.name = name;
         this.target = target;
         this.dst = dir.resolve("dst");
@@ -95,7 +100,8 @@ final class E2eCluster implements AutoCloseable {
         this.ha = ha;
         this.extra = extra;
         this.src = Files.createDirectories(dir.resolve("src"));
-        this.root = Files.createDirectories(dir.resolve("root"));
+        this.root = Files.createDirectories(root);
+        this.rootOf = rootOf;
         this.logs = Files.createDirectories(dir.resolve("logs"));
         this.s3a = EmbeddedS3.startFilesystem(dir.resolve("s3"), BUCKET);
         this.s3b = EmbeddedS3.startSharing(s3a);
@@ -134,7 +140,20 @@ final class E2eCluster implements AutoCloseable {
      */
     static E2eCluster create(String name, Path dir, SharedServers servers, Ha ha, Target target, int managerCount,
             int backendCount, Map<String, String> extra) throws Exception {
-        E2eCluster c = new E2eCluster(name, dir, servers, ha, target, extra);
+        Path root = dir.resolve("root");
+        return create(name, dir, servers, ha, target, managerCount, backendCount, extra, root, node -> root);
+    }
+
+    /**
+     * {@link #create(String, Path, SharedServers, Ha, Target, int, int, Map)} on a task root that
+     * each node reaches through a mount of its own (a shared filesystem seen by several clients).
+     *
+     * @param root the task root as this JVM sees it (the submitter, the status checks)
+     * @param rootOf the task root as a node process sees it, by node id (the same directory)
+     */
+    static E2eCluster create(String name, Path dir, SharedServers servers, Ha ha, Target target, int managerCount,
+            int backendCount, Map<String, String> extra, Path root, Function<String, Path> rootOf) throws Exception {
+        E2eCluster c = new E2eCluster(name, dir, servers, ha, target, extra, root, rootOf);
         System.out.println("E2E " + name + ": cluster in " + dir);
         for (int i = 1; i <= managerCount; i++) {
             c.managers.add("manager-" + i);
@@ -152,87 +171,76 @@ final class E2eCluster implements AutoCloseable {
     }
 
     private Path writeConfig(String node, boolean backend) throws IOException {
-        Map<String, String> p = new LinkedHashMap<>();
-        p.put("node.id", node);
-        p.put("node.roles", backend ? "backend" : "manager");
-        p.put("task.root", root.toString());
-        p.put("task.maxAttempts", "5");
-        p.put("dispatch.tick", "200ms");
-        p.put("reclaim.tick", "1s");
-        p.put("reclaim.nodeLease", "3s");
-        p.put("reclaim.grace", "3s");
-        p.put("reclaim.taskTimeout", "60s");
-        p.put("reclaim.rebalanceCooldown", "10s");
-        p.put("reclaim.maxReassignments", "50");
-        p.put("worker.concurrency", "3");
-        p.put("worker.pollInterval", "200ms");
-        p.put("worker.heartbeatInterval", "200ms");
-        p.put("worker.leaseRenewInterval", "1s");
-        p.put("worker.retryBackoff", "500ms");
-        p.put("worker.maxRetryBackoff", "2s");
-        p.put("worker.shutdownTimeout", "5s");
-        p.put("outbox.pollInterval", "200ms");
+        NodeFixture p = NodeFixture.builder(node).roles(backend ? "backend" : "manager").root(rootOf.apply(node))
+                .ticks(Duration.ofMillis(200), Duration.ofSeconds(1));
+        p.set("task.maxAttempts", "5");
+        p.set("reclaim.nodeLease", "3s");
+        p.set("reclaim.grace", "3s");
+        p.set("reclaim.taskTimeout", "60s");
+        p.set("reclaim.rebalanceCooldown", "10s");
+        p.set("reclaim.maxReassignments", "50");
+        p.set("worker.concurrency", "3");
+        p.set("worker.heartbeatInterval", "200ms");
+        p.set("worker.leaseRenewInterval", "1s");
+        p.set("worker.retryBackoff", "500ms");
+        p.set("worker.maxRetryBackoff", "2s");
+        p.set("worker.shutdownTimeout", "5s");
         // A killed backend's committed results are published by the others after this.
-        p.put("outbox.takeoverAfter", "3s");
+        p.set("outbox.takeoverAfter", "3s");
         if (backend) {
-            p.put("mover.allowedSourceRoots", src.toString());
-            p.put("mover.threads", "6");
-            p.put("mover.rangeSize", "1MiB");
-            p.put("mover.maxInFlightBytes", "16MiB");
-            p.put("mover.initialBackoff", "100ms");
-            p.put("mover.maxBackoff", "1s");
-            p.put("mover.healthCheckInterval", "500ms");
-            p.put("mover.endpointWait", "30s");
-            p.put("mover.cancelTimeout", "5s");
+            p.sources(src);
+            p.set("mover.threads", "6");
+            p.set("mover.rangeSize", "1MiB");
+            p.set("mover.maxInFlightBytes", "16MiB");
+            p.set("mover.initialBackoff", "100ms");
+            p.set("mover.maxBackoff", "1s");
+            p.set("mover.healthCheckInterval", "500ms");
+            p.set("mover.endpointWait", "30s");
+            p.set("mover.cancelTimeout", "5s");
         }
         if (backend && target == Target.POSIX) {
             Files.createDirectories(dst);
-            p.put("transport.type", "posix");
-            p.put("transport.posix.root", dst.toString());
-            p.put("transport.posix.fsync", "false");
+            p.posixTarget(dst);
+            p.set("transport.posix.fsync", "false");
         } else if (backend) {
-            p.put("transport.type", "s3");
-            p.put("transport.s3.endpoints", proxyA.endpoint() + "," + proxyB.endpoint());
-            p.put("transport.s3.bucket", BUCKET);
-            p.put("transport.s3.accessKey", EmbeddedS3.ACCESS_KEY);
-            p.put("transport.s3.secretKey", EmbeddedS3.SECRET_KEY);
-            p.put("transport.s3.connectTimeout", "1s");
-            p.put("transport.s3.socketTimeout", "15s");
-            p.put("transport.s3.apiCallAttemptTimeout", "20s");
-            p.put("transport.s3.sessionsPerEndpoint", "6");
+            p.set("transport.type", "s3");
+            p.set("transport.s3.endpoints", proxyA.endpoint() + "," + proxyB.endpoint());
+            p.set("transport.s3.bucket", BUCKET);
+            p.set("transport.s3.accessKey", EmbeddedS3.ACCESS_KEY);
+            p.set("transport.s3.secretKey", EmbeddedS3.SECRET_KEY);
+            p.set("transport.s3.connectTimeout", "1s");
+            p.set("transport.s3.socketTimeout", "15s");
+            p.set("transport.s3.apiCallAttemptTimeout", "20s");
+            p.set("transport.s3.sessionsPerEndpoint", "6");
             // Temp objects of SIGKILLed attempts are cleaned by the sweeper: make it quick here
             // (older than any live attempt of these small tasks).
-            p.put("transport.s3.staleUploadAge", "20s");
-            p.put("transport.s3.staleUploadSweepInterval", "2s");
+            p.set("transport.s3.staleUploadAge", "20s");
+            p.set("transport.s3.staleUploadSweepInterval", "2s");
         }
         if (backend) {
-            p.put("publisher.type", "kafka");
-            p.put("publisher.kafka.bootstrapServers", servers.kafka.bootstrapServers());
-            p.put("publisher.kafka.topic", topic);
-            p.put("publisher.kafka.deliveryTimeout", "10s");
-            p.put("publisher.kafka.requestTimeout", "5s");
-            p.put("publisher.kafka.maxBlock", "5s");
-            p.put("publisher.kafka.closeTimeout", "2s");
+            p.set("publisher.type", "kafka");
+            p.set("publisher.kafka.bootstrapServers", servers.kafka.bootstrapServers());
+            p.set("publisher.kafka.topic", topic);
+            p.set("publisher.kafka.deliveryTimeout", "10s");
+            p.set("publisher.kafka.requestTimeout", "5s");
+            p.set("publisher.kafka.maxBlock", "5s");
+            p.set("publisher.kafka.closeTimeout", "2s");
         }
         if (ha == Ha.ZOOKEEPER) {
-            p.put("ha.type", "zookeeper");
-            p.put("ha.zookeeper.connect", servers.zookeeperConnect());
-            p.put("ha.zookeeper.sessionTimeout", "3s");
-            p.put("ha.zookeeper.connectionTimeout", "2s");
-            p.put("ha.zookeeper.revalidateTimeout", "2s");
-            p.put("ha.zookeeper.path", "/e2e-" + name);
+            Map<String, String> zk = new LinkedHashMap<>();
+            zk.put("ha.type", "zookeeper");
+            zk.put("ha.zookeeper.connect", servers.zookeeperConnect());
+            zk.put("ha.zookeeper.sessionTimeout", "3s");
+            zk.put("ha.zookeeper.connectionTimeout", "2s");
+            zk.put("ha.zookeeper.revalidateTimeout", "2s");
+            zk.put("ha.zookeeper.path", "/e2e-" + name);
+            p.ha(zk);
         } else {
-            p.put("ha.type", "static");
-            p.put("ha.static.leader", backend ? managers.get(0) : node);
-            p.put("ha.heartbeat.interval", "200ms");
-            p.put("ha.heartbeat.nodeLease", "3s");
+            p.leader(backend ? managers.get(0) : node);
+            p.set("ha.heartbeat.nodeLease", "3s");
         }
-        p.putAll(extra);
-        StringBuilder text = new StringBuilder();
-        p.forEach((k, v) -> text.append(k).append('=').append(v.replace("\\", "\\\\")).append('\n'));
-        Path file = dir.resolve(node + ".properties");
-        Files.writeString(file, text, StandardCharsets.UTF_8);
-        return file;
+        p.setAll(extra);
+        return p.writeTo(dir.resolve(node + ".properties"));
     }
 
     /** Starts every node process. */
@@ -330,6 +338,11 @@ final class E2eCluster implements AutoCloseable {
         if (rc != 0 && p.isAlive()) {
             throw new IOException("kill -" + signal + " " + p + " exited with " + rc);
         }
+    }
+
+    /** @return the process ids of the node processes running now (for thread dumps) */
+    synchronized List<Long> pids() {
+        return processes.values().stream().filter(ChildJvm::isAlive).map(ChildJvm::pid).toList();
     }
 
     /** @return SIGSTOPs so far */
