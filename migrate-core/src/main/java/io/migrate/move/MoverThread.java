@@ -179,9 +179,9 @@ final class MoverThread implements Runnable {
             long size = w.before.size();
             w.rangeSize = mover.capabilities.rangeSizeFor(size, mover.config.rangeSize());
             w.rangeCount = (int) Math.max(1, (size + w.rangeSize - 1) / w.rangeSize);
-            if (w.rangeCount > mover.capabilities.maxRanges()) {
-                throw new MigrateException(ErrorCode.INVALID_REQUEST, "file of " + size + " bytes needs "
-                        + w.rangeCount + " ranges, the transport allows " + mover.capabilities.maxRanges());
+            String tooLarge = mover.tooLarge(size); // the file may have grown since its task started
+            if (tooLarge != null) {
+                throw new MigrateException(ErrorCode.FILE_TOO_LARGE, tooLarge);
             }
             w.receipts = new RangeReceipt[w.rangeCount];
             w.crcs = new int[w.rangeCount];

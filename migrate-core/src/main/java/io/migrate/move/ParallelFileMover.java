@@ -259,6 +259,11 @@ public final class ParallelFileMover implements AutoCloseable {
                 real = SourceFile.resolve(root, entry.sourcePath());
                 seen = SourceFile.fingerprint(real);
                 run.setTotal(i, seen.size());
+                String tooLarge = tooLarge(seen.size());
+                if (tooLarge != null) {
+                    // Found now, before anything is sent: not a failed range in the middle of the file.
+                    throw new MigrateException(ErrorCode.FILE_TOO_LARGE, tooLarge);
+                }
             } catch (MigrateException e) {
                 log.debug("file {} refused: {}: {}", entry.sourcePath(), e.code(), e.getMessage());
                 run.fail(i, entry, e.code(), e.getMessage());
@@ -302,6 +307,34 @@ public final class ParallelFileMover implements AutoCloseable {
                 group.forEach(w -> queue.add(MoverThread.prepareJob(w)));
             }
         }
+    }
+
+    /**
+     * Whether a file of {@code size} bytes can be moved with this node's settings. The transport
+     * may have to raise the range size to stay within its range count (S3: 10,000 parts, so
+     * above 80 GB with 8 MiB ranges); a range is read into one buffer of the pool, so it must fit
+     * {@link MoverConfig#maxInFlightBytes()} (and one direct buffer, 2 GiB), unless the transport
+     * copies local files without buffers. With the defaults on S3 the largest file is
+     * 256 MiB × 10,000 = 2.44 TiB.
+     *
+     * @param size the file's size
+     * @return null if it can, else why not, naming the setting to raise
+     */
+    String tooLarge(long size) {
+        long range = capabilities.rangeSizeFor(size, config.rangeSize());
+        long ranges = Math.max(1, (size + range - 1) / range);
+        if (ranges > capabilities.maxRanges()) {
+            return "file of " + size + " bytes needs " + ranges + " ranges of " + range
+                    + " bytes, more than the transport allows (" + capabilities.maxRanges() + ")";
+        }
+        long bufferable = Math.min(pool.capacityBytes(), Integer.MAX_VALUE - 8);
+        if (!capabilities.copiesLocalFiles() && range > bufferable) {
+            return "file of " + size + " bytes needs ranges of " + range + " bytes to stay within "
+                    + capabilities.maxRanges() + " ranges, more than the buffer memory holds (mover.maxInFlightBytes = "
+                    + config.maxInFlightBytes() + (range > Integer.MAX_VALUE - 8 ? "; and a range is at most 2 GiB"
+                    : "; raise it to at least " + range) + ")";
+        }
+        return null;
     }
 
     /**

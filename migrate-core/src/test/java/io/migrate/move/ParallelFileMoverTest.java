@@ -791,6 +791,49 @@ class ParallelFileMoverTest {
         assertThat(m.bufferHighWaterBytes()).isLessThanOrEqualTo(8 * MIB);
     }
 
+    /** S3 multipart as the mover sees it: parts of 5 MiB..5 GiB, at most 10,000. */
+    private static final TransportCapabilities S3_PARTS =
+            new TransportCapabilities(WriteMode.ALIGNED_PARTS, 5 * MIB, 5L << 30, 10_000, false);
+
+    @Test
+    void aFileWhoseRangesMustExceedTheBufferMemoryFailsWithFileTooLargeBeforeAnythingIsSent() throws Exception {
+        // 2.5 TiB (sparse): 10,000 parts of 262 MiB, more than the default 256 MiB of buffers.
+        long huge = 5L << 39;
+        files.writeSparse(src.resolve("huge.bin"), huge, 4);
+        files.write(src.resolve("small.bin"), 3 * MIB);
+        FaultInjectingTransport t = faulty().withCapabilities(S3_PARTS);
+        // should the check ever miss, fail at the first range instead of copying 2.5 TiB
+        t.on(Op.OPEN).key("out/huge.bin").always().fail(Disposition.PERMANENT, ErrorCode.INTERNAL);
+        ParallelFileMover m = mover(t, config().rangeSize(MoverConfig.DEFAULT_RANGE_SIZE)
+                .maxInFlightBytes(MoverConfig.DEFAULT_MAX_IN_FLIGHT_BYTES).build());
+
+        TaskResult r = m.move(task("huge.bin", "small.bin"), ctx());
+
+        FileResult failed = r.files().get(0);
+        assertThat(failed.outcome()).isEqualTo(FileOutcome.FAILED);
+        assertThat(failed.code()).isEqualTo(ErrorCode.FILE_TOO_LARGE);
+        assertThat(failed.message()).contains("mover.maxInFlightBytes = " + (256 * MIB))
+                .contains("raise it to at least " + (huge + 9_999) / 10_000);
+        assertThat(t.writes("out/huge.bin")).isEmpty();
+        assertThat(t.calls(Op.OPEN)).isEqualTo(1); // only small.bin's upload was opened: huge.bin's never
+        assertThat(r.files().get(1).outcome()).isEqualTo(FileOutcome.COPIED);
+        assertThat(copied("small.bin")).isTrue();
+    }
+
+    @Test
+    void theLargestFileTheDefaultsMoveToS3Is10000TimesTheBufferMemory() {
+        ParallelFileMover m = mover(faulty().withCapabilities(S3_PARTS), config()
+                .rangeSize(MoverConfig.DEFAULT_RANGE_SIZE).maxInFlightBytes(MoverConfig.DEFAULT_MAX_IN_FLIGHT_BYTES)
+                .build());
+        long largest = 10_000 * MoverConfig.DEFAULT_MAX_IN_FLIGHT_BYTES; // 2.44 TiB
+        assertThat(m.tooLarge(largest)).isNull();
+        assertThat(m.tooLarge(largest + 1)).contains("raise it to at least " + (MoverConfig.DEFAULT_MAX_IN_FLIGHT_BYTES + 1));
+        // beyond 2 GiB per range no buffer memory helps; beyond 5 GiB x 10,000 no range size does
+        ParallelFileMover big = mover(faulty().withCapabilities(S3_PARTS), config().maxInFlightBytes(8L << 30).build());
+        assertThat(big.tooLarge(10_000L * (3L << 30))).contains("a range is at most 2 GiB");
+        assertThat(big.tooLarge(10_000L * (5L << 30) + 1)).contains("more than the transport allows (10000)");
+    }
+
     @Test
     void theExecutorPlugsTheMoverIntoTheWorker() throws Exception {
         files.write(src.resolve("w.bin"), 10);

@@ -56,6 +56,14 @@ public enum ErrorCode {
     SOURCE_UNREADABLE(false),
     /** The source's fingerprint changed while it was copied; nothing was committed. */
     SOURCE_CHANGED(true),
+    /**
+     * The file is too large for this node's settings: to stay within the transport's range count
+     * (S3 multipart: 10,000 parts) its ranges would have to be larger than the mover's buffer
+     * memory ({@code mover.maxInFlightBytes}, at most 2 GiB per range) or than the transport's
+     * largest range. Found when the file's task starts, before anything is sent; raise
+     * {@code mover.maxInFlightBytes} to at least the range size the message names.
+     */
+    FILE_TOO_LARGE(false),
 
     // --- the destination ---
     /** The destination is out of space or over quota; nothing more is sent to it. */
