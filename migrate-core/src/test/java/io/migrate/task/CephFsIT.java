@@ -3,7 +3,9 @@ package io.migrate.task;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.migrate.testing.CephFsFixture;
 import io.migrate.testing.ChildJvm;
+import io.migrate.testing.HangWatchdog;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -57,8 +59,8 @@ class CephFsIT {
 
     /** TaskOwnershipRaceTest: 8 threads through mount A and a JVM through mount B claim 200 tasks. */
     private static void ownershipRace(CephFsFixture fs) throws Exception {
-        Path a = Files.createDirectories(fs.mountA.resolve("race"));
-        Path b = fs.mountB.resolve("race");
+        Path a = Files.createDirectories(fs.mountA().resolve("race"));
+        Path b = fs.mountB().resolve("race");
         long t0 = System.nanoTime();
         try (HangWatchdog w = new HangWatchdog("ownership race", SCENARIO_DEADLINE)) {
             String child = TaskOwnershipRaceTest.raceAndCheck(a, b, w::watch);
@@ -74,12 +76,12 @@ class CephFsIT {
      * that run must be the one complete() that won.
      */
     private static void workerAgainstReclaimer(CephFsFixture fs, Random rnd) throws Exception {
-        Path a = Files.createDirectories(fs.mountA.resolve("worker-race"));
-        Path b = fs.mountB.resolve("worker-race");
+        Path a = Files.createDirectories(fs.mountA().resolve("worker-race"));
+        Path b = fs.mountB().resolve("worker-race");
         DirectoryTaskStore leader = DirectoryTaskStore.builder().root(a).build();
         leader.registerNode("w");
         // With the default tick every lookup of a file the other client just renamed waits up to 5 s.
-        int tasks = fs.mdsTick.equals("5") ? 40 : 300;
+        int tasks = fs.mdsTick().equals("5") ? 40 : 300;
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < tasks; i++) {
             ids.add(leader.submit(TestTasks.task(2)).taskId());
@@ -88,7 +90,7 @@ class CephFsIT {
         long t0 = System.nanoTime();
         int reclaims = 0;
         try (HangWatchdog w = new HangWatchdog("worker against reclaimer", SCENARIO_DEADLINE);
-                ChildJvm child = ChildJvm.start("worker-race-" + fs.mdsTick, logs, WorkerRaceChild.class,
+                ChildJvm child = ChildJvm.start("worker-race-" + fs.mdsTick(), logs, WorkerRaceChild.class,
                         List.of("-Xmx128m"), b.toString(), "w", b.resolve("stop").toString())) {
             w.watch(child.pid());
             await().atMost(Duration.ofMinutes(2)).until(() -> child.output().contains("READY"));
@@ -152,8 +154,8 @@ class CephFsIT {
 
     /** CrossClientAppendTest across the two clients: the zombie's stale-size write goes through mount A. */
     private static void staleSizeWriteAcrossClients(CephFsFixture fs) throws Exception {
-        Path a = Files.createDirectories(fs.mountA.resolve("stale"));
-        Path b = fs.mountB.resolve("stale");
+        Path a = Files.createDirectories(fs.mountA().resolve("stale"));
+        Path b = fs.mountB().resolve("stale");
         try (HangWatchdog w = new HangWatchdog("stale-size write", SCENARIO_DEADLINE)) {
             DirectoryTaskStore storeA = DirectoryTaskStore.builder().root(a).build();
             DirectoryTaskStore storeB = DirectoryTaskStore.builder().root(b).build();
@@ -210,7 +212,7 @@ class CephFsIT {
     }
 
     private static void report(CephFsFixture fs, String line) throws Exception {
-        String text = "CEPHFS mds tick " + fs.mdsTick + " s: " + line;
+        String text = "CEPHFS mds tick " + fs.mdsTick() + " s: " + line;
         System.out.println(text);
         Files.writeString(Files.createDirectories(Path.of("target")).resolve("cephfs-report.txt"), text + "\n",
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
