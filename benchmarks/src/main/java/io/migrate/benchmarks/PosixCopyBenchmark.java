@@ -6,6 +6,7 @@ import io.migrate.task.MigrationTask;
 import io.migrate.task.TaskOutcome;
 import io.migrate.task.TaskResult;
 import io.migrate.transport.posix.PosixTransport;
+import io.migrate.transport.posix.PosixTransportConfig;
 import io.migrate.worker.ExecutionContext;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -78,7 +79,7 @@ public class PosixCopyBenchmark {
         src = Files.createDirectories(work.resolve("src"));
         dst = Files.createDirectories(work.resolve("dst"));
         writeRandom(src.resolve("big.bin"), (long) sizeMiB << 20);
-        transport = PosixTransport.builder().endpoint("dst", dst).fsync(durable).build();
+        transport = PosixTransport.create(PosixTransportConfig.builder().endpoint("dst", dst).fsync(durable).build());
         mover = ParallelFileMover.builder(transport)
                 .config(MoverConfig.builder().allowSourceRoot(src).threads(threads).build()).build();
         mover.start();

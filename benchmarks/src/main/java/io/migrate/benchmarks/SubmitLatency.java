@@ -6,6 +6,7 @@ import io.migrate.node.MigrationNode;
 import io.migrate.result.ResultPublisher;
 import io.migrate.task.FileEntry;
 import io.migrate.transport.posix.PosixTransport;
+import io.migrate.transport.posix.PosixTransportConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,7 +50,7 @@ public final class SubmitLatency {
                 .nodeId("node-1")
                 .taskRoot(taskRoot)
                 .highAvailability(ha.election(), ha.membership())
-                .transport(PosixTransport.of(target))
+                .transport(PosixTransport.create(PosixTransportConfig.of(target)))
                 .moverConfig(MoverConfig.builder().allowSourceRoot(source).build())
                 .publisher(timing)
                 .build()) {

@@ -39,7 +39,7 @@ final class NodeCommand implements Callable<Integer> {
                         t.setDaemon(true); // dies with the process; the file's timestamp shows it stopped
                         return t;
                     });
-            Path root = node.store().root();
+            Path root = node.taskRoot();
             health.scheduleWithFixedDelay(() -> {
                 try {
                     HealthFile.write(root, node.health());

@@ -45,7 +45,7 @@ public final class BackendEmbedding {
                         .threads(16)
                         .maxInFlightBytes(512L << 20)
                         .build())
-                .publisher(new KafkaResultPublisher(KafkaResultPublisherConfig.builder()
+                .publisher(KafkaResultPublisher.create(KafkaResultPublisherConfig.builder()
                         .bootstrapServers("kafka-1:9092")
                         .topic("migrate-results")
                         .build()))

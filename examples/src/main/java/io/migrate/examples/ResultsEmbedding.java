@@ -11,6 +11,7 @@ import io.migrate.result.ResultPublisher;
 import io.migrate.task.FileEntry;
 import io.migrate.task.TaskResult;
 import io.migrate.transport.posix.PosixTransport;
+import io.migrate.transport.posix.PosixTransportConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,7 +64,7 @@ public final class ResultsEmbedding {
         Path taskRoot = work.resolve("task-root");
 
         ResultPublisher publisher = kafkaBootstrap == null ? new LoggingResultPublisher()
-                : new KafkaResultPublisher(KafkaResultPublisherConfig.builder()
+                : KafkaResultPublisher.create(KafkaResultPublisherConfig.builder()
                         .bootstrapServers(kafkaBootstrap).topic(topic).build());
         HighAvailability ha = HighAvailability.fromProperties("node-1", taskRoot,
                 Map.of("ha.type", "static", "ha.static.leader", "node-1"));
@@ -71,7 +72,7 @@ public final class ResultsEmbedding {
                 .nodeId("node-1")
                 .taskRoot(taskRoot)
                 .highAvailability(ha.election(), ha.membership())
-                .transport(PosixTransport.of(Files.createDirectories(work.resolve("target"))))
+                .transport(PosixTransport.create(PosixTransportConfig.of(Files.createDirectories(work.resolve("target")))))
                 .moverConfig(MoverConfig.builder().allowSourceRoot(source).build())
                 .publisher(publisher) // 1. Kafka: every result this node publishes, at least once
                 .build()) {

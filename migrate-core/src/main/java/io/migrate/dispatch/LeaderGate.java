@@ -5,6 +5,7 @@ import io.migrate.error.MigrateException;
 import io.migrate.ha.spi.LeaderElection;
 import io.migrate.ha.spi.LeadershipListener;
 import io.migrate.ha.spi.LeadershipState;
+import io.migrate.internal.Lifecycle;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -65,25 +66,50 @@ public final class LeaderGate implements AutoCloseable {
     /** True while an epoch is held and no NOT_LEADER/UNKNOWN has been heard since. */
     private volatile boolean active;
     private final AtomicLong fencings = new AtomicLong();
-    private volatile boolean closed;
+    /**
+     * NEW → STARTED (listening) → CLOSED in one CAS (issue 17). A gate that was never started
+     * still guards moves; it only does not hear leadership changes between ticks.
+     */
+    private final Lifecycle lifecycle = new Lifecycle("leader gate");
 
     /**
+     * A gate on {@code System.nanoTime()}. {@code MigrationNode} makes one per manager node; a host
+     * needs one only to run a {@link TaskDispatcher} or {@link TaskReclaimer} without a node.
+     *
+     * @param election this node's election
+     * @param taskRoot the shared task root; epochs live in {@code epochs/} below it
+     * @param config fenced backoff
+     * @return the gate, holding no epoch
+     */
+    public static LeaderGate create(LeaderElection election, Path taskRoot, DispatchConfig config) {
+        return new LeaderGate(election, taskRoot, config, System::nanoTime);
+    }
+
+    /**
+     * Package-private: the ticker is a test seam (see {@code TestGates}), not API.
+     *
      * @param election this node's election
      * @param taskRoot the shared task root; epochs live in {@code epochs/} below it
      * @param config fenced backoff
      * @param nanoTicker monotonic time in nanoseconds ({@code System::nanoTime} in production)
      */
-    public LeaderGate(LeaderElection election, Path taskRoot, DispatchConfig config, LongSupplier nanoTicker) {
+    LeaderGate(LeaderElection election, Path taskRoot, DispatchConfig config, LongSupplier nanoTicker) {
         this.election = Objects.requireNonNull(election, "election");
         this.epochsDir = Objects.requireNonNull(taskRoot, "taskRoot").resolve("epochs");
         this.config = Objects.requireNonNull(config, "config");
         this.nanoTicker = Objects.requireNonNull(nanoTicker, "nanoTicker");
     }
 
-    /** Starts listening to the election so that a loss of leadership closes the gate at once. Idempotent. */
+    /**
+     * Starts listening to the election so that a loss of leadership closes the gate at once. A
+     * second call does nothing.
+     *
+     * @throws IllegalStateException if the gate is closed
+     */
     public void start() {
-        election.removeListener(listener);
-        election.addListener(listener);
+        if (lifecycle.start()) {
+            election.addListener(listener);
+        }
     }
 
     private void onLeadershipChange(LeadershipState previous, LeadershipState current) {
@@ -103,7 +129,7 @@ public final class LeaderGate implements AutoCloseable {
      *     cannot be written
      */
     public OptionalLong enter() {
-        if (closed || election.state() != LeadershipState.LEADER) {
+        if (lifecycle.isClosed() || election.state() != LeadershipState.LEADER) {
             relinquish("election state " + election.state());
             return OptionalLong.empty();
         }
@@ -203,7 +229,7 @@ public final class LeaderGate implements AutoCloseable {
      * @return true if the batch may proceed
      */
     public boolean checkBatch() {
-        if (!active || closed) {
+        if (!active || lifecycle.isClosed()) {
             return false;
         }
         LeadershipState state = election.revalidate();
@@ -246,7 +272,7 @@ public final class LeaderGate implements AutoCloseable {
 
     /** @return whether moves may continue: an epoch is held and no loss of leadership was heard */
     public boolean isActive() {
-        return active && !closed;
+        return active && !lifecycle.isClosed();
     }
 
     /** @return the held epoch, 0 when none */
@@ -291,10 +317,9 @@ public final class LeaderGate implements AutoCloseable {
     /** Stops listening and closes the gate. Idempotent. */
     @Override
     public void close() {
-        if (closed) {
+        if (!lifecycle.close()) {
             return;
         }
-        closed = true;
         election.removeListener(listener);
         relinquish("closed");
     }

@@ -2,6 +2,8 @@ package io.migrate.move;
 
 import io.migrate.error.ErrorCode;
 import io.migrate.error.MigrateException;
+import io.migrate.internal.Lifecycle;
+import io.migrate.internal.NamedThreadFactory;
 import io.migrate.internal.Require;
 import io.migrate.move.internal.BufferPool;
 import io.migrate.move.internal.Endpoints;
@@ -25,8 +27,6 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,8 +77,8 @@ import org.slf4j.MDC;
  * </ul>
  *
  * <pre>{@code
- * PosixTransport dst = PosixTransport.builder().endpoint("nfs-a", Path.of("/mnt/a/archive"))
- *         .endpoint("nfs-b", Path.of("/mnt/b/archive")).build();
+ * PosixTransport dst = PosixTransport.create(PosixTransportConfig.builder().endpoint("nfs-a", Path.of("/mnt/a/archive"))
+ *         .endpoint("nfs-b", Path.of("/mnt/b/archive")).build());
  * try (ParallelFileMover mover = ParallelFileMover.builder(dst)
  *         .config(MoverConfig.builder().allowSourceRoot(Path.of("/export/data")).build())
  *         .build()) {
@@ -95,7 +95,6 @@ import org.slf4j.MDC;
  */
 public final class ParallelFileMover implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ParallelFileMover.class);
-    private static final AtomicInteger THREAD_IDS = new AtomicInteger();
 
     final Transport transport;
     final MoverConfig config;
@@ -124,8 +123,10 @@ public final class ParallelFileMover implements AutoCloseable {
     private final AtomicLong ledgerBytes = new AtomicLong();
     private final AtomicLong ledgerNanos = new AtomicLong();
     private final AtomicLong filesDone = new AtomicLong();
-    private final AtomicBoolean started = new AtomicBoolean();
-    private final AtomicBoolean closed = new AtomicBoolean();
+    /** NEW → STARTED → CLOSED in one CAS (issue 17). */
+    private final Lifecycle lifecycle = new Lifecycle("mover");
+    /** Names the mover threads {@code migrate-mover-N}. */
+    private static final NamedThreadFactory MOVER_THREADS = new NamedThreadFactory("mover");
 
     private ParallelFileMover(Builder b) {
         this.transport = b.transport;
@@ -140,7 +141,7 @@ public final class ParallelFileMover implements AutoCloseable {
         }
         this.pool = new BufferPool(config.maxInFlightBytes(), (int) Math.min(Integer.MAX_VALUE - 8, slot));
         this.endpoints = new Endpoints(transport, config.healthCheckInterval(),
-                "migrate-mover-heartbeat-" + THREAD_IDS.incrementAndGet());
+                "mover-heartbeat");
     }
 
     /**
@@ -155,24 +156,20 @@ public final class ParallelFileMover implements AutoCloseable {
      * Checks every endpoint once on the caller's thread, then starts the mover threads and the
      * endpoint heartbeat. Idempotent.
      *
-     * @throws MigrateException {@code CANCELLED} if already closed
+     * @throws IllegalStateException if already closed (as every component's start, issue 17)
      * @throws io.migrate.transport.TransportException PERMANENT ({@code TARGET_NOT_FOUND},
      *     {@code ACCESS_DENIED}) if an endpoint answers that the destination is unusable (a
      *     missing bucket); nothing is started then. Endpoints that are merely unreachable are
      *     reported by {@link #endpointHealth()} and do not stop the start.
      */
     public void start() {
-        if (closed.get()) {
-            throw new MigrateException(ErrorCode.CANCELLED, "mover is closed");
-        }
-        if (!started.compareAndSet(false, true)) {
+        if (!lifecycle.start()) {
             return;
         }
         endpoints.start();
         synchronized (threads) {
             for (int i = 0; i < config.threads(); i++) {
-                Thread t = new Thread(new MoverThread(this, i), "migrate-mover-" + THREAD_IDS.incrementAndGet());
-                t.setDaemon(true);
+                Thread t = MOVER_THREADS.newThread(new MoverThread(this, i));
                 threads.add(t);
                 t.start();
             }
@@ -192,7 +189,7 @@ public final class ParallelFileMover implements AutoCloseable {
      *     mover is closed meanwhile
      */
     public TaskResult move(MigrationTask task, ExecutionContext context) throws InterruptedException {
-        if (!started.get() || closed.get()) {
+        if (!lifecycle.isRunning()) {
             throw new MigrateException(ErrorCode.CANCELLED, "mover is not running");
         }
         TaskRun run = new TaskRun(task, context, listener, this);
@@ -206,7 +203,7 @@ public final class ParallelFileMover implements AutoCloseable {
                 while (!run.remaining().await(50, TimeUnit.MILLISECONDS)) {
                     // a running commit is progress: the task's lease stays renewed (bounded)
                     run.reportCommitsInProgress(System.nanoTime(), commitLimit);
-                    if (context.isCancelled() || closed.get()) {
+                    if (context.isCancelled() || lifecycle.isClosed()) {
                         stop(run);
                         throw new MigrateException(ErrorCode.CANCELLED, "task " + task.id() + " cancelled");
                     }
@@ -215,7 +212,7 @@ public final class ParallelFileMover implements AutoCloseable {
                 stop(run);
                 throw e;
             }
-            if (closed.get() && run.results().stream().anyMatch(r -> r.code() == ErrorCode.CANCELLED)) {
+            if (lifecycle.isClosed() && run.results().stream().anyMatch(r -> r.code() == ErrorCode.CANCELLED)) {
                 throw new MigrateException(ErrorCode.CANCELLED, "mover closed while task " + task.id() + " ran");
             }
             List<FileResult> files = run.results();
@@ -402,7 +399,7 @@ public final class ParallelFileMover implements AutoCloseable {
     }
 
     boolean closing() {
-        return closed.get();
+        return lifecycle.isClosed();
     }
 
     /**
@@ -462,7 +459,7 @@ public final class ParallelFileMover implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
+        if (!lifecycle.close()) {
             return;
         }
         endpoints.close();

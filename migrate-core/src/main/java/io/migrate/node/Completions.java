@@ -2,7 +2,7 @@ package io.migrate.node;
 
 import io.migrate.error.ErrorCode;
 import io.migrate.error.MigrateException;
-import io.migrate.internal.NamedThreadFactory;
+import io.migrate.internal.Periodic;
 import io.migrate.task.TaskRef;
 import io.migrate.task.TaskResult;
 import io.migrate.task.TaskState;
@@ -12,10 +12,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,9 +48,8 @@ final class Completions implements AutoCloseable {
     private final Duration pollInterval;
     /** Watched task id (the request's current task) to its watch. */
     private final Map<String, Watch> byTask = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService thread;
-    private final AtomicBoolean triggered = new AtomicBoolean();
-    private final AtomicBoolean closed = new AtomicBoolean();
+    /** The polling thread ({@code migrate-results-N}), its trigger and the one lifecycle state. */
+    private final Periodic poller;
 
     /** The future of one request, and how often its current task was not found. */
     private static final class Watch {
@@ -65,9 +60,8 @@ final class Completions implements AutoCloseable {
     Completions(TaskStore store, Duration pollInterval) {
         this.store = store;
         this.pollInterval = pollInterval;
-        this.thread = Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory("results"));
-        thread.scheduleWithFixedDelay(this::pollSafely, pollInterval.toNanos(), pollInterval.toNanos(),
-                TimeUnit.NANOSECONDS);
+        this.poller = new Periodic("results", pollInterval, this::pollSafely, null);
+        poller.start();
     }
 
     /**
@@ -76,7 +70,7 @@ final class Completions implements AutoCloseable {
      *     completing with the final result of that task and its retries
      */
     CompletableFuture<TaskResult> watch(String taskId) {
-        if (closed.get()) {
+        if (poller.isClosed()) {
             return CompletableFuture.failedFuture(new IllegalStateException("node closed"));
         }
         Watch w = byTask.computeIfAbsent(taskId, id -> new Watch());
@@ -86,17 +80,7 @@ final class Completions implements AutoCloseable {
 
     /** Looks at every watched task soon, on the polling thread. Never blocks. */
     void wakeUp() {
-        if (closed.get() || !triggered.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            thread.execute(() -> {
-                triggered.set(false);
-                pollSafely();
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            triggered.set(false);
-        }
+        poller.trigger();
     }
 
     /** A result this node just published: resolves a watch on it without reading the task root. */
@@ -110,7 +94,7 @@ final class Completions implements AutoCloseable {
     private void pollSafely() {
         try {
             for (Map.Entry<String, Watch> e : byTask.entrySet()) {
-                if (closed.get()) {
+                if (poller.isClosed()) {
                     return;
                 }
                 check(e.getKey(), e.getValue());
@@ -166,16 +150,8 @@ final class Completions implements AutoCloseable {
     /** Stops polling; futures not yet complete fail with {@code CANCELLED} (ask again after a restart). */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
+        if (!poller.stop()) { // bounded wait, see Executors2.STOP_WAIT
             return;
-        }
-        thread.shutdownNow();
-        try {
-            if (!thread.awaitTermination(5, TimeUnit.SECONDS)) {
-                LOG.warn("migrate-results thread did not stop within 5 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
         MigrateException closing = new MigrateException(ErrorCode.CANCELLED,
                 "node closed before the result arrived; ask again with MigrationNode.result(id)");

@@ -10,6 +10,7 @@ import io.migrate.error.ErrorCode;
 import io.migrate.error.MigrateException;
 import io.migrate.ha.spi.LeaderElection;
 import io.migrate.ha.spi.Membership;
+import io.migrate.internal.Lifecycle;
 import io.migrate.internal.Require;
 import io.migrate.move.MoveListener;
 import io.migrate.move.MoverConfig;
@@ -25,6 +26,7 @@ import io.migrate.task.MigrationTask;
 import io.migrate.task.TaskResult;
 import io.migrate.task.TaskState;
 import io.migrate.task.TaskStatusView;
+import io.migrate.task.TaskStore;
 import io.migrate.task.TaskSubmitter;
 import io.migrate.transport.Transport;
 import io.migrate.worker.Worker;
@@ -43,7 +45,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -103,11 +104,12 @@ public final class MigrationNode implements AutoCloseable {
     private final ObservedPublisher publisher;
     private final Clock clock;
     private final Completions completions;
-    private final AtomicBoolean started = new AtomicBoolean();
-    private final AtomicBoolean closed = new AtomicBoolean();
+    /** NEW → STARTED → CLOSED in one CAS (issue 17); {@link #health()} reports it. */
+    private final Lifecycle lifecycle;
 
     private MigrationNode(Builder b) {
         this.nodeId = b.nodeId;
+        this.lifecycle = new Lifecycle("node " + nodeId);
         this.roles = Set.copyOf(b.roles);
         this.election = b.election;
         this.membership = b.membership;
@@ -131,7 +133,7 @@ public final class MigrationNode implements AutoCloseable {
             };
         }
         if (roles.contains(NodeRole.MANAGER)) {
-            gate = new LeaderGate(election, b.taskRoot, b.dispatchConfig, System::nanoTime);
+            gate = LeaderGate.create(election, b.taskRoot, b.dispatchConfig);
             dispatcher = TaskDispatcher.builder().store(store).membership(membership).gate(gate)
                     .notifier(notifier).config(b.dispatchConfig).clock(b.clock).build();
             reclaimer = TaskReclaimer.builder().store(store).membership(membership).gate(gate)
@@ -190,10 +192,7 @@ public final class MigrationNode implements AutoCloseable {
      * @throws IllegalStateException if the node is closed
      */
     public void start() {
-        if (closed.get()) {
-            throw new IllegalStateException("node " + nodeId + " is closed");
-        }
-        if (!started.compareAndSet(false, true)) {
+        if (!lifecycle.start()) {
             return;
         }
         String previousNode = MDC.get("node");
@@ -288,8 +287,11 @@ public final class MigrationNode implements AutoCloseable {
      * @return the snapshot
      */
     public NodeHealth health() {
-        NodeHealth.Lifecycle lifecycle = closed.get() ? NodeHealth.Lifecycle.CLOSED
-                : started.get() ? NodeHealth.Lifecycle.STARTED : NodeHealth.Lifecycle.NEW;
+        NodeHealth.Lifecycle lifecycle = switch (this.lifecycle.state()) {
+            case NEW -> NodeHealth.Lifecycle.NEW;
+            case STARTED -> NodeHealth.Lifecycle.STARTED;
+            case CLOSED -> NodeHealth.Lifecycle.CLOSED;
+        };
         Optional<String> rootError;
         try {
             rootError = probeTaskRoot();
@@ -440,9 +442,7 @@ public final class MigrationNode implements AutoCloseable {
     }
 
     private void requireOpen() {
-        if (closed.get()) {
-            throw new IllegalStateException("node " + nodeId + " is closed");
-        }
+        lifecycle.requireOpen();
     }
 
     /** @return the status view over the whole task root */
@@ -450,9 +450,19 @@ public final class MigrationNode implements AutoCloseable {
         return status;
     }
 
-    /** @return the task store on the task root */
-    public DirectoryTaskStore store() {
+    /**
+     * The task store on the task root, as the {@link TaskStore} interface: its directory layout is
+     * no API (issue 17), so a host sees what any store offers.
+     *
+     * @return the task store
+     */
+    public TaskStore store() {
         return store;
+    }
+
+    /** @return the task root directory this node works on (absolute, normalised) */
+    public Path taskRoot() {
+        return store.root();
     }
 
     /** @return the leader election this node takes part in */
@@ -494,25 +504,26 @@ public final class MigrationNode implements AutoCloseable {
     /** @return a snapshot of the counters */
     public NodeMetrics metrics() {
         ResultOutbox.Stats out = outbox == null ? null : outbox.stats();
-        return new NodeMetrics(
-                gate != null && gate.isActive(),
-                gate == null ? 0 : gate.epoch(),
-                dispatcher == null ? 0 : dispatcher.dispatched(),
-                reclaimer == null ? 0 : reclaimer.reclaimed(),
-                reclaimer == null ? 0 : reclaimer.rebalanced(),
-                (dispatcher == null ? 0 : dispatcher.lostRaces())
+        return NodeMetrics.builder()
+                .leader(gate != null && gate.isActive())
+                .epoch(gate == null ? 0 : gate.epoch())
+                .dispatched(dispatcher == null ? 0 : dispatcher.dispatched())
+                .reclaimed(reclaimer == null ? 0 : reclaimer.reclaimed())
+                .rebalanced(reclaimer == null ? 0 : reclaimer.rebalanced())
+                .lostRaces((dispatcher == null ? 0 : dispatcher.lostRaces())
                         + (reclaimer == null ? 0 : reclaimer.lostRaces())
-                        + (out == null ? 0 : out.lostRaces()),
-                gate == null ? 0 : gate.fencings(),
-                worker == null ? 0 : worker.completed(),
-                worker == null ? 0 : worker.rejected(),
-                worker == null ? 0 : worker.lostOwnership(),
-                mover == null ? 0 : mover.bytesSent(),
-                mover == null ? 0 : mover.filesDone(),
-                mover == null ? 0 : mover.bufferHighWaterBytes(),
-                mover == null ? 0 : mover.bufferCapacityBytes(),
-                out == null ? 0 : out.published(),
-                out == null ? 0 : out.publishFailures());
+                        + (out == null ? 0 : out.lostRaces()))
+                .fencings(gate == null ? 0 : gate.fencings())
+                .tasksCompleted(worker == null ? 0 : worker.completed())
+                .tasksRejected(worker == null ? 0 : worker.rejected())
+                .lostOwnership(worker == null ? 0 : worker.lostOwnership())
+                .bytesSent(mover == null ? 0 : mover.bytesSent())
+                .filesDone(mover == null ? 0 : mover.filesDone())
+                .bufferHighWaterBytes(mover == null ? 0 : mover.bufferHighWaterBytes())
+                .bufferCapacityBytes(mover == null ? 0 : mover.bufferCapacityBytes())
+                .resultsPublished(out == null ? 0 : out.published())
+                .publishFailures(out == null ? 0 : out.publishFailures())
+                .build();
     }
 
     /**
@@ -520,7 +531,7 @@ public final class MigrationNode implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
+        if (!lifecycle.close()) {
             return;
         }
         Deque<AutoCloseable> order = new ArrayDeque<>();

@@ -3,6 +3,8 @@ package io.migrate.result;
 import io.migrate.error.ConfigurationException;
 import io.migrate.error.ErrorCode;
 import io.migrate.error.MigrateException;
+import io.migrate.internal.Lifecycle;
+import io.migrate.internal.NamedThreadFactory;
 import io.migrate.internal.Require;
 import io.migrate.task.InvalidTaskException;
 import io.migrate.task.MigrationTask;
@@ -28,7 +30,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
@@ -92,7 +93,6 @@ import org.slf4j.MDC;
  */
 public final class ResultOutbox implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ResultOutbox.class);
-    private static final AtomicInteger THREAD_NUMBERS = new AtomicInteger();
 
     private final TaskStore store;
     private final ResultPublisher publisher;
@@ -120,6 +120,8 @@ public final class ResultOutbox implements AutoCloseable {
     /** Counted down once by {@link #close()}, ends any wait of the loop thread. */
     private final CountDownLatch closing = new CountDownLatch(1);
     private final AtomicReference<Thread> thread = new AtomicReference<>();
+    /** NEW → STARTED → CLOSED in one CAS (issue 17); {@link #closing} only wakes the loop's waits. */
+    private final Lifecycle lifecycle = new Lifecycle("result outbox");
 
     private final AtomicLong published = new AtomicLong();
     private final AtomicLong lostRaces = new AtomicLong();
@@ -156,18 +158,17 @@ public final class ResultOutbox implements AutoCloseable {
      * Starts the drain thread. The first pass runs at once, so results left over from before a
      * restart go out first.
      *
-     * @throws IllegalStateException if already started or closed
+     * A second call does nothing.
+     *
+     * @throws IllegalStateException if closed
      */
     public void start() {
-        if (closing.getCount() == 0) {
-            throw new IllegalStateException("closed");
+        if (!lifecycle.start()) {
+            return;
         }
-        Thread t = new Thread(this::run, "migrate-outbox-" + THREAD_NUMBERS.incrementAndGet());
-        t.setDaemon(true);
-        if (!thread.compareAndSet(null, t)) {
-            throw new IllegalStateException("already started");
-        }
-        t.start();
+        Thread t = new NamedThreadFactory("outbox").newThread(this::run);
+        thread.set(t);
+        t.start(); // if close() came in between, the loop sees closing counted down and ends
         LOG.info("Result outbox started on node {} (poll {}, backoff {}..{}, archive retention {})",
                 node, pollInterval, initialBackoff, maxBackoff, archiveRetention);
     }
@@ -205,7 +206,7 @@ public final class ResultOutbox implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (closing.getCount() == 0) {
+        if (!lifecycle.close()) {
             return;
         }
         closing.countDown();

@@ -1,5 +1,6 @@
 package io.migrate.task;
 
+import io.migrate.internal.NamedThreadFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Set;
@@ -28,8 +29,8 @@ final class FsCalls {
     private static final Set<Call> IN_FLIGHT = ConcurrentHashMap.newKeySet();
 
     static {
-        Thread t = new Thread(FsCalls::watch, "migrate-fs-watchdog");
-        t.setDaemon(true); // owns nothing; dies with the JVM
+        // one per JVM, owns nothing: a daemon (the factory's threads are), dies with the JVM
+        Thread t = new NamedThreadFactory("fs-watchdog").newThread(FsCalls::watch);
         t.start();
     }
 

@@ -16,6 +16,7 @@ import io.migrate.testing.FaultInjectingTransport.Op;
 import io.migrate.testing.FaultInjectingTransport;
 import io.migrate.testing.RandomFiles;
 import io.migrate.transport.posix.PosixTransport;
+import io.migrate.transport.posix.PosixTransportConfig;
 import io.migrate.worker.Worker;
 import io.migrate.worker.WorkerConfig;
 import java.nio.file.Files;
@@ -53,7 +54,7 @@ class LongCommitLeaseTest {
 
         CountDownLatch commitStarted = new CountDownLatch(1);
         CountDownLatch releaseCommit = new CountDownLatch(1);
-        FaultInjectingTransport transport = new FaultInjectingTransport(PosixTransport.of(dst));
+        FaultInjectingTransport transport = new FaultInjectingTransport(PosixTransport.create(PosixTransportConfig.of(dst)));
         transport.on(Op.COMMIT).always().run(() -> {
             commitStarted.countDown();
             try {

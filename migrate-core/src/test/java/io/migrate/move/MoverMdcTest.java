@@ -7,6 +7,7 @@ import io.migrate.task.TaskOutcome;
 import io.migrate.task.TaskResult;
 import io.migrate.testing.TestExecutionContext;
 import io.migrate.transport.posix.PosixTransport;
+import io.migrate.transport.posix.PosixTransportConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,7 @@ class MoverMdcTest {
         Path dst = Files.createDirectories(dir.resolve("dst"));
         Files.writeString(src.resolve("a"), "a");
         MigrationTask task = MigrationTask.builder().sourceRoot(src.toString()).addFile("a", "out/a").build();
-        try (PosixTransport t = PosixTransport.of(dst);
+        try (PosixTransport t = PosixTransport.create(PosixTransportConfig.of(dst));
                 ParallelFileMover m = ParallelFileMover.builder(t)
                         .config(MoverConfig.builder().allowSourceRoot(src).threads(1).build()).build()) {
             m.start();

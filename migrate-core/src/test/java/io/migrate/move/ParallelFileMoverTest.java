@@ -22,6 +22,7 @@ import io.migrate.transport.Transport;
 import io.migrate.transport.TransportCapabilities;
 import io.migrate.transport.WriteMode;
 import io.migrate.transport.posix.PosixTransport;
+import io.migrate.transport.posix.PosixTransportConfig;
 import io.migrate.worker.ExecutionContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -89,7 +90,7 @@ class ParallelFileMoverTest {
     }
 
     private FaultInjectingTransport faulty() {
-        return new FaultInjectingTransport(PosixTransport.of(dst));
+        return new FaultInjectingTransport(PosixTransport.create(PosixTransportConfig.of(dst)));
     }
 
     private MigrationTask task(String... names) {
@@ -135,7 +136,7 @@ class ParallelFileMoverTest {
         files.write(src.resolve("odd.bin"), 5 * MIB + 17);
         List<MoveProgress> seen = new CopyOnWriteArrayList<>();
         List<FileResult> done = new CopyOnWriteArrayList<>();
-        ParallelFileMover m = mover(PosixTransport.of(dst), config().build(), new MoveListener() {
+        ParallelFileMover m = mover(PosixTransport.create(PosixTransportConfig.of(dst)), config().build(), new MoveListener() {
             @Override
             public void onProgress(MoveProgress p) {
                 seen.add(p);
@@ -175,7 +176,7 @@ class ParallelFileMoverTest {
         files.writeSparse(src.resolve("sparse.img"), 7 * MIB + 3, 3);
         List<String> names = new ArrayList<>(RandomFiles.TRICKY_NAMES);
         names.add("sparse.img");
-        ParallelFileMover m = mover(PosixTransport.of(dst), config().build());
+        ParallelFileMover m = mover(PosixTransport.create(PosixTransportConfig.of(dst)), config().build());
 
         TaskResult r = m.move(task(names.toArray(String[]::new)), ctx());
 
@@ -271,7 +272,7 @@ class ParallelFileMoverTest {
     void failoverMovesWorkToAnotherEndpointAndTheHeartbeatBringsTheFirstBack() throws Exception {
         Path mountB = Files.createSymbolicLink(tmp.resolve("dst-b"), dst); // a second mount of dst
         FaultInjectingTransport t = new FaultInjectingTransport(
-                PosixTransport.builder().endpoint("a", dst).endpoint("b", mountB).build());
+                PosixTransport.create(PosixTransportConfig.builder().endpoint("a", dst).endpoint("b", mountB).build()));
         for (int i = 0; i < 6; i++) {
             files.write(src.resolve("f" + i), 3 * MIB + i);
         }
@@ -452,7 +453,7 @@ class ParallelFileMoverTest {
         Files.writeString(src.resolve("inside.txt"), "fine");
         Files.createSymbolicLink(src.resolve("inside-link.txt"), src.resolve("inside.txt"));
         Files.createDirectories(src.resolve("adir"));
-        ParallelFileMover m = mover(PosixTransport.of(dst), config().build());
+        ParallelFileMover m = mover(PosixTransport.create(PosixTransportConfig.of(dst)), config().build());
 
         TaskResult r = m.move(task("link.txt", "dirlink/secret.txt", "../outside/secret.txt", "inside.txt",
                 "inside-link.txt", "adir", "missing.txt"), ctx());
@@ -474,7 +475,7 @@ class ParallelFileMoverTest {
         Path other = Files.createDirectories(tmp.resolve("other"));
         Files.writeString(other.resolve("f"), "x");
         Path sneaky = Files.createSymbolicLink(src.resolve("sneaky-root"), other);
-        ParallelFileMover m = mover(PosixTransport.of(dst), config().build());
+        ParallelFileMover m = mover(PosixTransport.create(PosixTransportConfig.of(dst)), config().build());
 
         for (Path root : List.of(other, sneaky)) {
             MigrationTask t = MigrationTask.builder().sourceRoot(root.toString()).addFile("f", "f").build();
@@ -490,7 +491,7 @@ class ParallelFileMoverTest {
         assumeThat(System.getProperty("user.name")).as("root reads everything").isNotEqualTo("root");
         Path f = Files.writeString(src.resolve("locked"), "x");
         Files.setPosixFilePermissions(f, java.util.Set.of());
-        ParallelFileMover m = mover(PosixTransport.of(dst), config().build());
+        ParallelFileMover m = mover(PosixTransport.create(PosixTransportConfig.of(dst)), config().build());
         assertThat(m.move(task("locked"), ctx()).files().get(0).code()).isEqualTo(ErrorCode.SOURCE_UNREADABLE);
     }
 
@@ -602,7 +603,7 @@ class ParallelFileMoverTest {
                 awaitQuietly(resumeA); // SIGSTOP
             });
             ParallelFileMover a = mover(ta, config().build());
-            ParallelFileMover b = mover(PosixTransport.of(dst), config().build());
+            ParallelFileMover b = mover(PosixTransport.create(PosixTransportConfig.of(dst)), config().build());
             TestExecutionContext ctxA = ctx();
             MigrationTask t = task(f.getFileName().toString());
             CompletableFuture<TaskResult> zombie = moveAsync(a, t, ctxA);
@@ -693,8 +694,8 @@ class ParallelFileMoverTest {
             names.add("small" + i);
         }
         // the buffered path: the kernel copy uses no buffer at all
-        ParallelFileMover m = mover(PosixTransport.builder().endpoint("p", dst).fsync(false).copyLocalFiles(false)
-                .build(), config().maxInFlightBytes(cap).threads(8).build());
+        ParallelFileMover m = mover(PosixTransport.create(PosixTransportConfig.builder().endpoint("p", dst).fsync(false).copyLocalFiles(false)
+                .build()), config().maxInFlightBytes(cap).threads(8).build());
         long total = 0;
         for (String n : names) {
             total += Files.size(src.resolve(n));
@@ -725,7 +726,7 @@ class ParallelFileMoverTest {
         assertThat(kernel.capabilities().copiesLocalFiles()).isTrue();
         ParallelFileMover viaKernel = mover(kernel, config().build());
         ParallelFileMover viaBuffers = mover(
-                PosixTransport.builder().endpoint("b", buffered).copyLocalFiles(false).build(), config().build());
+                PosixTransport.create(PosixTransportConfig.builder().endpoint("b", buffered).copyLocalFiles(false).build()), config().build());
         TestExecutionContext ctx = ctx();
 
         TaskResult k = viaKernel.move(task(names.toArray(String[]::new)), ctx);
@@ -837,7 +838,7 @@ class ParallelFileMoverTest {
     @Test
     void theExecutorPlugsTheMoverIntoTheWorker() throws Exception {
         files.write(src.resolve("w.bin"), 10);
-        ParallelFileMover m = mover(PosixTransport.of(dst), config().build());
+        ParallelFileMover m = mover(PosixTransport.create(PosixTransportConfig.of(dst)), config().build());
         TaskResult r = new MoverTaskExecutor(m).execute(task("w.bin"), ctx());
         assertThat(r.outcome()).isEqualTo(TaskOutcome.SUCCEEDED);
         assertThat(copied("w.bin")).isTrue();

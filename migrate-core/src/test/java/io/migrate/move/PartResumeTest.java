@@ -4,14 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.migrate.error.ErrorCode;
 import io.migrate.task.FileOutcome;
+import io.migrate.task.MigrationTask;
 import io.migrate.task.TaskOutcome;
 import io.migrate.task.TaskResult;
-import io.migrate.task.MigrationTask;
-import io.migrate.testing.FaultInjectingTransport;
 import io.migrate.testing.FaultInjectingTransport.Op;
+import io.migrate.testing.FaultInjectingTransport;
 import io.migrate.testing.TestExecutionContext;
 import io.migrate.transport.Disposition;
 import io.migrate.transport.posix.PosixTransport;
+import io.migrate.transport.posix.PosixTransportConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,7 +53,7 @@ class PartResumeTest {
         long sentFirst = crashHalfWay(first);
 
         TestExecutionContext second = new TestExecutionContext("n2").sharingLedgersWith(first);
-        try (ParallelFileMover mover = mover(PosixTransport.of(dst))) {
+        try (ParallelFileMover mover = mover(PosixTransport.create(PosixTransportConfig.of(dst)))) {
             TaskResult r = mover.move(task(), second);
             assertThat(r.outcome()).as(r.toString()).isEqualTo(TaskOutcome.SUCCEEDED);
             assertThat(r.files().get(0).outcome()).isEqualTo(FileOutcome.COPIED);
@@ -78,7 +79,7 @@ class PartResumeTest {
         Files.setLastModifiedTime(src.resolve("big.bin"), FileTime.fromMillis(System.currentTimeMillis() + 5000));
 
         TestExecutionContext second = new TestExecutionContext("n2").sharingLedgersWith(first);
-        try (ParallelFileMover mover = mover(PosixTransport.of(dst))) {
+        try (ParallelFileMover mover = mover(PosixTransport.create(PosixTransportConfig.of(dst)))) {
             TaskResult r = mover.move(task(), second);
             assertThat(r.outcome()).as(r.toString()).isEqualTo(TaskOutcome.SUCCEEDED);
             assertThat(mover.bytesResumed()).isZero();
@@ -91,7 +92,7 @@ class PartResumeTest {
     @Test
     void anUploadRemovedBySomeoneElseIsStartedAgainWithinTheRun() throws Exception {
         byte[] data = write(src.resolve("big.bin"), 3);
-        FaultInjectingTransport t = new FaultInjectingTransport(PosixTransport.of(dst));
+        FaultInjectingTransport t = new FaultInjectingTransport(PosixTransport.create(PosixTransportConfig.of(dst)));
         // at the 6th range write, someone (a sweeper, another node) removes the temporary file
         t.on(Op.WRITE).nth(6).run(() -> tempFiles().forEach(PartResumeTest::delete));
         try (ParallelFileMover mover = mover(t)) {
@@ -106,7 +107,7 @@ class PartResumeTest {
     @Test
     void aRunThatLostItsTaskDoesNotRestartARemovedUpload() throws Exception {
         write(src.resolve("big.bin"), 4);
-        FaultInjectingTransport t = new FaultInjectingTransport(PosixTransport.of(dst));
+        FaultInjectingTransport t = new FaultInjectingTransport(PosixTransport.create(PosixTransportConfig.of(dst)));
         TestExecutionContext ctx = new TestExecutionContext("n1");
         t.on(Op.WRITE).nth(6).run(() -> {
             ctx.lose();
@@ -122,7 +123,7 @@ class PartResumeTest {
 
     /** A run whose writes fail from the 9th range on and whose abort never reaches the destination. */
     private long crashHalfWay(TestExecutionContext ctx) {
-        FaultInjectingTransport t = new FaultInjectingTransport(PosixTransport.of(dst));
+        FaultInjectingTransport t = new FaultInjectingTransport(PosixTransport.create(PosixTransportConfig.of(dst)));
         t.on(Op.WRITE).calls(9, 1000).fail(Disposition.PERMANENT, ErrorCode.TRANSPORT_FAILED);
         t.on(Op.ABORT).always().fail(Disposition.PERMANENT, ErrorCode.TRANSPORT_FAILED);
         try (ParallelFileMover mover = mover(t)) {

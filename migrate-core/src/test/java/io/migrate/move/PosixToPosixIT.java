@@ -11,6 +11,7 @@ import io.migrate.task.TaskResult;
 import io.migrate.testing.RandomFiles;
 import io.migrate.testing.TestExecutionContext;
 import io.migrate.transport.posix.PosixTransport;
+import io.migrate.transport.posix.PosixTransportConfig;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -66,7 +67,7 @@ class PosixToPosixIT {
             task.addFile(n, "mirror/" + n);
         }
 
-        try (ParallelFileMover mover = ParallelFileMover.builder(PosixTransport.of(dst))
+        try (ParallelFileMover mover = ParallelFileMover.builder(PosixTransport.create(PosixTransportConfig.of(dst)))
                 .config(MoverConfig.builder().allowSourceRoot(src).threads(4).build()).build()) {
             mover.start();
             TestExecutionContext ctx = new TestExecutionContext("it");

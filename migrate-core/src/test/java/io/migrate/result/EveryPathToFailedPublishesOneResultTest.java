@@ -8,6 +8,7 @@ import io.migrate.dispatch.LeaderGate;
 import io.migrate.dispatch.TaskReclaimer;
 import io.migrate.dispatch.Tasks;
 import io.migrate.dispatch.TestElection;
+import io.migrate.dispatch.TestGates;
 import io.migrate.dispatch.TestMembership;
 import io.migrate.error.ErrorCode;
 import io.migrate.ha.spi.LeadershipState;
@@ -103,7 +104,7 @@ class EveryPathToFailedPublishesOneResultTest {
     }
 
     private TaskReclaimer reclaimer(DispatchConfig config) {
-        LeaderGate gate = new LeaderGate(new TestElection("leader", LeadershipState.LEADER), root, config, time.ticker());
+        LeaderGate gate = TestGates.gate(new TestElection("leader", LeadershipState.LEADER), root, config, time.ticker());
         gate.start();
         return TaskReclaimer.builder().store(store).membership(membership).gate(gate).config(config)
                 .clock(time.clock()).nanoTicker(time.ticker()).build();

@@ -10,6 +10,7 @@ import io.migrate.transport.TransportCapabilities;
 import io.migrate.transport.TransportException;
 import io.migrate.transport.TransportSession;
 import io.migrate.transport.Upload;
+import io.migrate.transport.posix.PosixTransportConfig;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.time.Duration;
@@ -28,7 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * chosen calls and endpoints, and counts calls. Works with any transport (POSIX, S3).
  *
  * <pre>{@code
- * FaultInjectingTransport t = new FaultInjectingTransport(PosixTransport.of(dir));
+ * FaultInjectingTransport t = new FaultInjectingTransport(PosixTransport.create(PosixTransportConfig.of(dir)));
  * t.on(Op.WRITE).nth(3).fail(Disposition.RETRY, ErrorCode.TRANSPORT_FAILED);  // 3rd write fails once
  * t.on(Op.WRITE).endpoint("b").always().fail(Disposition.FAILOVER, ErrorCode.TRANSPORT_FAILED);
  * t.endpointDown("a", true);                                                  // every call to a fails over

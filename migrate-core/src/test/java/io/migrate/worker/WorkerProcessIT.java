@@ -62,7 +62,7 @@ class WorkerProcessIT {
                         .heartbeatInterval(Duration.ofMillis(200)).nodeLease(Duration.ofSeconds(2)).knownNodes(workers)
                         .build();
                 FixedLeaderElection election = new FixedLeaderElection("leader", "leader");
-                LeaderGate gate = new LeaderGate(election, root, config, System::nanoTime);
+                LeaderGate gate = LeaderGate.create(election, root, config);
                 TaskDispatcher dispatcher = TaskDispatcher.builder().store(store).membership(membership).gate(gate)
                         .config(config).build();
                 TaskReclaimer reclaimer = TaskReclaimer.builder().store(store).membership(membership).gate(gate)

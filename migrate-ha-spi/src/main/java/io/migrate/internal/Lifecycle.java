@@ -31,6 +31,36 @@ public final class Lifecycle {
     }
 
     /**
+     * For a component that runs from construction and has no {@code start()} (a transport, a
+     * publisher, a gate): it begins STARTED, so the same one state and one CAS decide
+     * {@code close()}.
+     *
+     * @param component what the messages name
+     * @return a lifecycle in {@link State#STARTED}
+     */
+    public static Lifecycle started(String component) {
+        Lifecycle l = new Lifecycle(component);
+        l.start();
+        return l;
+    }
+
+    /**
+     * @return true while started and not closed
+     */
+    public boolean isRunning() {
+        return state.get() == State.STARTED;
+    }
+
+    /**
+     * @throws IllegalStateException naming the component if it is closed
+     */
+    public void requireOpen() {
+        if (state.get() == State.CLOSED) {
+            throw new IllegalStateException(component + " is closed");
+        }
+    }
+
+    /**
      * @return true for the call that started the component, false if it was already started
      * @throws IllegalStateException if it was closed
      */

@@ -58,6 +58,11 @@ public final class Periodic implements AutoCloseable {
         }
     }
 
+    /** @return whether {@link #close()} was called */
+    public boolean isClosed() {
+        return lifecycle.isClosed();
+    }
+
     /** Runs the body soon on the tick thread; several triggers before it runs count once. */
     public void trigger() {
         if (lifecycle.state() != Lifecycle.State.STARTED || !triggered.compareAndSet(false, true)) {
@@ -87,8 +92,18 @@ public final class Periodic implements AutoCloseable {
     /** Stops the schedule and, if owned, the thread (bounded wait, see {@link Executors2#STOP_WAIT}). Idempotent. */
     @Override
     public void close() {
+        stop();
+    }
+
+    /**
+     * {@link #close()} that says whether this call closed it, for an owner that has more to do
+     * exactly once.
+     *
+     * @return true for the one call that closed it
+     */
+    public boolean stop() {
         if (!lifecycle.close()) {
-            return;
+            return false;
         }
         ScheduledFuture<?> s = schedule;
         if (s != null) {
@@ -97,5 +112,6 @@ public final class Periodic implements AutoCloseable {
         if (owned) {
             Executors2.stop(executor, true, "migrate-" + role + " thread");
         }
+        return true;
     }
 }

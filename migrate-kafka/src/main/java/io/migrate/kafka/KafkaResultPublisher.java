@@ -3,6 +3,7 @@ package io.migrate.kafka;
 import io.migrate.error.ConfigurationException;
 import io.migrate.error.ErrorCode;
 import io.migrate.error.MigrateException;
+import io.migrate.internal.Lifecycle;
 import io.migrate.result.ResultPublisher;
 import io.migrate.task.MigrationTask;
 import io.migrate.task.TaskResult;
@@ -51,18 +52,25 @@ public final class KafkaResultPublisher implements ResultPublisher {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaResultPublisher.class);
 
     private final KafkaResultPublisherConfig config;
-    /** Guards {@link #producer} and {@link #closed}; never held across a send or a wait. */
+    /** Guards {@link #producer} and the transition to CLOSED; never held across a send or a wait. */
     private final Object lock = new Object();
     private Producer<byte[], byte[]> producer;
-    private boolean closed;
+    /** Open from construction; closed once, under {@link #lock} (issue 17). */
+    private final Lifecycle lifecycle = Lifecycle.started("Kafka result publisher");
 
     /**
+     * The one way to make the publisher, like every plug-in: {@code XPublisher.create(XConfig)}.
      * Creates the producer (it connects lazily, on the first publish).
      *
      * @param config the settings
+     * @return the publisher; the caller closes it
      * @throws ConfigurationException if Kafka rejects the client properties
      */
-    public KafkaResultPublisher(KafkaResultPublisherConfig config) {
+    public static KafkaResultPublisher create(KafkaResultPublisherConfig config) {
+        return new KafkaResultPublisher(config);
+    }
+
+    private KafkaResultPublisher(KafkaResultPublisherConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         this.producer = newProducer();
         LOG.info("Kafka result publisher created: {}", config);
@@ -122,7 +130,7 @@ public final class KafkaResultPublisher implements ResultPublisher {
 
     private Producer<byte[], byte[]> current() {
         synchronized (lock) {
-            if (closed) {
+            if (lifecycle.isClosed()) {
                 throw new MigrateException(ErrorCode.PUBLISH_FAILED, "the Kafka result publisher is closed");
             }
             return producer;
@@ -139,7 +147,7 @@ public final class KafkaResultPublisher implements ResultPublisher {
             return;
         }
         synchronized (lock) {
-            if (closed || producer != failed) {
+            if (lifecycle.isClosed() || producer != failed) {
                 return;
             }
             producer = newProducer();
@@ -173,10 +181,9 @@ public final class KafkaResultPublisher implements ResultPublisher {
     public void close() {
         Producer<byte[], byte[]> p;
         synchronized (lock) {
-            if (closed) {
+            if (!lifecycle.close()) {
                 return;
             }
-            closed = true;
             p = producer;
         }
         p.close(config.closeTimeout());

@@ -47,7 +47,7 @@ class BrokerOutageIT {
                 .deliveryTimeout(Duration.ofSeconds(3)).closeTimeout(Duration.ofSeconds(2))
                 .build();
         List<MigrationTask> tasks = new ArrayList<>();
-        try (KafkaResultPublisher publisher = new KafkaResultPublisher(config);
+        try (KafkaResultPublisher publisher = KafkaResultPublisher.create(config);
                 ResultOutbox outbox = ResultOutbox.builder().store(store).publisher(publisher).node("node-a")
                         .pollInterval(Duration.ofMillis(100)).initialBackoff(Duration.ofMillis(200))
                         .maxBackoff(Duration.ofSeconds(2)).build()) {

@@ -70,7 +70,7 @@ class KafkaResultPublisherIT {
         broker.createTopic(topic, 1);
         MigrationTask task = task();
         TaskResult result = partiallyFailed(task);
-        try (KafkaResultPublisher publisher = new KafkaResultPublisher(config(topic))) {
+        try (KafkaResultPublisher publisher = KafkaResultPublisher.create(config(topic))) {
             publisher.publish(task, result);
         }
         try (TopicReader reader = new TopicReader(broker.bootstrapServers(), topic)) {
@@ -116,7 +116,7 @@ class KafkaResultPublisherIT {
                 .deliveryTimeout(Duration.ofSeconds(1)).closeTimeout(Duration.ofSeconds(1))
                 .build();
         MigrationTask task = task();
-        try (KafkaResultPublisher publisher = new KafkaResultPublisher(config)) {
+        try (KafkaResultPublisher publisher = KafkaResultPublisher.create(config)) {
             assertThatThrownBy(() -> publisher.publish(task, partiallyFailed(task)))
                     .isInstanceOf(MigrateException.class)
                     .satisfies(e -> assertThat(((MigrateException) e).code()).isEqualTo(ErrorCode.PUBLISH_FAILED));

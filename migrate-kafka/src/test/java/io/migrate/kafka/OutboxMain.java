@@ -25,7 +25,7 @@ public final class OutboxMain {
      */
     public static void main(String[] args) throws InterruptedException {
         DirectoryTaskStore store = DirectoryTaskStore.builder().root(Path.of(args[0])).build();
-        KafkaResultPublisher kafka = new KafkaResultPublisher(KafkaResultPublisherConfig.builder()
+        KafkaResultPublisher kafka = KafkaResultPublisher.create(KafkaResultPublisherConfig.builder()
                 .bootstrapServers(args[1]).topic(args[2]).clientId("crash-child").build());
         int pauseAfter = args.length > 3 ? Integer.parseInt(args[3]) : Integer.MAX_VALUE;
         AtomicInteger published = new AtomicInteger();

@@ -66,7 +66,7 @@ class OutboxToKafkaIT {
     }
 
     private static KafkaResultPublisher publisher(String topic) {
-        return new KafkaResultPublisher(KafkaResultPublisherConfig.builder()
+        return KafkaResultPublisher.create(KafkaResultPublisherConfig.builder()
                 .bootstrapServers(broker.bootstrapServers()).topic(topic).build());
     }
 

@@ -2,6 +2,8 @@ package io.migrate.s3;
 
 import io.migrate.error.ConfigurationException;
 import io.migrate.error.ErrorCode;
+import io.migrate.internal.Lifecycle;
+import io.migrate.internal.NamedThreadFactory;
 import io.migrate.s3.internal.ChecksumProbe;
 import io.migrate.s3.internal.ConditionalWriteProbe;
 import io.migrate.s3.internal.DerivedSettings;
@@ -29,7 +31,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,9 +47,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class S3Transport implements Transport {
     private static final Logger LOG = LoggerFactory.getLogger(S3Transport.class);
-    private static final java.util.concurrent.atomic.AtomicInteger SWEEPER_IDS =
-            new java.util.concurrent.atomic.AtomicInteger();
-
     private final S3TransportConfig config;
     private final Map<String, Endpoint> endpoints;
     private final List<String> endpointIds;
@@ -58,7 +56,8 @@ public final class S3Transport implements Transport {
     private final ConditionalWriteSupport conditionalWrites;
     private final TransportCapabilities capabilities;
     private final ScheduledExecutorService sweeper;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    /** Open from construction; {@link #close()} ends it (one state, one CAS; issue 17). */
+    private final Lifecycle lifecycle = Lifecycle.started("S3 transport");
 
     private S3Transport(S3TransportConfig config) {
         this.config = config;
@@ -91,11 +90,7 @@ public final class S3Transport implements Transport {
         if (config.staleUploadSweepInterval().isZero()) {
             this.sweeper = null;
         } else {
-            this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "migrate-s3-sweeper-" + SWEEPER_IDS.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            });
+            this.sweeper = Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory("s3-sweeper"));
             long period = config.staleUploadSweepInterval().toMillis();
             sweeper.scheduleWithFixedDelay(this::sweepInBackground, period, period, TimeUnit.MILLISECONDS);
         }
@@ -349,7 +344,7 @@ public final class S3Transport implements Transport {
     }
 
     private void ensureOpen() {
-        if (closed.get()) {
+        if (lifecycle.isClosed()) {
             throw new TransportException(Disposition.PERMANENT, ErrorCode.CANCELLED, "S3 transport is closed", null);
         }
     }
@@ -357,7 +352,7 @@ public final class S3Transport implements Transport {
     /** Stops the sweeper (waits up to 10 s), closes the session pool and every client. Idempotent. */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
+        if (!lifecycle.close()) {
             return;
         }
         if (sweeper != null) {

@@ -135,7 +135,7 @@ final class DispatchBench {
     private static DispatchReport dispatchWith(TaskStore store, Path root, List<String> nodes, DispatchConfig config) {
         FixedLeaderElection election = new FixedLeaderElection("leader", "leader");
         election.start();
-        try (LeaderGate gate = new LeaderGate(election, root, config, System::nanoTime);
+        try (LeaderGate gate = LeaderGate.create(election, root, config);
              TaskDispatcher d = TaskDispatcher.builder().store(store).membership(new FixedMembership(nodes))
                      .gate(gate).config(config).build()) {
             gate.start();

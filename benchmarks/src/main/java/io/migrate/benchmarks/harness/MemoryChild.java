@@ -8,6 +8,7 @@ import io.migrate.task.TaskResult;
 import io.migrate.testing.TestExecutionContext;
 import io.migrate.testing.Trees;
 import io.migrate.transport.posix.PosixTransport;
+import io.migrate.transport.posix.PosixTransportConfig;
 import java.io.IOException;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
@@ -57,7 +58,7 @@ public final class MemoryChild {
             t.setDaemon(true);
             return t;
         });
-        try (PosixTransport transport = PosixTransport.builder().endpoint("dst", dst).build();
+        try (PosixTransport transport = PosixTransport.create(PosixTransportConfig.builder().endpoint("dst", dst).build());
              ParallelFileMover mover = ParallelFileMover.builder(transport)
                      .config(MoverConfig.builder().allowSourceRoot(src).build()).build()) {
             mover.start();

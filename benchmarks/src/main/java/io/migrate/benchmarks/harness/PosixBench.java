@@ -7,6 +7,7 @@ import io.migrate.task.TaskOutcome;
 import io.migrate.task.TaskResult;
 import io.migrate.testing.TestExecutionContext;
 import io.migrate.transport.posix.PosixTransport;
+import io.migrate.transport.posix.PosixTransportConfig;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.channels.FileChannel;
@@ -43,7 +44,7 @@ final class PosixBench {
         Map<String, List<Double>> cpu = new LinkedHashMap<>();
         Map<String, List<String>> loads = new LinkedHashMap<>();
         for (boolean durable : new boolean[] {true, false}) {
-            try (PosixTransport transport = PosixTransport.builder().endpoint("dst", dst).fsync(durable).build();
+            try (PosixTransport transport = PosixTransport.create(PosixTransportConfig.builder().endpoint("dst", dst).fsync(durable).build());
                  ParallelFileMover mover = ParallelFileMover.builder(transport).config(MoverConfig.builder()
                          .allowSourceRoot(src).threads(o.posixThreads()).build()).build()) {
                 mover.start();

@@ -96,7 +96,7 @@ final class ScaleBench {
         DispatchConfig config = DispatchConfig.defaults();
         List<double[]> placing = new ArrayList<>();
         double[] full;
-        try (LeaderGate gate = new LeaderGate(election, root, config, System::nanoTime);
+        try (LeaderGate gate = LeaderGate.create(election, root, config);
              TaskDispatcher d = TaskDispatcher.builder().store(store).membership(new FixedMembership(nodes))
                      .gate(gate).config(config).build()) {
             gate.start();
@@ -182,7 +182,7 @@ final class ScaleBench {
         FixedLeaderElection election = new FixedLeaderElection("leader", "leader");
         election.start();
         DispatchConfig config = DispatchConfig.defaults();
-        try (LeaderGate gate = new LeaderGate(election, root, config, System::nanoTime);
+        try (LeaderGate gate = LeaderGate.create(election, root, config);
              TaskDispatcher d = TaskDispatcher.builder().store(probe).membership(new FixedMembership(nodes))
                      .gate(gate).config(config).build()) {
             gate.start();

@@ -2,9 +2,10 @@ package io.migrate.move.internal;
 
 import io.migrate.error.ErrorCode;
 import io.migrate.error.MigrateException;
+import io.migrate.internal.NamedThreadFactory;
 import io.migrate.transport.Disposition;
-import io.migrate.transport.EndpointHealth;
 import io.migrate.transport.EndpointHealth.State;
+import io.migrate.transport.EndpointHealth;
 import io.migrate.transport.Transport;
 import io.migrate.transport.TransportException;
 import java.time.Clock;
@@ -75,20 +76,20 @@ public final class Endpoints implements AutoCloseable {
     /**
      * @param transport the transport whose endpoints are tracked
      * @param interval heartbeat period
-     * @param threadName name of the heartbeat thread
+     * @param threadRole role of the heartbeat thread, named {@code migrate-<role>-N}
      */
-    public Endpoints(Transport transport, Duration interval, String threadName) {
-        this(transport, interval, threadName, Clock.systemUTC(), System::nanoTime);
+    public Endpoints(Transport transport, Duration interval, String threadRole) {
+        this(transport, interval, threadRole, Clock.systemUTC(), System::nanoTime);
     }
 
     /**
      * @param transport the transport whose endpoints are tracked
      * @param interval heartbeat period
-     * @param threadName name of the heartbeat thread
+     * @param threadRole role of the heartbeat thread, named {@code migrate-<role>-N}
      * @param clock wall clock for the timestamps in {@link #health()}
      * @param nanoTicker monotonic time for the waits in {@link #choose}
      */
-    public Endpoints(Transport transport, Duration interval, String threadName, Clock clock, LongSupplier nanoTicker) {
+    public Endpoints(Transport transport, Duration interval, String threadRole, Clock clock, LongSupplier nanoTicker) {
         this.transport = transport;
         this.ids = List.copyOf(transport.endpoints());
         if (ids.isEmpty()) {
@@ -100,11 +101,7 @@ public final class Endpoints implements AutoCloseable {
         for (String id : ids) {
             health.put(id, new EndpointHealth(id, State.UNKNOWN, null, null, null, null));
         }
-        ScheduledThreadPoolExecutor ex = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, threadName);
-            t.setDaemon(true);
-            return t;
-        });
+        ScheduledThreadPoolExecutor ex = new ScheduledThreadPoolExecutor(1, new NamedThreadFactory(threadRole));
         ex.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.heartbeat = ex;
     }

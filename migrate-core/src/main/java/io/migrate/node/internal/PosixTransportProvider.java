@@ -5,6 +5,7 @@ import io.migrate.error.ConfigurationException;
 import io.migrate.node.spi.TransportProvider;
 import io.migrate.transport.Transport;
 import io.migrate.transport.posix.PosixTransport;
+import io.migrate.transport.posix.PosixTransportConfig;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -27,7 +28,7 @@ public final class PosixTransportProvider implements TransportProvider {
     @Override
     public Transport create(Settings settings) {
         Settings s = settings.under("posix.");
-        PosixTransport.Builder b = PosixTransport.builder().fsync(s.bool("fsync", true))
+        PosixTransportConfig.Builder b = PosixTransportConfig.builder().fsync(s.bool("fsync", true))
                 .copyLocalFiles(s.bool("copyLocalFiles", true));
         Map<String, String> endpoints = s.pairs("endpoints");
         var root = s.optional("root");
@@ -37,6 +38,6 @@ public final class PosixTransportProvider implements TransportProvider {
         }
         root.ifPresent(r -> b.endpoint("posix-0", Path.of(r)));
         endpoints.forEach((id, dir) -> b.endpoint(id, Path.of(dir)));
-        return b.build();
+        return PosixTransport.create(b.build());
     }
 }

@@ -1,7 +1,7 @@
 package io.migrate.transport.posix;
 
 import io.migrate.error.ErrorCode;
-import io.migrate.internal.Require;
+import io.migrate.internal.Lifecycle;
 import io.migrate.transport.Disposition;
 import io.migrate.transport.Transport;
 import io.migrate.transport.TransportCapabilities;
@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * A POSIX directory as the destination: a true offset+len transport ({@link WriteMode#RANDOM_OFFSET})
  * built on {@link java.nio.channels.FileChannel#write(java.nio.ByteBuffer, long)}, and, for local
  * source files, on an in-kernel copy ({@link TransportCapabilities#copiesLocalFiles()}, on by
- * default, see {@link Builder#copyLocalFiles}).
+ * default, see {@link PosixTransportConfig.Builder#copyLocalFiles}).
  *
  * <p>Guarantees:
  * <ul>
@@ -37,7 +37,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       the temporary file's name is unique to the attempt, so only the mover writes it. Nothing
  *       else may truncate {@code *.migrate-tmp} files while a mover runs (no external clean-up of
  *       them; on NFS, no other client deleting them): where that cannot be ruled out, turn
- *       {@link Builder#copyLocalFiles} off. A source that ends before the range does fails the
+ *       {@link PosixTransportConfig.Builder#copyLocalFiles} off. A source that ends before the range does fails the
  *       copy with PERMANENT {@code SOURCE_CHANGED}.</li>
  *   <li>{@code complete} checks the size and fsyncs the file; {@code commit} sets the mode and
  *       mtime from {@link io.migrate.transport.MetadataKeys#MODE} and
@@ -65,9 +65,11 @@ public final class PosixTransport implements Transport {
             new TransportCapabilities(WriteMode.RANDOM_OFFSET, 1, Long.MAX_VALUE, Integer.MAX_VALUE, false);
 
     private final Map<String, Endpoint> endpoints;
+    private final PosixTransportConfig config;
     private final boolean fsync;
     private final TransportCapabilities capabilities;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    /** Open from construction; {@link #close()} ends it (one state, one CAS; issue 17). */
+    private final Lifecycle lifecycle = Lifecycle.started("POSIX transport");
     /** Shared by all sessions: copies into one temporary file take turns. */
     private final CopyLocks copyLocks = new CopyLocks();
 
@@ -83,25 +85,28 @@ public final class PosixTransport implements Transport {
         }
     }
 
-    private PosixTransport(Builder b) {
+    private PosixTransport(PosixTransportConfig config) {
         Map<String, Endpoint> m = new LinkedHashMap<>();
-        b.roots.forEach((id, root) -> m.put(id, new Endpoint(id, root)));
+        config.endpoints().forEach((id, root) -> m.put(id, new Endpoint(id, root)));
         this.endpoints = java.util.Collections.unmodifiableMap(m);
-        this.fsync = b.fsync;
-        this.capabilities = CAPABILITIES.withCopiesLocalFiles(b.copyLocalFiles);
+        this.config = config;
+        this.fsync = config.fsync();
+        this.capabilities = CAPABILITIES.withCopiesLocalFiles(config.copyLocalFiles());
     }
 
     /**
-     * @param root the destination directory
-     * @return a transport with one endpoint {@code posix-0} at {@code root}
+     * The one way to make a POSIX transport, like every plug-in: {@code XTransport.create(XConfig)}.
+     *
+     * @param config the settings ({@link PosixTransportConfig#of(Path)} for one directory)
+     * @return the transport; the caller closes it
      */
-    public static PosixTransport of(Path root) {
-        return builder().endpoint("posix-0", root).build();
+    public static PosixTransport create(PosixTransportConfig config) {
+        return new PosixTransport(java.util.Objects.requireNonNull(config, "config"));
     }
 
-    /** @return a builder */
-    public static Builder builder() {
-        return new Builder();
+    /** @return the settings it was made with */
+    public PosixTransportConfig config() {
+        return config;
     }
 
     @Override
@@ -126,7 +131,7 @@ public final class PosixTransport implements Transport {
     @Override
     public TransportSession openSession(String endpointId) {
         Endpoint ep = endpoint(endpointId);
-        if (closed.get()) {
+        if (lifecycle.isClosed()) {
             throw new TransportException(Disposition.PERMANENT, ErrorCode.INTERNAL, "transport closed", null);
         }
         if (!Files.isDirectory(ep.root)) {
@@ -153,7 +158,7 @@ public final class PosixTransport implements Transport {
     /** Nothing to release: sessions hold no open files between calls. Idempotent. */
     @Override
     public void close() {
-        closed.set(true);
+        lifecycle.close();
     }
 
     private Endpoint endpoint(String id) {
@@ -162,66 +167,6 @@ public final class PosixTransport implements Transport {
             throw new IllegalArgumentException("unknown endpoint " + id + ", known: " + endpoints.keySet());
         }
         return ep;
-    }
-
-    /** Builds a {@link PosixTransport}. Not thread-safe. */
-    public static final class Builder {
-        private final Map<String, Path> roots = new LinkedHashMap<>();
-        private boolean fsync = true;
-        private boolean copyLocalFiles = true;
-
-        private Builder() {
-        }
-
-        /**
-         * Adds an endpoint: one mount point of the destination.
-         *
-         * @param id a unique id, used in logs and by the mover to spread threads
-         * @param root the destination directory as seen through this mount (absolute)
-         * @return this
-         */
-        public Builder endpoint(String id, Path root) {
-            Require.nonBlank("posix.endpoint.id", id);
-            Require.nonNull("posix.endpoint.root", root);
-            if (roots.containsKey(id)) {
-                throw new io.migrate.error.ConfigurationException("posix.endpoint.id", "duplicate endpoint id " + id);
-            }
-            roots.put(id, root.toAbsolutePath().normalize());
-            return this;
-        }
-
-        /**
-         * @param fsync whether {@code complete} fsyncs the file and {@code commit} its directory
-         *     (default true; turn off only for tests and benchmarks of throwaway data)
-         * @return this
-         */
-        public Builder fsync(boolean fsync) {
-            this.fsync = fsync;
-            return this;
-        }
-
-        /**
-         * @param copy whether the transport declares {@link TransportCapabilities#copiesLocalFiles()},
-         *     so the mover has it copy ranges of local source files in the kernel instead of reading
-         *     them and writing the bytes (default true; off to compare the two paths, or where
-         *     something other than the mover might truncate its temporary files, see above)
-         * @return this
-         */
-        public Builder copyLocalFiles(boolean copy) {
-            this.copyLocalFiles = copy;
-            return this;
-        }
-
-        /**
-         * @return the transport
-         * @throws io.migrate.error.ConfigurationException without an endpoint
-         */
-        public PosixTransport build() {
-            if (roots.isEmpty()) {
-                throw new io.migrate.error.ConfigurationException("posix.endpoint", "at least one endpoint is required");
-            }
-            return new PosixTransport(this);
-        }
     }
 
     /** @return ids in configuration order, for logs */

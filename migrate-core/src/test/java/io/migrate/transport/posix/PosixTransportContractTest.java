@@ -15,7 +15,7 @@ class PosixTransportContractTest extends TransportContract {
 
     @Override
     protected Transport newTransport() {
-        return PosixTransport.of(root);
+        return PosixTransport.create(PosixTransportConfig.of(root));
     }
 
     @Override

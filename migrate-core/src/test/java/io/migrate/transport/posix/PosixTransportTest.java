@@ -65,7 +65,7 @@ class PosixTransportTest {
 
     @Test
     void anAbsentGuardCommitsOnlyWhereNothingIsAndKeepsTheUploadOnAConflict() throws IOException {
-        try (TransportSession s = PosixTransport.of(root).openSession("posix-0")) {
+        try (TransportSession s = PosixTransport.create(PosixTransportConfig.of(root)).openSession("posix-0")) {
             Upload first = uploaded(s, "k/a", "t1", "first");
             Upload late = uploaded(s, "k/a", "t2", "late");
             s.commit(first, Map.of(), CommitGuard.absent());
@@ -84,7 +84,7 @@ class PosixTransportTest {
 
     @Test
     void aMatchesGuardCommitsOnlyOverTheVersionItSaw() throws IOException {
-        try (TransportSession s = PosixTransport.of(root).openSession("posix-0")) {
+        try (TransportSession s = PosixTransport.create(PosixTransportConfig.of(root)).openSession("posix-0")) {
             s.commit(uploaded(s, "m", "t0", "v0"), Map.of(), CommitGuard.absent());
             TargetStat seen = s.stat("m").orElseThrow();
             assertThat(seen.version()).isNotNull();
@@ -106,7 +106,7 @@ class PosixTransportTest {
 
     @Test
     void writesRangesOutOfOrderIntoAHiddenTempFileAndCommitsByRenameWithMetadata() throws IOException {
-        PosixTransport t = PosixTransport.of(root);
+        PosixTransport t = PosixTransport.create(PosixTransportConfig.of(root));
         assertThat(t.capabilities().writeMode()).isEqualTo(WriteMode.RANDOM_OFFSET);
         long mtime = 1_600_000_000_123_456_789L;
         Map<String, String> meta = Map.of(MetadataKeys.FINGERPRINT, "s=8;m=1", MetadataKeys.MTIME_NANOS,
@@ -143,7 +143,7 @@ class PosixTransportTest {
 
     @Test
     void rangesOfZerosAreNotWrittenSoSparseStaysSparseButContentIsExact() throws IOException {
-        PosixTransport t = PosixTransport.of(root);
+        PosixTransport t = PosixTransport.create(PosixTransportConfig.of(root));
         try (TransportSession s = t.openSession("posix-0")) {
             Upload u = s.open("sparse", "tok", 3 << 20, 1 << 20, Map.of());
             s.write(u, 0, ByteBuffer.allocateDirect(1 << 20), 0);
@@ -162,7 +162,7 @@ class PosixTransportTest {
 
     @Test
     void abortDeletesTheTempFileAndALaterWriteDoesNotResurrectIt() throws IOException {
-        PosixTransport t = PosixTransport.of(root);
+        PosixTransport t = PosixTransport.create(PosixTransportConfig.of(root));
         try (TransportSession s = t.openSession("posix-0")) {
             Upload u = s.open("a/b", "tok", 4, 4, Map.of());
             s.abort(u);
@@ -177,7 +177,7 @@ class PosixTransportTest {
 
     @Test
     void refusesKeysThatLeaveTheRootOrAreMalformed() {
-        PosixTransport t = PosixTransport.of(root);
+        PosixTransport t = PosixTransport.create(PosixTransportConfig.of(root));
         try (TransportSession s = t.openSession("posix-0")) {
             for (String bad : List.of("", "/abs", "a/../../x", "a//b", "./a", "a/", "nul\0")) {
                 assertThatThrownBy(() -> s.open(bad, "t", 1, 1, Map.of())).as(bad)
@@ -189,7 +189,7 @@ class PosixTransportTest {
 
     @Test
     void incompleteUploadFailsCompleteAndARangeOutsideTheFileIsRefused() {
-        PosixTransport t = PosixTransport.of(root);
+        PosixTransport t = PosixTransport.create(PosixTransportConfig.of(root));
         try (TransportSession s = t.openSession("posix-0")) {
             Upload u = s.open("f", "t", 4, 4, Map.of());
             assertThatThrownBy(() -> s.write(u, 2, bytes("abcd"), 0))
@@ -205,7 +205,7 @@ class PosixTransportTest {
     @Test
     void aMissingRootFailsOverAndTheHealthCheckSaysSo() throws IOException {
         Path gone = Files.createDirectory(root.resolve("mount"));
-        PosixTransport t = PosixTransport.builder().endpoint("m", gone).build();
+        PosixTransport t = PosixTransport.create(PosixTransportConfig.builder().endpoint("m", gone).build());
         t.checkHealth("m");
         TransportSession s = t.openSession("m");
         Upload u = s.open("x", "t", 4, 4, Map.of());
@@ -247,7 +247,7 @@ class PosixTransportTest {
 
     @Test
     void withoutUserXattrsStatFallsBackToSizeAndMtime() throws IOException {
-        PosixTransport t = PosixTransport.of(root);
+        PosixTransport t = PosixTransport.create(PosixTransportConfig.of(root));
         Files.writeString(root.resolve("plain"), "data");
         Files.setLastModifiedTime(root.resolve("plain"), FileTime.from(1_700_000_000L, TimeUnit.SECONDS));
         PosixTransport.Endpoint ep = new PosixTransport.Endpoint("posix-0", root);
@@ -270,7 +270,7 @@ class PosixTransportTest {
     @Test
     void aTargetThatIsADirectoryFailsTheCommitPermanently() throws IOException {
         Files.createDirectories(root.resolve("taken/child"));
-        PosixTransport t = PosixTransport.of(root);
+        PosixTransport t = PosixTransport.create(PosixTransportConfig.of(root));
         try (TransportSession s = t.openSession("posix-0")) {
             Upload u = s.open("taken", "tok", 1, 1, Map.of());
             s.write(u, 0, bytes("x"), 0);
@@ -287,8 +287,8 @@ class PosixTransportTest {
 
     @Test
     void theKernelCopyIsOnByDefaultAndCanBeTurnedOff() {
-        assertThat(PosixTransport.of(root).capabilities().copiesLocalFiles()).isTrue();
-        PosixTransport off = PosixTransport.builder().endpoint("e", root).copyLocalFiles(false).build();
+        assertThat(PosixTransport.create(PosixTransportConfig.of(root)).capabilities().copiesLocalFiles()).isTrue();
+        PosixTransport off = PosixTransport.create(PosixTransportConfig.builder().endpoint("e", root).copyLocalFiles(false).build());
         assertThat(off.capabilities().copiesLocalFiles()).isFalse();
         assertThat(off.capabilities().writeMode()).isEqualTo(WriteMode.RANDOM_OFFSET);
     }
@@ -299,7 +299,7 @@ class PosixTransportTest {
         long size = 5L * range + 17;
         Path source = files().write(srcDir.resolve("big.bin"), size);
         byte[] want = Files.readAllBytes(source);
-        PosixTransport t = PosixTransport.of(root);
+        PosixTransport t = PosixTransport.create(PosixTransportConfig.of(root));
         Upload u;
         try (TransportSession s = t.openSession("posix-0")) {
             u = s.open("out/big.bin", "tok", size, range, Map.of());
@@ -338,7 +338,7 @@ class PosixTransportTest {
     @Test
     void copyRangeOfNothingAndOfOneByteWork() throws IOException {
         Path one = Files.write(srcDir.resolve("one"), new byte[] {42});
-        PosixTransport t = PosixTransport.of(root);
+        PosixTransport t = PosixTransport.create(PosixTransportConfig.of(root));
         try (TransportSession s = t.openSession("posix-0"); FileChannel src = FileChannel.open(one)) {
             Upload empty = s.open("empty", "tok", 0, 8, Map.of());
             assertThat(s.copyRange(empty, 0, src, 0).crc32c()).isZero();
@@ -360,7 +360,7 @@ class PosixTransportTest {
             ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3}), 3L * range + 500_000); // mid-range data after zeros
             ch.write(ByteBuffer.wrap(new byte[] {9}), size - 1);
         }
-        PosixTransport t = PosixTransport.of(root);
+        PosixTransport t = PosixTransport.create(PosixTransportConfig.of(root));
         try (TransportSession s = t.openSession("posix-0"); FileChannel src = FileChannel.open(source)) {
             Upload u = s.open("sparse.img", "tok", size, range, Map.of());
             List<RangeReceipt> receipts = new ArrayList<>();
@@ -385,7 +385,7 @@ class PosixTransportTest {
     void copyRangeOfASourceThatEndsBeforeTheRangeFailsWithSourceChanged() throws IOException {
         int range = 1 << 20;
         Path source = files().write(srcDir.resolve("short.bin"), range + range / 2);
-        PosixTransport t = PosixTransport.of(root);
+        PosixTransport t = PosixTransport.create(PosixTransportConfig.of(root));
         try (TransportSession s = t.openSession("posix-0"); FileChannel src = FileChannel.open(source)) {
             Upload u = s.open("short.bin", "tok", 3L * range, range, Map.of());
             s.copyRange(u, 0, src, range);
@@ -408,7 +408,7 @@ class PosixTransportTest {
     void aSourceThatFailsToReadMidCopyIsTheSourcesFaultNotTheDestinations() throws IOException {
         int range = 1 << 20;
         Path source = files().write(srcDir.resolve("bad-sector.bin"), range);
-        PosixTransport t = PosixTransport.of(root);
+        PosixTransport t = PosixTransport.create(PosixTransportConfig.of(root));
         try (TransportSession s = t.openSession("posix-0"); FileChannel real = FileChannel.open(source);
              FileChannel src = new FailingAfter(real, 64 * 1024)) {
             Upload u = s.open("bad-sector.bin", "tok", range, range, Map.of());

@@ -1,5 +1,6 @@
 package io.migrate.ha.fixed;
 
+import io.migrate.internal.Lifecycle;
 import io.migrate.internal.NamedThreadFactory;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -10,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +35,8 @@ final class KeepalivedStateSource implements AutoCloseable {
     private final Path path;
     /** Latest FIFO state; written only by the reader thread. */
     private volatile KeepalivedState fifoState = KeepalivedState.UNKNOWN;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    /** NEW until {@link #start()}; the reader thread runs while STARTED. */
+    private final Lifecycle lifecycle = new Lifecycle("keepalived state source");
     private volatile Thread reader;
 
     KeepalivedStateSource(Path path) {
@@ -44,6 +45,9 @@ final class KeepalivedStateSource implements AutoCloseable {
 
     /** Starts the FIFO reader if the path is a FIFO (checked now). */
     void start() {
+        if (!lifecycle.start()) {
+            return;
+        }
         if (isFifo()) {
             Thread t = new NamedThreadFactory("ha-keepalived").newThread(this::readFifo);
             reader = t;
@@ -71,11 +75,11 @@ final class KeepalivedStateSource implements AutoCloseable {
 
     /** Reader thread: open (blocks until a writer opens), read lines, on EOF forget, reopen. */
     private void readFifo() {
-        while (!closed.get()) {
+        while (!lifecycle.isClosed()) {
             try (BufferedReader in = new BufferedReader(
                     new InputStreamReader(Files.newInputStream(path), StandardCharsets.UTF_8))) {
                 String line;
-                while ((line = in.readLine()) != null && !closed.get()) {
+                while ((line = in.readLine()) != null && !lifecycle.isClosed()) {
                     KeepalivedState s = KeepalivedState.parseLine(line);
                     if (s != KeepalivedState.UNKNOWN) {
                         fifoState = s;
@@ -83,7 +87,7 @@ final class KeepalivedStateSource implements AutoCloseable {
                     }
                 }
                 // Every writer closed the FIFO: keepalived is gone or restarting.
-                if (!closed.get() && fifoState != KeepalivedState.UNKNOWN) {
+                if (!lifecycle.isClosed() && fifoState != KeepalivedState.UNKNOWN) {
                     LOG.info("keepalived closed its notify FIFO {}; VRRP state UNKNOWN until it writes again", path);
                 }
                 fifoState = KeepalivedState.UNKNOWN;
@@ -97,7 +101,7 @@ final class KeepalivedStateSource implements AutoCloseable {
 
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
+        if (!lifecycle.close()) {
             return;
         }
         Thread t = reader;

@@ -2,6 +2,7 @@ package io.migrate.ha.internal;
 
 import io.migrate.ha.spi.LeadershipListener;
 import io.migrate.ha.spi.LeadershipState;
+import io.migrate.internal.Lifecycle;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +22,8 @@ public final class LeadershipStates implements AutoCloseable {
     /** Guards compare-and-publish of {@link #state}; never held across I/O. */
     private final ReentrantLock lock = new ReentrantLock();
     private volatile LeadershipState state = LeadershipState.UNKNOWN;
-    private volatile boolean closed;
+    /** Runs from construction; {@link #close()} ends it (one state, one CAS). */
+    private final Lifecycle lifecycle = Lifecycle.started("leadership states");
 
     /** @param nodeId this node, for the log */
     public LeadershipStates(String nodeId) {
@@ -44,7 +46,7 @@ public final class LeadershipStates implements AutoCloseable {
         lock.lock();
         try {
             LeadershipState previous = state;
-            if (previous == next || (closed && next != LeadershipState.NOT_LEADER)) {
+            if (previous == next || (lifecycle.isClosed() && next != LeadershipState.NOT_LEADER)) {
                 return state;
             }
             state = next;
@@ -66,11 +68,16 @@ public final class LeadershipStates implements AutoCloseable {
         notifier.remove(listener);
     }
 
-    /** Moves to NOT_LEADER (notifying), then stops the notifier after delivering what is queued. */
+    /**
+     * Moves to NOT_LEADER (notifying), then stops the notifier after delivering what is queued.
+     * Idempotent. Closed first, so a concurrent {@code set(LEADER)} can no longer win after it.
+     */
     @Override
     public void close() {
+        if (!lifecycle.close()) {
+            return;
+        }
         set(LeadershipState.NOT_LEADER, "closed");
-        closed = true;
         notifier.close();
     }
 }

@@ -1,6 +1,7 @@
 package io.migrate.ha.internal;
 
 import io.migrate.ha.spi.MembershipListener;
+import io.migrate.internal.Lifecycle;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.locks.ReentrantLock;
@@ -21,7 +22,8 @@ public final class LiveNodes implements AutoCloseable {
     /** Guards compare-and-publish of {@link #live}; never held across I/O. */
     private final ReentrantLock lock = new ReentrantLock();
     private volatile Set<String> live = Set.of();
-    private volatile boolean closed;
+    /** Runs from construction; {@link #close()} ends it (one state, one CAS). */
+    private final Lifecycle lifecycle = Lifecycle.started("live nodes");
 
     /** @return the last published live set (immutable) */
     public Set<String> get() {
@@ -36,7 +38,7 @@ public final class LiveNodes implements AutoCloseable {
     public void set(Set<String> next) {
         lock.lock();
         try {
-            if (closed || next.equals(live)) {
+            if (lifecycle.isClosed() || next.equals(live)) {
                 return;
             }
             Set<String> after = Set.copyOf(next);
@@ -61,9 +63,12 @@ public final class LiveNodes implements AutoCloseable {
     /** Stops publishing; delivers what is queued, then stops the notifier. Idempotent. */
     @Override
     public void close() {
+        // Under the lock: a set() that holds it finishes its publish before the notifier closes.
         lock.lock();
         try {
-            closed = true;
+            if (!lifecycle.close()) {
+                return;
+            }
         } finally {
             lock.unlock();
         }

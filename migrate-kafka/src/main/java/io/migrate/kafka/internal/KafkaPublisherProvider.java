@@ -36,6 +36,6 @@ public final class KafkaPublisherProvider implements PublisherProvider {
         s.optional("closeTimeout").ifPresent(v -> b.closeTimeout(s.duration("closeTimeout", null)));
         Settings client = s.under("client.");
         client.asMap().keySet().forEach(k -> b.clientProperty(k, client.required(k, "a Kafka producer setting")));
-        return new KafkaResultPublisher(b.build());
+        return KafkaResultPublisher.create(b.build());
     }
 }

@@ -37,7 +37,7 @@ import software.amazon.awssdk.services.s3.model.PutObjectResponse;
  * <p>Pooled by {@code S3Transport}; the thread that borrowed it owns it until it is returned (not
  * thread-safe). The pool's evictor reads only {@link #isBroken()} and {@link #lastUsedNanos()}.
  */
-public final class S3Session implements TransportSession {
+final class S3Session implements TransportSession {
     private static final Logger LOG = LoggerFactory.getLogger(S3Session.class);
 
     private final S3Requests io;

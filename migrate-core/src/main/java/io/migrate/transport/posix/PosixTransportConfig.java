@@ -1,0 +1,132 @@
+package io.migrate.transport.posix;
+
+import io.migrate.error.ConfigurationException;
+import io.migrate.internal.Require;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Settings of a {@link PosixTransport}: its endpoints (mount points of one destination), whether
+ * it fsyncs, whether it copies local files in the kernel. Immutable and thread-safe; built once
+ * with {@link #builder()} (or {@link #of(Path)} for one directory) and reopened with
+ * {@link #toBuilder()}. Every plug-in is made the same way, {@code XTransport.create(XConfig)}
+ * (issue 17).
+ */
+public final class PosixTransportConfig {
+    private final Map<String, Path> endpoints;
+    private final boolean fsync;
+    private final boolean copyLocalFiles;
+
+    private PosixTransportConfig(Builder b) {
+        this.endpoints = Collections.unmodifiableMap(new LinkedHashMap<>(b.endpoints));
+        this.fsync = b.fsync;
+        this.copyLocalFiles = b.copyLocalFiles;
+    }
+
+    /**
+     * @param root the destination directory
+     * @return one endpoint {@code posix-0} at {@code root}, other settings at their defaults
+     */
+    public static PosixTransportConfig of(Path root) {
+        return builder().endpoint("posix-0", root).build();
+    }
+
+    /** @return a builder with the defaults listed on its setters and no endpoint */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return a builder holding this config's settings */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.endpoints.putAll(endpoints);
+        b.fsync = fsync;
+        b.copyLocalFiles = copyLocalFiles;
+        return b;
+    }
+
+    /** @return endpoint id to its root directory (absolute, normalised), in configuration order */
+    public Map<String, Path> endpoints() {
+        return endpoints;
+    }
+
+    /** @return whether {@code complete} fsyncs the file and {@code commit} its directory */
+    public boolean fsync() {
+        return fsync;
+    }
+
+    /** @return whether the transport copies ranges of local source files in the kernel */
+    public boolean copyLocalFiles() {
+        return copyLocalFiles;
+    }
+
+    @Override
+    public String toString() {
+        return "PosixTransportConfig[endpoints=" + endpoints + ", fsync=" + fsync + ", copyLocalFiles="
+                + copyLocalFiles + "]";
+    }
+
+    /** Builds a {@link PosixTransportConfig}. Not thread-safe. */
+    public static final class Builder {
+        private final Map<String, Path> endpoints = new LinkedHashMap<>();
+        private boolean fsync = true;
+        private boolean copyLocalFiles = true;
+
+        private Builder() {
+        }
+
+        /**
+         * Adds an endpoint: one mount point of the destination.
+         *
+         * @param id a unique id, used in logs and by the mover to spread threads
+         * @param root the destination directory as seen through this mount
+         * @return this
+         * @throws ConfigurationException for a blank or duplicate id, or a null root
+         */
+        public Builder endpoint(String id, Path root) {
+            Require.nonBlank("posix.endpoint.id", id);
+            Require.nonNull("posix.endpoint.root", root);
+            if (endpoints.containsKey(id)) {
+                throw new ConfigurationException("posix.endpoint.id", "duplicate endpoint id " + id);
+            }
+            endpoints.put(id, root.toAbsolutePath().normalize());
+            return this;
+        }
+
+        /**
+         * @param fsync whether {@code complete} fsyncs the file and {@code commit} its directory
+         *     (default true; turn off only for tests and benchmarks of throwaway data)
+         * @return this
+         */
+        public Builder fsync(boolean fsync) {
+            this.fsync = fsync;
+            return this;
+        }
+
+        /**
+         * @param copy whether the transport declares
+         *     {@link io.migrate.transport.TransportCapabilities#copiesLocalFiles()}, so the mover has
+         *     it copy ranges of local source files in the kernel instead of reading them and writing
+         *     the bytes (default true; off to compare the two paths, or where something other than
+         *     the mover might truncate its temporary files, see {@link PosixTransport})
+         * @return this
+         */
+        public Builder copyLocalFiles(boolean copy) {
+            this.copyLocalFiles = copy;
+            return this;
+        }
+
+        /**
+         * @return the config
+         * @throws ConfigurationException without an endpoint
+         */
+        public PosixTransportConfig build() {
+            if (endpoints.isEmpty()) {
+                throw new ConfigurationException("posix.endpoint", "at least one endpoint is required");
+            }
+            return new PosixTransportConfig(this);
+        }
+    }
+}
