@@ -105,8 +105,13 @@ public final class DirectoryTaskStore implements TaskStore {
             EnumSet.of(TaskState.PENDING, TaskState.DONE, TaskState.ARCHIVED, TaskState.FAILED);
     /** A bucket or hour is removed when empty only once its time is this far past (submits go to now). */
     private static final Duration EMPTY_BUCKET_GRACE = Duration.ofMinutes(2);
-    /** A cached bucket count is trusted only if the bucket had not changed for this long when counted. */
-    private static final long COUNT_CACHE_SETTLE_NANOS = Duration.ofSeconds(2).toNanos();
+    /**
+     * A directory's mtime read when it was listed is trusted to stand for that listing only if it
+     * was this old then, so that a change in the same timestamp tick cannot hide behind it.
+     */
+    static final long SETTLE_NANOS = Duration.ofSeconds(2).toNanos();
+    /** Where the bucket counts are kept between processes: {@code counts/<state>/<hour>}. */
+    static final String COUNTS = "counts";
 
     private static final java.util.concurrent.atomic.AtomicLong EVENT_SEQUENCE =
             new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
@@ -119,6 +124,7 @@ public final class DirectoryTaskStore implements TaskStore {
     private final Path archive;
     private final Path failed;
     private final Path records;
+    private final Path counts;
     private final TaskValidator validator;
     private final Clock clock;
     private final TaskFileCodec codec;
@@ -132,8 +138,16 @@ public final class DirectoryTaskStore implements TaskStore {
     /** When the last sweep for foreign entries ended (nanoTime), or 0, and how long it took. */
     private volatile long lastForeignSweep;
     private volatile long lastForeignSweepNanos;
-    /** Per bucket directory: {mtime nanos, count, listed-at nanos}. */
+    private volatile ForeignSweep lastSweep;
+    /**
+     * Per bucket directory: {mtime nanos, count, listed-at nanos (wall clock)}: filled by counting,
+     * by the leader's sweep and from {@code counts/}; see {@link #count}.
+     */
     private final Map<Path, long[]> bucketCounts = new ConcurrentHashMap<>();
+    /** Hour directories whose persisted counts this instance has read. */
+    private final Set<Path> countsLoaded = ConcurrentHashMap.newKeySet();
+    /** Hour directories with counts learnt since they were last persisted. */
+    private final Set<Path> countsChanged = ConcurrentHashMap.newKeySet();
 
     /**
      * Test seam: runs in {@link #complete} and {@link #fail} after the result is written and
@@ -151,12 +165,13 @@ public final class DirectoryTaskStore implements TaskStore {
         this.archive = root.resolve(TaskState.ARCHIVED.directoryName());
         this.failed = root.resolve(TaskState.FAILED.directoryName());
         this.records = root.resolve(RECORDS);
+        this.counts = root.resolve(COUNTS);
         this.validator = b.validator;
         this.clock = b.clock;
         this.syncDirectories = b.syncDirectories;
         this.codec = new TaskFileCodec(validator);
         this.calls = new FsCalls(b.callDeadline);
-        this.foreign = new ForeignEntries(root, clock);
+        this.foreign = new ForeignEntries(root, clock, this::sweptBucket);
         try {
             boolean fresh = !Files.isDirectory(pending, LinkOption.NOFOLLOW_LINKS);
             for (Path dir : List.of(incoming, pending, nodes, done, archive, failed, records,
@@ -478,6 +493,9 @@ public final class DirectoryTaskStore implements TaskStore {
             try (FsCalls.Call c = calls.begin("rmdir", d)) {
                 Files.delete(d);
                 bucketCounts.remove(d);
+                if (d.getParent().equals(dir)) {
+                    forgetHour(d);
+                }
             } catch (IOException e) {
                 // not empty (a task arrived) or already removed: both fine
             }
@@ -531,7 +549,9 @@ public final class DirectoryTaskStore implements TaskStore {
      * Counts a bucketed state without listing every bucket: a bucket whose directory mtime has not
      * changed since it was last counted (and had been stable for two seconds then, so a change in
      * the same clock tick cannot hide) keeps its cached count. Costs one {@code stat} per bucket
-     * plus a listing of the buckets that changed.
+     * plus a listing of the buckets that changed. The cache outlives the process: an hour's counts
+     * are kept in {@code counts/<state>/<hour>} (see {@link #persistCounts}), so the first count in
+     * a new process (the CLI's {@code status}) costs the same, not a listing of every bucket.
      */
     private long countBucketed(TaskState state) {
         Path dir = directory(state, null);
@@ -541,11 +561,14 @@ public final class DirectoryTaskStore implements TaskStore {
                 // layout-1 files at the top are few: checked like listing checks them
                 total += isRegularFile(dir.resolve(n)) ? 1 : 0;
             } else if (TaskFileNames.isHourName(n)) {
-                for (String b : entryNames(dir.resolve(n), x -> TaskFileNames.isBucketName(n, x))) {
-                    total += cachedCount(state, dir.resolve(n).resolve(b));
+                Path hour = dir.resolve(n);
+                loadCounts(state, hour);
+                for (String b : entryNames(hour, x -> TaskFileNames.isBucketName(n, x))) {
+                    total += cachedCount(state, hour.resolve(b));
                 }
             }
         }
+        persistCounts(state);
         return total;
     }
 
@@ -560,13 +583,115 @@ public final class DirectoryTaskStore implements TaskStore {
             throw io("cannot read " + bucket, e);
         }
         long[] cached = bucketCounts.get(bucket);
-        if (cached != null && cached[0] == mtime && cached[2] - mtime >= COUNT_CACHE_SETTLE_NANOS) {
+        if (cached != null && cached[0] == mtime && cached[2] - mtime >= SETTLE_NANOS) {
             return cached[1];
         }
-        long listedAt = clock.instant().toEpochMilli() * 1_000_000L;
+        // Wall clock, not the store's clock: mtimes are set by the filesystem from the real time.
+        long listedAt = System.currentTimeMillis() * 1_000_000L;
         long count = countDirectory(state, bucket);
-        bucketCounts.put(bucket, new long[] {mtime, count, listedAt});
+        learnCount(bucket, mtime, count, listedAt);
         return count;
+    }
+
+    /** Records a bucket's count; a settled one is also persisted with its hour. */
+    private void learnCount(Path bucket, long mtime, long count, long listedAt) {
+        bucketCounts.put(bucket, new long[] {mtime, count, listedAt});
+        if (listedAt - mtime >= SETTLE_NANOS) {
+            countsChanged.add(bucket.getParent());
+        }
+    }
+
+    /** The leader's sweep listed a bucket: its count, for free. */
+    private void sweptBucket(TaskState state, Path bucket, long mtime, long listedAt, long names) {
+        long[] cached = bucketCounts.get(bucket);
+        if (cached == null || cached[0] != mtime || cached[2] - cached[0] < SETTLE_NANOS) {
+            learnCount(bucket, mtime, names, listedAt);
+        }
+    }
+
+    private Path countsFile(Path hour) {
+        return counts.resolve(hour.getParent().getFileName().toString()).resolve(hour.getFileName().toString());
+    }
+
+    /**
+     * Reads an hour's persisted counts once per instance. A line is {@code <bucket> <mtime ns>
+     * <count> <listed-at ns>}; what does not parse is ignored (the bucket is then listed). Counts
+     * this instance already holds win.
+     */
+    private void loadCounts(TaskState state, Path hour) {
+        if (!countsLoaded.add(hour)) {
+            return;
+        }
+        Path f = countsFile(hour);
+        Optional<byte[]> bytes;
+        try (FsCalls.Call c = calls.begin("read", f)) {
+            bytes = TaskRootFiles.readRegular(f, 1 << 20);
+        } catch (IOException e) {
+            log.debug("cannot read the persisted counts {}: {}", f, e.toString());
+            return;
+        }
+        if (bytes.isEmpty()) {
+            return;
+        }
+        String hourName = hour.getFileName().toString();
+        for (String line : new String(bytes.get(), java.nio.charset.StandardCharsets.US_ASCII).split("\n")) {
+            String[] f4 = line.split(" ");
+            if (f4.length != 4 || !TaskFileNames.isBucketName(hourName, f4[0])) {
+                continue;
+            }
+            try {
+                long[] v = {Long.parseLong(f4[1]), Long.parseLong(f4[2]), Long.parseLong(f4[3])};
+                if (v[1] >= 0) {
+                    bucketCounts.putIfAbsent(hour.resolve(f4[0]), v);
+                }
+            } catch (NumberFormatException e) {
+                // a damaged line: that bucket is listed
+            }
+        }
+    }
+
+    /**
+     * Writes the settled counts of every hour of a state that learnt one since its last write, to
+     * {@code counts/<state>/<hour>}: a temporary file renamed over the old one, so a reader sees
+     * one whole version, each written by one host (whoever counted: the leader's sweep, a status
+     * call). A cache, not state: no fsync, and a failure (a read-only mount) costs only the next
+     * process a listing.
+     */
+    private void persistCounts(TaskState state) {
+        Path stateDir = directory(state, null);
+        for (Path hour : List.copyOf(countsChanged)) {
+            if (!hour.getParent().equals(stateDir) || !countsChanged.remove(hour)) {
+                continue;
+            }
+            StringBuilder text = new StringBuilder();
+            for (Map.Entry<Path, long[]> e : bucketCounts.entrySet()) {
+                long[] v = e.getValue();
+                if (e.getKey().getParent().equals(hour) && v[2] - v[0] >= SETTLE_NANOS) {
+                    text.append(e.getKey().getFileName()).append(' ').append(v[0]).append(' ').append(v[1])
+                            .append(' ').append(v[2]).append('\n');
+                }
+            }
+            Path f = countsFile(hour);
+            Path temp = f.resolveSibling("." + f.getFileName() + "." + Long.toHexString(System.nanoTime())
+                    + TaskFileNames.TEMP_SUFFIX);
+            try {
+                writeTemporary(f.getParent(), temp, text.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+                        false);
+                try (FsCalls.Call c = calls.begin("rename", temp)) {
+                    Files.move(temp, f, StandardCopyOption.ATOMIC_MOVE);
+                }
+            } catch (MigrateException | IOException e) {
+                deleteQuietly(temp);
+                log.debug("cannot persist the counts of {}: {}", hour, e.toString());
+            }
+        }
+    }
+
+    /** An hour directory was removed: its persisted counts go with it. */
+    private void forgetHour(Path hour) {
+        countsChanged.remove(hour);
+        bucketCounts.keySet().removeIf(b -> b.getParent().equals(hour));
+        deleteQuietly(countsFile(hour));
     }
 
     @Override
@@ -1265,11 +1390,13 @@ public final class DirectoryTaskStore implements TaskStore {
      * {@code done/}, {@code archive/} and {@code failed/} (their hours and buckets included) that is
      * not a regular file named like a task of that directory, and every duplicate task id, is
      * renamed into {@code rejected/} (see {@link ForeignEntries}); names starting with {@code .} are
-     * left alone. A sweep looks at every entry of the root, so it is paced by its own cost: after
-     * a sweep that took {@code d}, calls return 0 at once for {@code 9 × d} (a root of a few
-     * thousand entries is swept at every call; one of a million entries, taking seconds, every
-     * minute or so: at most 10 % of the calling thread's time). Its heap is one bucket's names at a
-     * time.
+     * left alone. The first sweep of an instance looks at every entry of the root; later ones list
+     * only the bucket directories that changed since a sweep found them clean (an {@code lstat} per
+     * hour and bucket directory, plus the buckets the dispatcher, the workers and the outbox
+     * changed). A sweep is paced by its own cost: after a sweep that took {@code d}, calls return 0
+     * at once for {@code 9 × d}, at most 10 % of the calling thread's time. Its heap is one bucket's
+     * names at a time, plus one mtime per clean bucket. The counts of the buckets it lists feed
+     * {@link #count}.
      */
     @Override
     public int quarantineForeign() {
@@ -1278,16 +1405,44 @@ public final class DirectoryTaskStore implements TaskStore {
             return 0;
         }
         try (FsCalls.Call c = calls.begin("sweep", root)) {
-            int moved = foreign.sweep();
+            ForeignEntries.Sweep sweep = foreign.sweep();
             lastForeignSweep = System.nanoTime();
             lastForeignSweepNanos = lastForeignSweep - now;
-            if (moved > 0) {
+            lastSweep = new ForeignSweep(clock.instant(), Duration.ofNanos(lastForeignSweepNanos), sweep.moved(),
+                    sweep.entriesChecked(), sweep.bucketsListed(), sweep.bucketsSkipped());
+            if (sweep.moved() > 0) {
                 syncDirectory(root.resolve(ForeignEntries.REJECTED));
             }
-            return moved;
+            for (TaskState s : BUCKETED) {
+                persistCounts(s);
+            }
+            return sweep.moved();
         } catch (IOException e) {
             throw io("cannot move foreign entries of " + root + " to rejected/", e);
         }
+    }
+
+    /**
+     * What the last sweep for foreign entries ({@link #quarantineForeign()}) of this instance did.
+     *
+     * @return its statistics, or empty before the first sweep
+     */
+    public Optional<ForeignSweep> lastForeignSweep() {
+        return Optional.ofNullable(lastSweep);
+    }
+
+    /**
+     * One sweep for foreign entries.
+     *
+     * @param at when it ended (the store's clock)
+     * @param took how long it took
+     * @param moved entries moved to {@code rejected/}
+     * @param entriesChecked entries it looked at with {@code lstat}
+     * @param bucketsListed bucket directories it listed
+     * @param bucketsSkipped bucket directories it did not list: unchanged since a sweep found them clean
+     */
+    public record ForeignSweep(Instant at, Duration took, int moved, long entriesChecked, long bucketsListed,
+            long bucketsSkipped) {
     }
 
     @Override
@@ -1323,9 +1478,11 @@ public final class DirectoryTaskStore implements TaskStore {
 
     /** Removes empty hour and bucket directories older than the cutoff (a mtime that old is settled). */
     private void removeEmptyDirectories(Path state, Instant cutoff) {
-        for (String hour : names(state, TaskFileNames::isHourName)) {
+        // entryNames, not names: hours and buckets are directories (names() returns regular files only,
+        // which left every empty archive hour and bucket in place).
+        for (String hour : entryNames(state, TaskFileNames::isHourName)) {
             Path h = state.resolve(hour);
-            for (String sub : names(h, n -> !n.startsWith("."))) {
+            for (String sub : entryNames(h, n -> !n.startsWith("."))) {
                 Path d = h.resolve(sub);
                 try {
                     if (Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)
@@ -1338,6 +1495,9 @@ public final class DirectoryTaskStore implements TaskStore {
             }
             try {
                 Files.delete(h);
+                if (state.equals(archive)) {
+                    forgetHour(h);
+                }
             } catch (IOException e) {
                 // not empty, or gone: fine
             }

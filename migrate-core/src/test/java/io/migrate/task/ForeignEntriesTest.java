@@ -168,6 +168,71 @@ class ForeignEntriesTest {
         assertThat(store.quarantineForeign()).isZero();
     }
 
+    @Test
+    void aBucketFoundCleanIsNotListedAgainUntilItChanges() throws Exception {
+        MigrationTask task = TestTasks.task(1);
+        TaskRef ref = store.submit(task);
+        Path bucket = store.pathOf(ref).getParent();
+        settle(bucket);
+        assertThat(store.quarantineForeign()).isZero();
+        assertThat(store.lastForeignSweep()).get().satisfies(s -> assertThat(s.bucketsListed()).isEqualTo(1));
+
+        DirectoryTaskStore.ForeignSweep second = sweepAgain();
+        assertThat(second.bucketsListed()).as("unchanged since it was found clean").isZero();
+        assertThat(second.bucketsSkipped()).isEqualTo(1);
+
+        // Any change of an entry changes the bucket's mtime: the next sweep lists it and finds the link.
+        Files.createSymbolicLink(bucket.resolve(TaskIds.newId(Instant.now()) + ".json"), outsideTaskFile());
+        DirectoryTaskStore.ForeignSweep third = sweepAgain();
+        assertThat(third.moved()).isEqualTo(1);
+        assertThat(third.bucketsListed()).isEqualTo(1);
+        assertThat(names(root.resolve("rejected"))).singleElement().asString().contains("~NOT_A_TASK_FILE~pending.");
+    }
+
+    @Test
+    void aCopyInAnInboxIsComparedWithABucketFoundCleanBefore() throws Exception {
+        MigrationTask task = TestTasks.task(1);
+        TaskRef pending = store.submit(task);
+        byte[] handCopy = Files.readAllBytes(store.pathOf(pending));
+        store.move(pending, TaskState.INBOX, "a");
+        TaskRef inbox = new TaskRef(task.id(), TaskState.INBOX, "a", task.id() + ".json");
+        store.move(inbox, TaskState.RUNNING, "a");
+        store.complete(new TaskRef(task.id(), TaskState.RUNNING, "a", task.id() + ".json"),
+                TestTasks.result(task, "run-1", "a"));
+        TaskRef done = store.find(task.id()).orElseThrow();
+        settle(store.pathOf(done).getParent());
+        settle(store.pathOf(pending).getParent());
+        assertThat(store.quarantineForeign()).isZero();
+        assertThat(sweepAgain().bucketsListed()).isZero();
+
+        // The done/ bucket is unchanged, but the id seen in the inbox names it: it is listed.
+        Files.write(root.resolve("nodes/a/inbox").resolve(task.id() + ".json"), handCopy);
+        DirectoryTaskStore.ForeignSweep s = sweepAgain();
+        assertThat(s.moved()).isEqualTo(1);
+        assertThat(names(root.resolve("rejected"))).singleElement().asString().contains("~DUPLICATE_TASK_ID~nodes.a.inbox~");
+        assertThat(store.find(task.id())).get().extracting(TaskRef::state).isEqualTo(TaskState.DONE);
+    }
+
+    /** Sweeps once more, waiting out the pacing (at most 10 % of the caller's time) with a deadline. */
+    private DirectoryTaskStore.ForeignSweep sweepAgain() {
+        DirectoryTaskStore.ForeignSweep before = store.lastForeignSweep().orElseThrow();
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            store.quarantineForeign();
+            DirectoryTaskStore.ForeignSweep now = store.lastForeignSweep().orElseThrow();
+            if (now != before) {
+                return now;
+            }
+            Thread.onSpinWait();
+        }
+        throw new AssertionError("no second sweep within 20 s");
+    }
+
+    /** Makes a directory's mtime old enough to be remembered (a change in the same tick cannot hide). */
+    static void settle(Path d) throws IOException {
+        Files.setLastModifiedTime(d, FileTime.from(Instant.now().minusSeconds(60)));
+    }
+
     private Path outsideTaskFile() throws IOException {
         MigrationTask t = MigrationTask.builder().id(TaskIds.newId(Instant.now())).sourceRoot("/etc")
                 .addFile("hostname", "stolen").build();

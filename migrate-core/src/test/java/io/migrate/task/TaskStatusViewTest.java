@@ -3,9 +3,12 @@ package io.migrate.task;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.migrate.error.ErrorCode;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,5 +61,46 @@ class TaskStatusViewTest {
         assertThat(s.nodes().get("a").oldestLeaseAge()).contains(Duration.ofSeconds(90));
         assertThat(s.nodes().get("b").inbox()).isEqualTo(1);
         assertThat(s.nodes().get("b").oldestLeaseAge()).isEmpty();
+    }
+
+    @Test
+    void aFreshStoreCountsFromThePersistedBucketCountsAndRelistsOnlyChangedBuckets() throws Exception {
+        DirectoryTaskStore first = DirectoryTaskStore.builder().root(root).build();
+        List<TaskRef> refs = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            refs.add(first.submit(TestTasks.task(1)));
+        }
+        Path bucket = first.pathOf(refs.get(0)).getParent();
+        ForeignEntriesTest.settle(bucket); // a count is kept only once its bucket's mtime is two seconds old
+        assertThat(TaskStatusView.of(first).snapshot().count(TaskState.PENDING)).isEqualTo(5);
+        Path persisted = root.resolve("counts/pending").resolve(bucket.getParent().getFileName());
+        assertThat(persisted).isRegularFile();
+
+        // A new process trusts a persisted count whose bucket mtime is unchanged, without listing
+        // the bucket: shown by a count file edited to say 7.
+        String text = Files.readString(persisted);
+        Files.writeString(persisted, text.replace(" 5 ", " 7 "));
+        assertThat(TaskStatusView.of(DirectoryTaskStore.builder().root(root).build()).snapshot()
+                .count(TaskState.PENDING)).isEqualTo(7);
+
+        // A bucket that changed since is listed again: the count is exact.
+        Files.writeString(persisted, text);
+        first.submit(MigrationTask.builder().id(refs.get(0).taskId().substring(0, 19) + "-aaaaaaaaaaaa")
+                .sourceRoot("/src").addFile("a", "a").build());
+        assertThat(TaskStatusView.of(DirectoryTaskStore.builder().root(root).build()).snapshot()
+                .count(TaskState.PENDING)).isEqualTo(6);
+    }
+
+    @Test
+    void theLeadersSweepLeavesCountsForTheNextProcess() throws Exception {
+        DirectoryTaskStore leader = DirectoryTaskStore.builder().root(root).build();
+        TaskRef ref = leader.submit(TestTasks.task(1));
+        Path bucket = leader.pathOf(ref).getParent();
+        ForeignEntriesTest.settle(bucket);
+        leader.quarantineForeign();
+        Path persisted = root.resolve("counts/pending").resolve(bucket.getParent().getFileName());
+        assertThat(Files.readString(persisted)).startsWith(bucket.getFileName() + " ").contains(" 1 ");
+        assertThat(TaskStatusView.of(DirectoryTaskStore.builder().root(root).build()).snapshot()
+                .count(TaskState.PENDING)).isEqualTo(1);
     }
 }

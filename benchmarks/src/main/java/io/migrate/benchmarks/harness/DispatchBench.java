@@ -5,8 +5,6 @@ import io.migrate.dispatch.DispatchReport;
 import io.migrate.dispatch.LeaderGate;
 import io.migrate.dispatch.TaskDispatcher;
 import io.migrate.ha.fixed.FixedLeaderElection;
-import io.migrate.ha.spi.Membership;
-import io.migrate.ha.spi.MembershipListener;
 import io.migrate.task.DirectoryTaskStore;
 import io.migrate.task.MigrationTask;
 import io.migrate.task.TaskRef;
@@ -14,7 +12,6 @@ import io.migrate.task.TaskState;
 import io.migrate.task.TaskStore;
 import io.migrate.testing.Trees;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.channels.FileChannel;
@@ -27,8 +24,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
@@ -136,7 +131,7 @@ final class DispatchBench {
         FixedLeaderElection election = new FixedLeaderElection("leader", "leader");
         election.start();
         try (LeaderGate gate = LeaderGate.create(election, root, config);
-             TaskDispatcher d = TaskDispatcher.builder().store(store).membership(new FixedMembership(nodes))
+             TaskDispatcher d = TaskDispatcher.builder().store(store).membership(new ThreadCost.FixedMembership(nodes))
                      .gate(gate).config(config).build()) {
             gate.start();
             return d.runOnce();
@@ -212,7 +207,7 @@ final class DispatchBench {
             TaskStore probe = (TaskStore) Proxy.newProxyInstance(TaskStore.class.getClassLoader(),
                     new Class<?>[] {TaskStore.class}, (proxy, method, args) -> {
                         if (method.getName().equals("move") && measured[1] < 0) {
-                            measured[1] = usedHeap();
+                            measured[1] = ThreadCost.usedHeap();
                         }
                         Object r;
                         try {
@@ -227,13 +222,13 @@ final class DispatchBench {
                             return s.peek(ref -> {
                                 if (first[0]) {
                                     first[0] = false;
-                                    measured[0] = usedHeap();
+                                    measured[0] = ThreadCost.usedHeap();
                                 }
                             });
                         }
                         return r;
                     });
-            long base = usedHeap();
+            long base = ThreadCost.usedHeap();
             DispatchReport rep = dispatchWith(probe, root, nodes, k == 0 ? config(n) : DispatchConfig.defaults());
             Harness.log("heap probe %s: base %d, listing %d, moving %d, dispatched %d", k == 0 ? "room for all"
                     : "defaults", base, measured[0], measured[1], rep.dispatched());
@@ -246,47 +241,5 @@ final class DispatchBench {
             backToPending(root, nodes, root.resolve("pending"));
         }
         return out;
-    }
-
-    /** Used heap after full collections (System.gc() is a full GC with G1 unless disabled). */
-    private static long usedHeap() {
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-        }
-        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-    }
-
-    /** A fixed set of live nodes. */
-    private record FixedMembership(List<String> nodes) implements Membership {
-        @Override
-        public void start() {
-        }
-
-        @Override
-        public Set<String> liveNodes() {
-            return new TreeSet<>(nodes);
-        }
-
-        @Override
-        public Set<String> knownNodes() {
-            return liveNodes();
-        }
-
-        @Override
-        public boolean isAlive(String nodeId) {
-            return nodes.contains(nodeId);
-        }
-
-        @Override
-        public void addListener(MembershipListener listener) {
-        }
-
-        @Override
-        public void removeListener(MembershipListener listener) {
-        }
-
-        @Override
-        public void close() {
-        }
     }
 }

@@ -5,8 +5,6 @@ import io.migrate.dispatch.DispatchReport;
 import io.migrate.dispatch.LeaderGate;
 import io.migrate.dispatch.TaskDispatcher;
 import io.migrate.ha.fixed.FixedLeaderElection;
-import io.migrate.ha.spi.Membership;
-import io.migrate.ha.spi.MembershipListener;
 import io.migrate.task.DirectoryTaskStore;
 import io.migrate.task.TaskIds;
 import io.migrate.task.TaskState;
@@ -14,7 +12,6 @@ import io.migrate.task.TaskStatusView;
 import io.migrate.task.TaskStore;
 import io.migrate.testing.Trees;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
@@ -26,8 +23,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * Item 7 (issue #19): the task root at scale. A dispatcher tick with the default settings (7 live
@@ -66,10 +61,14 @@ final class ScaleBench {
                 + "Median of %d ticks after one warm-up tick in the epoch (which also builds the duplicate index). "
                 + "CPU and allocation are the ticking thread's (ThreadMXBean); heap held is the retained heap after a "
                 + "full GC at the tick's first move, above the heap before the tick. `snapshot()` is "
-                + "`TaskStatusView.snapshot()`, first call (cold count cache) and second.", o.scaleRate(),
+                + "`TaskStatusView.snapshot()` on a new store instance with `counts/` deleted (what every new process "
+                + "paid before the counts were persisted), on a new instance with them, and again on that instance "
+                + "(OS caches warm in all three). A foreign sweep is `quarantineForeign()`: a new instance's first "
+                + "(everything) and its next after one placing tick.", o.scaleRate(),
                 o.scaleRate() * 10, fsType(o.work()), TICKS));
         report.row("pending", "placing tick wall / CPU ms", "allocated MB", "heap held MB", "full tick wall / CPU ms",
-                "snapshot cold / warm ms", "load avg");
+                "snapshot nothing persisted / new process / warm ms", "first foreign sweep", "next sweep (after a tick)",
+                "load avg");
         for (int n : o.scaleTasks()) {
             if (n > 0) {
                 tickRow(n, nodes);
@@ -97,7 +96,7 @@ final class ScaleBench {
         List<double[]> placing = new ArrayList<>();
         double[] full;
         try (LeaderGate gate = LeaderGate.create(election, root, config);
-             TaskDispatcher d = TaskDispatcher.builder().store(store).membership(new FixedMembership(nodes))
+             TaskDispatcher d = TaskDispatcher.builder().store(store).membership(new ThreadCost.FixedMembership(nodes))
                      .gate(gate).config(config).build()) {
             gate.start();
             timed(d, 140); // warm-up, first tick of the epoch
@@ -118,39 +117,85 @@ final class ScaleBench {
         }
         long held = heapHeld(store, root, nodes);
         drain(root, nodes);
-        TaskStatusView view = TaskStatusView.of(store);
-        long s0 = System.nanoTime();
-        long counted = view.snapshot().counts().get(TaskState.PENDING);
-        double cold = (System.nanoTime() - s0) / 1e6;
-        s0 = System.nanoTime();
-        view.snapshot();
-        double warm = (System.nanoTime() - s0) / 1e6;
+        double[] snap = snapshots(root, TaskState.PENDING);
+        String[] sweep = sweeps(root, nodes);
         double[] p = median(placing);
-        Harness.log("scale %,d: placing %.1f/%.1f ms, alloc %.1f MB, held %.1f MB, full %.1f/%.1f ms, snapshot %.0f/%.0f"
-                + " ms (%,d pending counted)", n, p[0], p[1], p[2], held / 1e6, full[0], full[1], cold, warm, counted);
+        Harness.log("scale %,d: placing %.1f/%.1f ms, alloc %.1f MB, held %.1f MB, full %.1f/%.1f ms, snapshot %.0f/%.1f/%.1f"
+                + " ms (%,.0f pending counted), sweep %s, then %s", n, p[0], p[1], p[2], held / 1e6, full[0], full[1],
+                snap[0], snap[1], snap[2], snap[3], sweep[0], sweep[1]);
         report.row(String.format("%,d", n), String.format("%.1f / %.1f", p[0], p[1]), String.format("%.1f", p[2]),
                 String.format("%.2f", held / 1e6), String.format("%.1f / %.1f", full[0], full[1]),
-                String.format("%.0f / %.0f", cold, warm), load);
+                String.format("%.0f / %.1f / %.1f", snap[0], snap[1], snap[2]), sweep[0], sweep[1], load);
         report.result("scale.tickCpuMs." + n, p[1]);
         report.result("scale.heldMB." + n, held / 1e6);
+        report.result("scale.snapshotColdMs." + n, snap[1]);
         deleteTree(root);
     }
 
-    /** One tick: {wall ms, CPU ms, allocated MB}. */
-    private static double[] timed(TaskDispatcher d, int expect) {
-        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        long tid = Thread.currentThread().getId();
-        long alloc0 = mx.getThreadAllocatedBytes(tid);
-        long cpu0 = mx.getCurrentThreadCpuTime();
-        long wall0 = System.nanoTime();
-        DispatchReport r = d.runOnce();
-        long wall = System.nanoTime() - wall0;
-        long cpu = mx.getCurrentThreadCpuTime() - cpu0;
-        long alloc = mx.getThreadAllocatedBytes(tid) - alloc0;
-        if (r.dispatched() != expect) {
-            throw new IllegalStateException("tick dispatched " + r.dispatched() + ", expected " + expect + ": " + r);
+    /**
+     * {@code snapshot()} in a new process with nothing persisted (what every first call cost before
+     * the counts were kept in {@code counts/}), in a new process with the persisted counts, and
+     * again in that process: {ms, ms, ms, count}. A new store instance stands for a new process
+     * (no in-process cache); the OS page cache and dentry cache stay warm (not dropped: the machine
+     * is shared), so "cold" is the store's cold, not the disk's.
+     */
+    private static double[] snapshots(Path root, TaskState state) throws Exception {
+        Trees.deleteTree(root.resolve("counts"));
+        double[] out = new double[4];
+        long[] count = new long[1];
+        out[0] = ThreadCost.measure(() -> TaskStatusView.of(DirectoryTaskStore.builder().root(root).build()).snapshot())
+                .wallMs();
+        TaskStatusView v = TaskStatusView.of(DirectoryTaskStore.builder().root(root).build());
+        out[1] = ThreadCost.measure(v::snapshot, x -> count[0] = x.count(state)).wallMs();
+        out[2] = ThreadCost.measure(v::snapshot).wallMs();
+        out[3] = count[0];
+        return out;
+    }
+
+    /**
+     * The leader's sweep for foreign entries ({@code quarantineForeign}): the first of a store
+     * instance (a new leader: every entry) and the next one after one placing tick (waiting out the
+     * sweep's pacing, 9 × its last duration): "wall / CPU ms, lstat calls, buckets listed".
+     */
+    private static String[] sweeps(Path root, List<String> nodes) throws Exception {
+        DirectoryTaskStore s = DirectoryTaskStore.builder().root(root).build();
+        ThreadCost.Cost first = ThreadCost.measure(s::quarantineForeign);
+        DirectoryTaskStore.ForeignSweep f = s.lastForeignSweep().orElseThrow();
+        FixedLeaderElection election = new FixedLeaderElection("leader", "leader");
+        election.start();
+        DispatchConfig config = DispatchConfig.defaults();
+        try (LeaderGate gate = LeaderGate.create(election, root, config);
+             TaskDispatcher d = TaskDispatcher.builder().store(s).membership(new ThreadCost.FixedMembership(nodes))
+                     .gate(gate).config(config).build()) {
+            gate.start();
+            d.runOnce();
+        } finally {
+            election.close();
         }
-        return new double[] {wall / 1e6, cpu / 1e6, alloc / 1e6};
+        drain(root, nodes);
+        Harness.log("scale: first sweep %s; waiting %d ms (its pacing) for the next", f, f.took().toMillis() * 9);
+        Thread.sleep(f.took().toMillis() * 9 + 100);
+        ThreadCost.Cost next = ThreadCost.measure(s::quarantineForeign);
+        DirectoryTaskStore.ForeignSweep g = s.lastForeignSweep().orElseThrow();
+        if (g == f) {
+            throw new IllegalStateException("the second sweep was paced out");
+        }
+        return new String[] {sweepCell(first, f), sweepCell(next, g)};
+    }
+
+    private static String sweepCell(ThreadCost.Cost c, DirectoryTaskStore.ForeignSweep s) {
+        return String.format("%.0f / %.0f ms, %,d lstat, %,d buckets listed", c.wallMs(), c.cpuMs(), s.entriesChecked(),
+                s.bucketsListed());
+    }
+
+    /** One tick: {wall ms, CPU ms, allocated MB}. */
+    private static double[] timed(TaskDispatcher d, int expect) throws Exception {
+        DispatchReport[] r = new DispatchReport[1];
+        ThreadCost.Cost c = ThreadCost.measure(d::runOnce, x -> r[0] = x);
+        if (r[0].dispatched() != expect) {
+            throw new IllegalStateException("tick dispatched " + r[0].dispatched() + ", expected " + expect + ": " + r[0]);
+        }
+        return c.toArray();
     }
 
     private static double[] median(List<double[]> runs) {
@@ -171,7 +216,7 @@ final class ScaleBench {
         TaskStore probe = (TaskStore) Proxy.newProxyInstance(TaskStore.class.getClassLoader(),
                 new Class<?>[] {TaskStore.class}, (proxy, method, args) -> {
                     if (method.getName().equals("move") && atMove[0] < 0) {
-                        atMove[0] = usedHeap();
+                        atMove[0] = ThreadCost.usedHeap();
                     }
                     try {
                         return method.invoke(real, args);
@@ -183,12 +228,12 @@ final class ScaleBench {
         election.start();
         DispatchConfig config = DispatchConfig.defaults();
         try (LeaderGate gate = LeaderGate.create(election, root, config);
-             TaskDispatcher d = TaskDispatcher.builder().store(probe).membership(new FixedMembership(nodes))
+             TaskDispatcher d = TaskDispatcher.builder().store(probe).membership(new ThreadCost.FixedMembership(nodes))
                      .gate(gate).config(config).build()) {
             gate.start();
             d.runOnce(); // the epoch's first tick
             drain(root, nodes);
-            long base = usedHeap();
+            long base = ThreadCost.usedHeap();
             d.runOnce();
             return Math.max(0, atMove[0] - base);
         } finally {
@@ -196,7 +241,7 @@ final class ScaleBench {
         }
     }
 
-    private void statusRows(List<String> nodes) throws IOException {
+    private void statusRows(List<String> nodes) throws Exception {
         int archived = o.scaleArchived();
         Path root = o.work().resolve("scale-status");
         Trees.deleteTree(root);
@@ -247,14 +292,50 @@ final class ScaleBench {
                     ms.get(ms.size() * 99 / 100), ms.get(ms.size() - 1));
         }
         report.endTable();
-        long s = System.nanoTime();
-        view.snapshot();
-        double cold = (System.nanoTime() - s) / 1e6;
-        s = System.nanoTime();
-        view.snapshot();
-        double warm = (System.nanoTime() - s) / 1e6;
-        report.p(String.format("`snapshot()` with those %,d archived: %.0f ms cold, %.0f ms warm.", archived, cold, warm));
+        double[] snap = snapshots(root, TaskState.ARCHIVED);
+        String[] sweep = sweeps(root, nodes);
+        report.p(String.format("`snapshot()` with those %,d archived (%,.0f counted): %.0f ms in a new process with "
+                + "nothing persisted, %.1f ms in a new process with the persisted counts, %.1f ms again in that "
+                + "process. Foreign sweep: first %s; next (after a tick) %s.", archived, snap[3], snap[0], snap[1],
+                snap[2], sweep[0], sweep[1]));
+        Harness.log("scale status: snapshot %.0f/%.1f/%.1f ms, sweep %s, then %s", snap[0], snap[1], snap[2], sweep[0],
+                sweep[1]);
+        report.result("scale.snapshotColdMs.archived", snap[1]);
+        copiesRow(root, store, now.minusSeconds(300));
         deleteTree(root);
+    }
+
+    /**
+     * {@code copies(id)}, what a worker asks before it executes a task: with the task's ten-second
+     * bucket of {@code done/} and {@code archive/} each holding 10,000 tasks (a submitter at 1,000
+     * tasks/s, all of that window finished).
+     */
+    private void copiesRow(Path root, TaskStore store, Instant window) throws Exception {
+        Instant from = Instant.ofEpochSecond(window.getEpochSecond() / 10 * 10);
+        List<String> ids = new ArrayList<>();
+        parallel(10_000, i -> {
+            String id = TaskIds.newId(from.plusNanos(1_000_000L * i));
+            write(root.resolve("done"), id, id + "~run-d" + i + ".json");
+            write(root.resolve("archive"), TaskIds.newId(from.plusNanos(1_000_000L * i + 500_000L)),
+                    TaskIds.newId(from.plusNanos(1_000_000L * i + 500_000L)) + "~run-a" + i + ".json");
+        });
+        for (int i = 0; i < 200; i++) {
+            ids.add(TaskIds.newId(from.plusNanos(1_000_000L * (i * 50) + 250_000L)));
+        }
+        Bench.sync();
+        String load = Bench.load();
+        List<Double> wall = new ArrayList<>();
+        List<Double> cpu = new ArrayList<>();
+        for (String id : ids) {
+            ThreadCost.Cost c = ThreadCost.measure(() -> store.copies(id));
+            wall.add(c.wallMs());
+            cpu.add(c.cpuMs());
+        }
+        report.p(String.format("`copies(id)` (a worker, before it executes a task) with 10,000 tasks in each of the "
+                + "task's `done/` and `archive/` buckets: median %.2f ms wall, %.2f ms CPU over 200 ids (load %s).",
+                Bench.median(wall), Bench.median(cpu), load));
+        Harness.log("scale copies: median %.2f ms wall, %.2f ms CPU", Bench.median(wall), Bench.median(cpu));
+        report.result("scale.copiesMs", Bench.median(wall));
     }
 
     /** Writes n pending task files, ids spaced as the submit rate makes them, the last at {@code last}. */
@@ -366,47 +447,6 @@ final class ScaleBench {
             return Files.getFileStore(p).type();
         } catch (IOException e) {
             return "?";
-        }
-    }
-
-    private static long usedHeap() {
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-        }
-        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
-    }
-
-    /** A fixed set of live nodes. */
-    private record FixedMembership(List<String> nodes) implements Membership {
-        @Override
-        public void start() {
-        }
-
-        @Override
-        public Set<String> liveNodes() {
-            return new TreeSet<>(nodes);
-        }
-
-        @Override
-        public Set<String> knownNodes() {
-            return liveNodes();
-        }
-
-        @Override
-        public boolean isAlive(String nodeId) {
-            return nodes.contains(nodeId);
-        }
-
-        @Override
-        public void addListener(MembershipListener listener) {
-        }
-
-        @Override
-        public void removeListener(MembershipListener listener) {
-        }
-
-        @Override
-        public void close() {
         }
     }
 }
