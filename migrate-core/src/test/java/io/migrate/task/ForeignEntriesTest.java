@@ -213,6 +213,30 @@ class ForeignEntriesTest {
         assertThat(store.find(task.id())).get().extracting(TaskRef::state).isEqualTo(TaskState.DONE);
     }
 
+    @Test
+    void copiesSeesAnEndedCopyThroughItsRecordsAndTheSweepFindsOneRestoredWithoutThem() throws Exception {
+        MigrationTask ended = TestTasks.task(1);
+        TaskRef p = store.submit(ended);
+        byte[] copy = Files.readAllBytes(store.pathOf(p));
+        store.move(p, TaskState.INBOX, "a");
+        store.move(new TaskRef(ended.id(), TaskState.INBOX, "a", p.fileName()), TaskState.RUNNING, "a");
+        store.complete(new TaskRef(ended.id(), TaskState.RUNNING, "a", p.fileName()), TestTasks.result(ended, "r1", "a"));
+        Files.write(root.resolve("nodes/a/inbox").resolve(p.fileName()), copy);
+        assertThat(store.copies(ended.id())).extracting(TaskRef::state).containsExactly(TaskState.INBOX, TaskState.DONE);
+
+        // Restored by hand into done/ without its records/ directory: the worker's check does not list
+        // done/ for a task that never ended; the leader's sweep keeps the done/ copy.
+        MigrationTask restored = TestTasks.task(1);
+        TaskRef q = store.submit(restored);
+        Path doneBucket = root.resolve("done").resolve(TaskFileNames.hourOf(restored.id()))
+                .resolve(TaskFileNames.bucketOf(restored.id()));
+        Files.createDirectories(doneBucket);
+        Files.write(doneBucket.resolve(restored.id() + "~old-run.json"), Files.readAllBytes(store.pathOf(q)));
+        assertThat(store.copies(restored.id())).extracting(TaskRef::state).containsExactly(TaskState.PENDING);
+        assertThat(store.quarantineForeign()).isEqualTo(2); // the two extra copies of the first task's id, and this
+        assertThat(store.find(restored.id())).get().extracting(TaskRef::state).isEqualTo(TaskState.DONE);
+    }
+
     /** Sweeps once more, waiting out the pacing (at most 10 % of the caller's time) with a deadline. */
     private DirectoryTaskStore.ForeignSweep sweepAgain() {
         DirectoryTaskStore.ForeignSweep before = store.lastForeignSweep().orElseThrow();
