@@ -87,7 +87,11 @@ public final class TaskStatusView {
     }
 
     /**
-     * Counts every state and node.
+     * Counts every state and node. With a {@link DirectoryTaskStore} the bucketed states are counted
+     * from per-bucket counts that are used only while the bucket's mtime is the one they were taken
+     * at, and kept in the task root between processes ({@code docs/task-root.md}, "Counting"): a
+     * snapshot costs one {@code stat} per bucket plus a listing of the buckets that changed, also in
+     * a new process, and is never older than the call.
      *
      * @return a snapshot (states and nodes are read one after the other, not atomically)
      * @throws io.migrate.error.MigrateException with {@code TASK_STORE_IO} if the root cannot be read
