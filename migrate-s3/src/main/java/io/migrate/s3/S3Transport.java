@@ -26,6 +26,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -53,6 +54,7 @@ public final class S3Transport implements Transport {
     private final S3ErrorClassifier classifier;
     private final SessionPool pool;
     private final ChecksumMode checksumMode;
+    private final boolean unsignedPayload;
     private final ConditionalWriteSupport conditionalWrites;
     private final TransportCapabilities capabilities;
     private final ScheduledExecutorService sweeper;
@@ -75,7 +77,10 @@ public final class S3Transport implements Transport {
         this.endpoints = Collections.unmodifiableMap(eps);
         this.endpointIds = List.copyOf(eps.keySet());
         try {
-            this.checksumMode = resolveChecksumMode(config, eps.values());
+            Integrity integrity = resolveIntegrity(config, eps.values());
+            this.checksumMode = integrity.mode();
+            this.unsignedPayload = integrity.unsignedPayload();
+            eps.values().forEach(e -> e.unsignedPayload(unsignedPayload));
             this.conditionalWrites = probeConditionalWrites(config, eps.values());
         } catch (RuntimeException e) {
             eps.values().forEach(Endpoint::close);
@@ -94,22 +99,36 @@ public final class S3Transport implements Transport {
             long period = config.staleUploadSweepInterval().toMillis();
             sweeper.scheduleWithFixedDelay(this::sweepInBackground, period, period, TimeUnit.MILLISECONDS);
         }
-        LOG.info("S3 transport started: {}; per-range checksum: {}; conditional writes: {}", config, checksumMode,
-                conditionalWrites);
+        LOG.info("S3 transport started: {}; per-range checksum: {}; payload over http: {}; conditional writes: {}",
+                config, checksumMode, unsignedPayload ? "UNSIGNED-PAYLOAD" : "signed (SHA-256)", conditionalWrites);
+    }
+
+    /** The per-range checksum and whether bodies go unsigned over http, as decided at start. */
+    private record Integrity(ChecksumMode mode, boolean unsignedPayload) {
     }
 
     /**
      * {@link ChecksumMode#AUTO}: the checksum the store verifies ({@link ChecksumProbe}), asked
-     * through the first endpoint that answers; CRC32C with a warning if none does.
+     * through the first endpoint that answers; CRC32C with a warning if none does. With
+     * {@link PayloadSigning#AUTO} bodies go unsigned over http exactly when the probe found a
+     * checksum the store verifies (the probe itself ran unsigned, the path it vouches for).
      */
-    private static ChecksumMode resolveChecksumMode(S3TransportConfig config, Iterable<Endpoint> endpoints) {
+    private static Integrity resolveIntegrity(S3TransportConfig config, Iterable<Endpoint> endpoints) {
+        boolean explicitUnsigned = config.payloadSigning() == PayloadSigning.UNSIGNED;
         if (config.checksumMode() != ChecksumMode.AUTO) {
-            return config.checksumMode();
+            return new Integrity(config.checksumMode(), explicitUnsigned);
         }
         List<String> failures = new ArrayList<>();
         for (Endpoint e : endpoints) {
             try {
-                return ChecksumProbe.probe(e.client(), config.bucket(), config.tempPrefix());
+                Optional<ChecksumMode> verified = ChecksumProbe.verified(e.client(), config.bucket(), config.tempPrefix());
+                if (verified.isPresent()) {
+                    return new Integrity(verified.get(), config.payloadSigning() != PayloadSigning.SIGNED);
+                }
+                LOG.warn("the store at {} verifies neither x-amz-checksum-crc32c nor Content-MD5: ranges are sent with "
+                        + "CRC32C (compared where echoed) and {} payloads; consider readBackVerification(true)", e.id(),
+                        explicitUnsigned ? "unsigned" : "signed");
+                return new Integrity(ChecksumMode.CRC32C, explicitUnsigned);
             } catch (RuntimeException ex) {
                 if (ex instanceof software.amazon.awssdk.core.exception.AbortedException) {
                     Thread.currentThread().interrupt();
@@ -118,11 +137,10 @@ public final class S3Transport implements Transport {
                 failures.add(e.id() + ": " + ex.getMessage());
             }
         }
-        LOG.warn("checksum probe failed on every endpoint; sending CRC32C, which not every store verifies: {}",
-                failures);
-        return ChecksumMode.CRC32C;
+        LOG.warn("checksum probe failed on every endpoint; sending CRC32C, which not every store verifies, and {} "
+                + "payloads: {}", explicitUnsigned ? "unsigned" : "signed", failures);
+        return new Integrity(ChecksumMode.CRC32C, explicitUnsigned);
     }
-
 
     /**
      * The start probe ({@link ConditionalWrites}): through the first endpoint that answers. If none
@@ -194,6 +212,17 @@ public final class S3Transport implements Transport {
      */
     public ChecksumMode checksumMode() {
         return checksumMode;
+    }
+
+    /**
+     * Whether requests over plain http carry {@code UNSIGNED-PAYLOAD} instead of a SHA-256 of their
+     * body: {@link PayloadSigning#UNSIGNED}, or {@link PayloadSigning#AUTO} when the start probe
+     * found a per-range checksum the store verifies ({@link #checksumMode()}).
+     *
+     * @return the decision in use (no effect over https, where the body is never hashed)
+     */
+    public boolean unsignedPayload() {
+        return unsignedPayload;
     }
 
     /**

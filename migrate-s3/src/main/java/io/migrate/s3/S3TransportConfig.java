@@ -70,7 +70,7 @@ public final class S3TransportConfig implements Cloneable {
     private boolean readBackVerification;
     private boolean directMultipartCommit = true;
     private boolean directPut = true;
-    private boolean unsignedPayload;
+    private PayloadSigning payloadSigning = PayloadSigning.AUTO;
     private long multipartCopyThreshold = MAX_PART_SIZE;
     private long copyPartSize = 512L * 1024 * 1024;
     private Duration staleUploadAge = Duration.ofHours(24);
@@ -225,9 +225,13 @@ public final class S3TransportConfig implements Cloneable {
         return directPut;
     }
 
-    /** @return whether requests over plain http carry {@code UNSIGNED-PAYLOAD} instead of a SHA-256 of the body */
-    public boolean unsignedPayload() {
-        return unsignedPayload;
+    /**
+     * @return how request bodies are signed over plain http, as set (default
+     *     {@link PayloadSigning#AUTO}); what the transport then does is
+     *     {@code S3Transport.unsignedPayload()}
+     */
+    public PayloadSigning payloadSigning() {
+        return payloadSigning;
     }
 
     /** @return above this size commit copies with UploadPartCopy instead of one CopyObject */
@@ -273,7 +277,7 @@ public final class S3TransportConfig implements Cloneable {
                 + ", sdkRetries=" + sdkRetries + ", sessionsPerEndpoint=" + sessionsPerEndpoint
                 + ", checksumMode=" + checksumMode + ", readBackVerification=" + readBackVerification
                 + ", directMultipartCommit=" + directMultipartCommit + ", directPut=" + directPut
-                + ", unsignedPayload=" + unsignedPayload + ", conditionalWrites=" + conditionalWrites + "}";
+                + ", payloadSigning=" + payloadSigning + ", conditionalWrites=" + conditionalWrites + "}";
     }
 
     /** Builder of {@link S3TransportConfig}: wraps one, which only it writes; not thread-safe. */
@@ -543,19 +547,27 @@ public final class S3TransportConfig implements Cloneable {
         }
 
         /**
-         * Over plain http, sign requests with {@code UNSIGNED-PAYLOAD} as the SDK already does over
-         * https, instead of hashing every byte sent with SHA-256 (and signing it in chunks): the
-         * largest CPU cost of an upload on the client (see {@code docs/performance.md}). The body
-         * stays protected against corruption by the range's CRC32C (or MD5) header, which is
-         * signed and which the store verifies, but is no longer authenticated: someone who can
-         * alter the traffic can alter the data. Use it only on a network you trust, or use https.
-         * No effect over https. Default false.
+         * How request bodies are signed over plain http: see {@link PayloadSigning}. Default
+         * {@link PayloadSigning#AUTO}: {@code UNSIGNED-PAYLOAD} where the start probe found a
+         * per-range checksum the store verifies, else signed.
          *
-         * @param unsigned whether to skip the payload hash over http
+         * @param signing the mode
+         * @return this
+         */
+        public Builder payloadSigning(PayloadSigning signing) {
+            config.payloadSigning = signing;
+            return this;
+        }
+
+        /**
+         * Shorthand for {@link #payloadSigning}: {@code true} is {@link PayloadSigning#UNSIGNED},
+         * {@code false} is {@link PayloadSigning#SIGNED}.
+         *
+         * @param unsigned whether to skip the payload hash over http, whatever the store verifies
          * @return this
          */
         public Builder unsignedPayload(boolean unsigned) {
-            config.unsignedPayload = unsigned;
+            config.payloadSigning = unsigned ? PayloadSigning.UNSIGNED : PayloadSigning.SIGNED;
             return this;
         }
 
@@ -677,6 +689,7 @@ public final class S3TransportConfig implements Cloneable {
         }
         p.nonNull("healthProbe", healthProbe);
         p.nonNull("conditionalWrites", conditionalWrites);
+        p.nonNull("payloadSigning", payloadSigning);
         p.throwIfAny();
     }
 

@@ -235,6 +235,7 @@ class S3StoresIT {
              TransportSession s = t.openSession(t.endpoints().get(0))) {
             assertThat(t.checksumMode()).as("what the start probe chose")
                     .isEqualTo(store.isRgw() ? ChecksumMode.MD5 : ChecksumMode.CRC32C);
+            assertThat(t.unsignedPayload()).as("the default path: unsigned, the store verifies the checksum").isTrue();
             Upload u = s.open("stores/corrupt/a", "att-corrupt", 12 * MIB, 5 * MIB, Map.of());
             ByteBuffer part = ByteBuffer.allocate((int) (5 * MIB));
             int wrong = Checksums.crc32c(part) ^ 1;
@@ -245,6 +246,25 @@ class S3StoresIT {
             s.abort(u);
         } finally {
             store.clean("stores/corrupt/");
+        }
+    }
+
+    /**
+     * {@link PayloadSigning#AUTO}: bodies go {@code UNSIGNED-PAYLOAD} over http only where the
+     * start probe (itself sent unsigned) saw the store reject a wrong per-range checksum; a host
+     * that chose the checksum itself, or {@link PayloadSigning#SIGNED}, keeps signed payloads.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("stores")
+    void payloadsGoUnsignedByDefaultOnlyWhereTheStoreVerifiesTheRangeChecksum(Store store) throws Exception {
+        try (S3Transport auto = S3Transport.create(store.config().build());
+             S3Transport signed = S3Transport.create(store.config().payloadSigning(PayloadSigning.SIGNED).build());
+             S3Transport chosen = S3Transport.create(store.config().checksumMode(ChecksumMode.CRC32C).build())) {
+            assertThat(auto.unsignedPayload()).isTrue();
+            assertThat(auto.checksumMode()).isEqualTo(store.isRgw() ? ChecksumMode.MD5 : ChecksumMode.CRC32C);
+            assertThat(signed.unsignedPayload()).isFalse();
+            assertThat(signed.checksumMode()).isEqualTo(auto.checksumMode());
+            assertThat(chosen.unsignedPayload()).isFalse();
         }
     }
 }

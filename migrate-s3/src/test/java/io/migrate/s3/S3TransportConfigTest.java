@@ -24,6 +24,7 @@ class S3TransportConfigTest {
         assertThat(c.tempPrefix()).isEqualTo(".migrate-tmp/");
         assertThat(c.sdkRetries()).isEqualTo(1);
         assertThat(c.checksumMode()).isEqualTo(ChecksumMode.AUTO);
+        assertThat(c.payloadSigning()).isEqualTo(PayloadSigning.AUTO);
         assertThat(c.quotaErrorCodes()).containsExactlyInAnyOrderElementsOf(S3TransportConfig.DEFAULT_QUOTA_ERROR_CODES);
     }
 

@@ -3,6 +3,7 @@ package io.migrate.s3.internal;
 import io.migrate.s3.ChecksumMode;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,22 +39,36 @@ public final class ChecksumProbe {
      *     the caller tries another endpoint
      */
     public static ChecksumMode probe(S3Client s3, String bucket, String tempPrefix) {
+        return verified(s3, bucket, tempPrefix).orElseGet(() -> {
+            LOG.warn("the store at {} verifies neither x-amz-checksum-crc32c nor Content-MD5: ranges are sent with "
+                    + "CRC32C (compared where echoed); consider readBackVerification(true)",
+                    s3.serviceClientConfiguration().endpointOverride().orElse(null));
+            return ChecksumMode.CRC32C;
+        });
+    }
+
+    /**
+     * @param s3 a client of one endpoint
+     * @param bucket the bucket
+     * @param tempPrefix the transport's temporary prefix
+     * @return the checksum the store verifies ({@link ChecksumMode#CRC32C} first, else
+     *     {@link ChecksumMode#MD5}), empty if it verifies neither
+     * @throws RuntimeException what the SDK throws if the store cannot be asked
+     */
+    public static Optional<ChecksumMode> verified(S3Client s3, String bucket, String tempPrefix) {
         String key = tempPrefix + "probe-checksum-" + UUID.randomUUID();
         int crc = Checksums.crc32c(ByteBuffer.wrap(BODY));
         if (rejects(s3, PutObjectRequest.builder().bucket(bucket).key(key)
                 .checksumCRC32C(Checksums.crc32cBase64(crc ^ 1)).contentLength((long) BODY.length).build(), key)) {
-            return ChecksumMode.CRC32C;
+            return Optional.of(ChecksumMode.CRC32C);
         }
         byte[] otherMd5 = Checksums.md5Base64(ByteBuffer.wrap(new byte[] {0})).getBytes(StandardCharsets.US_ASCII);
         if (rejects(s3, PutObjectRequest.builder().bucket(bucket).key(key)
                 .contentMD5(new String(otherMd5, StandardCharsets.US_ASCII)).contentLength((long) BODY.length).build(),
                 key)) {
-            return ChecksumMode.MD5;
+            return Optional.of(ChecksumMode.MD5);
         }
-        LOG.warn("the store at {} verifies neither x-amz-checksum-crc32c nor Content-MD5: ranges are sent with CRC32C "
-                + "(compared where echoed); consider readBackVerification(true)",
-                s3.serviceClientConfiguration().endpointOverride().orElse(null));
-        return ChecksumMode.CRC32C;
+        return Optional.empty();
     }
 
     /** Whether the store refused the put as a digest mismatch; an accepted probe object is removed. */

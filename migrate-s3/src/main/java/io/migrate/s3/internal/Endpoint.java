@@ -1,7 +1,9 @@
 package io.migrate.s3.internal;
 
 import io.migrate.s3.S3TransportConfig;
+import io.migrate.s3.PayloadSigning;
 import java.net.URI;
+import java.util.concurrent.atomic.AtomicBoolean;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
@@ -18,8 +20,10 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
  * @param id the endpoint id the mover sees (the URI as configured)
  * @param uri the endpoint
  * @param client its client, closed with {@link #close()}
+ * @param payload whether the client sends {@code UNSIGNED-PAYLOAD} over http; set once after the
+ *     start probe for {@link io.migrate.s3.PayloadSigning#AUTO}
  */
-public record Endpoint(String id, URI uri, S3Client client) implements AutoCloseable {
+public record Endpoint(String id, URI uri, S3Client client, AtomicBoolean payload) implements AutoCloseable {
 
     /**
      * Builds the client with the settings third-party S3 servers need: path-style addressing,
@@ -35,7 +39,9 @@ public record Endpoint(String id, URI uri, S3Client client) implements AutoClose
      */
     public static Endpoint create(URI uri, S3TransportConfig config) {
         S3ClientBuilder builder = S3Client.builder();
-        builder.putAuthScheme(new SigningAuthScheme(config.unsignedPayload()));
+        // AUTO starts unsigned: the start probe must measure the path the transfers will take.
+        AtomicBoolean unsigned = new AtomicBoolean(config.payloadSigning() != PayloadSigning.SIGNED);
+        builder.putAuthScheme(new SigningAuthScheme(unsigned));
         S3Client client = builder
                 .endpointOverride(uri)
                 .region(Region.of(config.region()))
@@ -54,7 +60,12 @@ public record Endpoint(String id, URI uri, S3Client client) implements AutoClose
                                 .maxAttempts(config.sdkRetries() + 1).build())
                         .addExecutionInterceptor(new RequestShapeInterceptor()))
                 .build();
-        return new Endpoint(uri.toString(), uri, client);
+        return new Endpoint(uri.toString(), uri, client, unsigned);
+    }
+
+    /** @param unsigned whether requests over http carry {@code UNSIGNED-PAYLOAD} from now on */
+    public void unsignedPayload(boolean unsigned) {
+        payload.set(unsigned);
     }
 
     @Override

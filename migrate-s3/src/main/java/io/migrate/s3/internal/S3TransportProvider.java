@@ -6,6 +6,7 @@ import io.migrate.node.spi.TransportProvider;
 import io.migrate.s3.AppendDialect;
 import io.migrate.s3.ChecksumMode;
 import io.migrate.s3.ConditionalWrites;
+import io.migrate.s3.PayloadSigning;
 import io.migrate.s3.RequestShape;
 import io.migrate.s3.S3Transport;
 import io.migrate.s3.S3TransportConfig;
@@ -74,6 +75,8 @@ public final class S3TransportProvider implements TransportProvider {
         s.optional("checksumMode").ifPresent(v -> b.checksumMode(s.enumValue("checksumMode", ChecksumMode.class, null)));
         s.optional("directMultipartCommit").ifPresent(v -> b.directMultipartCommit(s.bool("directMultipartCommit", false)));
         s.optional("directPut").ifPresent(v -> b.directPut(s.bool("directPut", true)));
+        s.optional("payloadSigning").ifPresent(v -> b.payloadSigning(
+                s.enumValue("payloadSigning", PayloadSigning.class, PayloadSigning.AUTO)));
         s.optional("unsignedPayload").ifPresent(v -> b.unsignedPayload(s.bool("unsignedPayload", false)));
         s.optional("readBackVerification").ifPresent(v -> b.readBackVerification(s.bool("readBackVerification", false)));
         s.optional("multipartCopyThreshold")

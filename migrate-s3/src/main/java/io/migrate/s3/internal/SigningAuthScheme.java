@@ -1,6 +1,7 @@
 package io.migrate.s3.internal;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.auth.aws.scheme.AwsV4AuthScheme;
 import software.amazon.awssdk.http.auth.aws.signer.AwsV4FamilyHttpSigner;
@@ -26,7 +27,7 @@ import software.amazon.awssdk.utils.http.SdkHttpUtils;
  *       XAmzContentSHA256Mismatch} (every 0-byte file, directory marker and offset-write
  *       placeholder failed there). An empty body is signed whole instead: its SHA-256 is the
  *       constant of the empty string, so nothing is lost.</li>
- *   <li>With {@code unsignedPayload(true)}: {@code UNSIGNED-PAYLOAD} over plain http too. The
+ *   <li>With unsigned payloads ({@link io.migrate.s3.PayloadSigning}): {@code UNSIGNED-PAYLOAD} over plain http too. The
  *       SDK signs the payload of every http request, which means hashing every byte with SHA-256
  *       (and streaming chunk signatures); over https it already sends {@code UNSIGNED-PAYLOAD}.
  *       SigV4's canonical request does not contain the scheme, so the request is signed as if it
@@ -34,13 +35,13 @@ import software.amazon.awssdk.utils.http.SdkHttpUtils;
  *       cannot change it.</li>
  * </ul>
  *
- * Stateless and thread-safe.
+ * Thread-safe; the only state is the shared unsigned-payload switch, set once after the start probe.
  */
 final class SigningAuthScheme implements AuthScheme<AwsCredentialsIdentity> {
     private final HttpSigner<AwsCredentialsIdentity> signer;
 
-    /** @param unsignedPayload whether to send {@code UNSIGNED-PAYLOAD} over http as well */
-    SigningAuthScheme(boolean unsignedPayload) {
+    /** @param unsignedPayload whether to send {@code UNSIGNED-PAYLOAD} over http as well (read per request) */
+    SigningAuthScheme(AtomicBoolean unsignedPayload) {
         this.signer = new Signer(AwsV4HttpSigner.create(), unsignedPayload);
     }
 
@@ -61,9 +62,9 @@ final class SigningAuthScheme implements AuthScheme<AwsCredentialsIdentity> {
 
     private static final class Signer implements HttpSigner<AwsCredentialsIdentity> {
         private final HttpSigner<AwsCredentialsIdentity> v4;
-        private final boolean unsignedPayload;
+        private final AtomicBoolean unsignedPayload;
 
-        Signer(HttpSigner<AwsCredentialsIdentity> v4, boolean unsignedPayload) {
+        Signer(HttpSigner<AwsCredentialsIdentity> v4, AtomicBoolean unsignedPayload) {
             this.v4 = v4;
             this.unsignedPayload = unsignedPayload;
         }
@@ -74,7 +75,7 @@ final class SigningAuthScheme implements AuthScheme<AwsCredentialsIdentity> {
                 request = request.copy(b -> b.putProperty(AwsV4FamilyHttpSigner.CHUNK_ENCODING_ENABLED, false));
             }
             SdkHttpRequest http = request.request();
-            if (!unsignedPayload || !"http".equals(http.protocol())) {
+            if (!unsignedPayload.get() || !"http".equals(http.protocol())) {
                 return v4.sign(request);
             }
             SignedRequest signed = v4.sign(request.copy(b -> b.request(asHttps(http))
