@@ -30,6 +30,34 @@ final class LocalCtdbCluster implements AutoCloseable {
         this.base = base;
     }
 
+    /**
+     * Starts a cluster in {@code base}, or aborts the calling test (JUnit assumption) where this
+     * machine cannot run ctdbd, as {@code CtdbClusterIT} does.
+     *
+     * @param base a fresh directory
+     * @return the healthy cluster; the caller closes it
+     */
+    static LocalCtdbCluster startedOrSkip(Path base) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(missingBinaries().isEmpty(),
+                () -> "skipping the CTDB cluster test: " + missingBinaries().orElseThrow());
+        LocalCtdbCluster cluster = new LocalCtdbCluster(base);
+        try {
+            Duration up = cluster.start();
+            System.out.printf("CTDB 3 local daemons healthy after %d ms%n", up.toMillis());
+            return cluster;
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            cluster.close();
+            if (e.getCause() instanceof DaemonCannotStart cannot) {
+                org.junit.jupiter.api.Assumptions.abort("skipping the CTDB cluster test: ctdbd cannot run here: " + cannot.getMessage());
+            }
+            throw new AssertionError("CTDB cluster not healthy in time; node 0 log:\n" + cluster.log(0), e);
+        } catch (DaemonCannotStart cannot) {
+            cluster.close();
+            org.junit.jupiter.api.Assumptions.abort("skipping the CTDB cluster test: ctdbd cannot run here: " + cannot.getMessage());
+            throw cannot; // not reached
+        }
+    }
+
     /** @return why this machine cannot run the cluster, if it cannot */
     static Optional<String> missingBinaries() {
         if (find("ctdbd").isEmpty() || find("ctdb").isEmpty() || find("setsid").isEmpty()) {
