@@ -88,6 +88,8 @@ final class FileWork {
      * by a restart, before range jobs are queued; each slot read by its range's job.
      */
     RangeReceipt[] recorded;
+    /** Whether {@link #upload} is an earlier run's upload taken up from its part ledger. */
+    volatile boolean resumedUpload;
     /** Times this work opened a new upload after someone else removed its upload (guarded by the finalizing thread). */
     int restarts;
 

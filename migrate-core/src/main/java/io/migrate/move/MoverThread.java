@@ -290,10 +290,19 @@ final class MoverThread implements Runnable {
             log.info("{}: the upload an earlier run recorded is gone; uploading from the start", w.targetKey);
             return false;
         }
+        if (held.get().isEmpty()) {
+            // Nothing worth resuming; and S3Proxy lists an aborted upload as one without parts, so an
+            // empty answer may be an upload that no longer takes parts: start a new one.
+            log.info("{}: the destination holds none of the parts an earlier run recorded; uploading from the start",
+                    w.targetKey);
+            abandonUpload(w, chosen, abandoned);
+            return false;
+        }
         for (RangeReceipt r : held.get()) {
             w.recorded[(int) (r.offset() / w.rangeSize)] = r;
         }
         w.upload = chosen.upload();
+        w.resumedUpload = true;
         long bytes = held.get().stream().mapToLong(RangeReceipt::length).sum();
         log.info("{}: resuming the upload of an earlier run: {} of {} ranges ({} bytes) held by the destination,"
                 + " to verify against the source", w.targetKey, held.get().size(), w.rangeCount, bytes);
@@ -366,6 +375,22 @@ final class MoverThread implements Runnable {
         }
     }
 
+    /**
+     * Whether the work's upload is left in place instead of aborted: the file stopped because its run
+     * was cancelled (node closing, task reclaimed) or lost its task, and a part ledger names the
+     * upload. The next run of the task (this node after a restart, or the node it was reclaimed to)
+     * resumes it or aborts it; a zombie that aborted it would make the new owner send again what it
+     * had resumed. An upload no run takes up is removed by the stale-upload sweeper.
+     */
+    private static boolean keptForResume(FileWork w, MigrateException f) {
+        if (w.upload == null || f.code() != ErrorCode.CANCELLED && f.code() != ErrorCode.SUPERSEDED) {
+            return false;
+        }
+        synchronized (w.ledgerLock) {
+            return w.ledgerOn && (w.lastLedgerBytes > 0 || w.resumedUpload);
+        }
+    }
+
     /** Ledger bytes a write may cost per range finished (see {@link #recordLedger}). */
     static final int LEDGER_BYTES_PER_RANGE = 64 << 10;
 
@@ -398,6 +423,7 @@ final class MoverThread implements Runnable {
         w.receipts = new RangeReceipt[w.rangeCount];
         w.crcs = new int[w.rangeCount];
         w.recorded = new RangeReceipt[w.rangeCount];
+        w.resumedUpload = false;
         try {
             openUpload(w);
         } catch (InterruptedException | RuntimeException e) {
@@ -575,8 +601,13 @@ final class MoverThread implements Runnable {
         if (restartIfGone(w)) {
             return;
         }
-        abort(w);
         MigrateException f = w.failure();
+        if (keptForResume(w, f)) {
+            log.info("{}: {}; its upload is kept for the next run of the task to resume (its part ledger names it)",
+                    w.targetKey, f.code());
+        } else {
+            abort(w);
+        }
         log.debug("{} failed: {}: {}", w.targetKey, f.code(), f.getMessage());
         w.finish(FileOutcome.FAILED, f.code(), f.getMessage(), null);
     }

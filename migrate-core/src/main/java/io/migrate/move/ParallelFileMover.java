@@ -73,7 +73,9 @@ import org.slf4j.MDC;
  *       {@link #move}, for at most {@link MoverConfig#commitLeaseLimit()} per commit: so the
  *       worker keeps the task's lease renewed and a long commit is not reclaimed as stalled.</li>
  *   <li>Cancellation ({@link ExecutionContext#isCancelled()} or interrupting the caller)
- *       stops within {@link MoverConfig#cancelTimeout()} and aborts open uploads.</li>
+ *       stops within {@link MoverConfig#cancelTimeout()} and aborts open uploads, except
+ *       those a part ledger names ({@link ExecutionContext#saveLedger}): a cancelled run's task runs
+ *       again (after a restart or a reclaim), and that run resumes or aborts them.</li>
  * </ul>
  *
  * <pre>{@code
@@ -453,7 +455,8 @@ public final class ParallelFileMover implements AutoCloseable {
     }
 
     /**
-     * Stops the mover threads (in-flight files end as {@code CANCELLED}, their uploads aborted)
+     * Stops the mover threads (in-flight files end as {@code CANCELLED}, their uploads aborted
+     * unless a part ledger names them, for the next run to resume)
      * and the heartbeat; waits at most the cancel timeout. Does not close the transport.
      * Idempotent.
      */

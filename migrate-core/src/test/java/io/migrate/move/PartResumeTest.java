@@ -49,7 +49,7 @@ class PartResumeTest {
     @Test
     void aSecondRunResumesFromTheTemporaryFileAndSendsOnlyWhatWasMissing() throws Exception {
         byte[] data = write(src.resolve("big.bin"), 1);
-        TestExecutionContext first = new TestExecutionContext("n1");
+        TestExecutionContext first = new TestExecutionContext("n1").keepingLedgers();
         long sentFirst = crashHalfWay(first);
 
         TestExecutionContext second = new TestExecutionContext("n2").sharingLedgersWith(first);
@@ -72,7 +72,7 @@ class PartResumeTest {
     @Test
     void aSourceRewrittenBetweenTheRunsMakesTheSecondStartOverAndAbortTheOldUpload() throws Exception {
         write(src.resolve("big.bin"), 1);
-        TestExecutionContext first = new TestExecutionContext("n1");
+        TestExecutionContext first = new TestExecutionContext("n1").keepingLedgers();
         crashHalfWay(first);
         assertThat(tempFiles()).hasSize(1);
         byte[] fresh = write(src.resolve("big.bin"), 2); // same size, other bytes, later mtime
@@ -87,6 +87,34 @@ class PartResumeTest {
         }
         assertThat(Files.readAllBytes(dst.resolve("out/big.bin"))).isEqualTo(fresh);
         assertThat(tempFiles()).as("the first run's temporary file is aborted").isEmpty();
+    }
+
+    /**
+     * A run cancelled half way (its node closing, or its task reclaimed) keeps the upload its ledger
+     * names instead of aborting it, and the next run of the task resumes it.
+     */
+    @Test
+    void aCancelledRunKeepsItsUploadForTheNextRunToResume() throws Exception {
+        byte[] data = write(src.resolve("big.bin"), 6);
+        TestExecutionContext first = new TestExecutionContext("n1").keepingLedgers();
+        FaultInjectingTransport t = new FaultInjectingTransport(PosixTransport.create(PosixTransportConfig.of(dst)));
+        t.on(Op.WRITE).nth(9).run(first::cancel);
+        try (ParallelFileMover mover = mover(t)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> mover.move(task(), first))
+                    .isInstanceOf(io.migrate.error.MigrateException.class);
+            assertThat(t.calls(Op.ABORT)).isZero();
+        }
+        assertThat(tempFiles()).hasSize(1);
+
+        TestExecutionContext second = new TestExecutionContext("n1").sharingLedgersWith(first);
+        try (ParallelFileMover mover = mover(PosixTransport.create(PosixTransportConfig.of(dst)))) {
+            TaskResult r = mover.move(task(), second);
+            assertThat(r.outcome()).as(r.toString()).isEqualTo(TaskOutcome.SUCCEEDED);
+            assertThat(mover.bytesResumed()).isGreaterThanOrEqualTo(4 * RANGE);
+            assertThat(mover.bytesWritten() + mover.bytesResumed()).isEqualTo(SIZE);
+        }
+        assertThat(Files.readAllBytes(dst.resolve("out/big.bin"))).isEqualTo(data);
+        assertThat(tempFiles()).isEmpty();
     }
 
     @Test

@@ -29,26 +29,44 @@ public final class TestExecutionContext implements ExecutionContext {
      * Part ledgers by file index, each a map of run id to that run's latest ledger: give two contexts
      * the same map ({@link #sharingLedgersWith}) to play two runs of one task.
      */
-    private java.util.Map<Integer, java.util.Map<String, byte[]>> ledgers = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile java.util.Map<Integer, java.util.Map<String, byte[]>> ledgers;
+
+    /**
+     * Keeps part ledgers from now on (by default a test context keeps none, like a context without a
+     * task root: a cancelled file's upload is then aborted, not kept for a later run).
+     *
+     * @return this
+     */
+    public TestExecutionContext keepingLedgers() {
+        if (ledgers == null) {
+            ledgers = new java.util.concurrent.ConcurrentHashMap<>();
+        }
+        return this;
+    }
 
     /**
      * @param earlier the context of an earlier run of the same task
      * @return this, reading and writing the same part ledgers as {@code earlier}
      */
     public TestExecutionContext sharingLedgersWith(TestExecutionContext earlier) {
-        this.ledgers = earlier.ledgers;
+        this.ledgers = earlier.keepingLedgers().ledgers;
         return this;
     }
 
     @Override
     public boolean saveLedger(int file, byte[] ledger) {
-        ledgers.computeIfAbsent(file, f -> new java.util.concurrent.ConcurrentHashMap<>()).put(runId, ledger.clone());
+        java.util.Map<Integer, java.util.Map<String, byte[]>> l = ledgers;
+        if (l == null) {
+            return false;
+        }
+        l.computeIfAbsent(file, f -> new java.util.concurrent.ConcurrentHashMap<>()).put(runId, ledger.clone());
         return true;
     }
 
     @Override
     public java.util.List<byte[]> ledgers(int file) {
-        return java.util.List.copyOf(ledgers.getOrDefault(file, java.util.Map.of()).values());
+        java.util.Map<Integer, java.util.Map<String, byte[]>> l = ledgers;
+        return l == null ? java.util.List.of() : java.util.List.copyOf(l.getOrDefault(file, java.util.Map.of()).values());
     }
 
     /** Makes {@link #isCancelled()} answer true from now on. */

@@ -122,6 +122,11 @@ public final class SelfPausingTransportProvider implements TransportProvider {
         }
 
         @Override
+        public Optional<List<RangeReceipt>> resume(Upload upload, List<RangeReceipt> recorded) {
+            return s.resume(upload, recorded);
+        }
+
+        @Override
         public Optional<TargetStat> stat(String key) {
             SelfPause.at("attempt-start", key); // a direct put's attempt: stat, read, check, put
             return s.stat(key);

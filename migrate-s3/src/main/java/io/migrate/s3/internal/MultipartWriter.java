@@ -141,6 +141,12 @@ final class MultipartWriter extends TempKeyWriter {
     private void verifyParts(Upload upload, List<RangeReceipt> ranges) {
         checkPartCount(upload, ranges);
         Map<Integer, Part> stored = io.listParts(upload);
+        if (stored.size() < ranges.size()) {
+            // Parts the store acknowledged are gone: the upload was aborted by someone else (S3Proxy
+            // then takes later parts into an empty upload instead of answering NoSuchUpload).
+            throw new io.migrate.transport.UploadGoneException(upload.tempKey() + " holds " + stored.size()
+                    + " of its " + ranges.size() + " acknowledged parts: removed by someone else", null);
+        }
         if (stored.size() != ranges.size()) {
             throw new TransportException(Disposition.PERMANENT, ErrorCode.CHECKSUM_MISMATCH, upload.tempKey()
                     + " has " + stored.size() + " parts, expected " + ranges.size(), null);

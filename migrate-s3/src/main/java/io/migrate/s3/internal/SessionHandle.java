@@ -77,6 +77,11 @@ public final class SessionHandle implements TransportSession {
     }
 
     @Override
+    public Optional<List<RangeReceipt>> resume(Upload upload, List<RangeReceipt> recorded) {
+        return s().resume(upload, recorded);
+    }
+
+    @Override
     public Optional<TargetStat> stat(String key) {
         return s().stat(key);
     }
