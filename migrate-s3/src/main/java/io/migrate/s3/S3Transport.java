@@ -55,6 +55,7 @@ public final class S3Transport implements Transport {
     private final SessionPool pool;
     private final ChecksumMode checksumMode;
     private final boolean unsignedPayload;
+    private final boolean fullObjectCrc32c;
     private final ConditionalWriteSupport conditionalWrites;
     private final TransportCapabilities capabilities;
     private final ScheduledExecutorService sweeper;
@@ -80,7 +81,15 @@ public final class S3Transport implements Transport {
             Integrity integrity = resolveIntegrity(config, eps.values());
             this.checksumMode = integrity.mode();
             this.unsignedPayload = integrity.unsignedPayload();
-            eps.values().forEach(e -> e.unsignedPayload(unsignedPayload));
+            // Only after the checksum probe found CRC32C verified (AUTO): a host that chose the
+            // checksum itself gets no further probes (its store may answer only what it expects).
+            this.fullObjectCrc32c = config.checksumMode() == ChecksumMode.AUTO && checksumMode == ChecksumMode.CRC32C
+                    && integrity.verified() && DerivedSettings.completesOnFinalKey(config)
+                    && probeFullObjectCrc32c(config, eps.values());
+            eps.values().forEach(e -> {
+                e.traits().unsignedPayload(unsignedPayload);
+                e.traits().fullObjectCrc32c(fullObjectCrc32c);
+            });
             this.conditionalWrites = probeConditionalWrites(config, eps.values());
         } catch (RuntimeException e) {
             eps.values().forEach(Endpoint::close);
@@ -99,12 +108,14 @@ public final class S3Transport implements Transport {
             long period = config.staleUploadSweepInterval().toMillis();
             sweeper.scheduleWithFixedDelay(this::sweepInBackground, period, period, TimeUnit.MILLISECONDS);
         }
-        LOG.info("S3 transport started: {}; per-range checksum: {}; payload over http: {}; conditional writes: {}",
-                config, checksumMode, unsignedPayload ? "UNSIGNED-PAYLOAD" : "signed (SHA-256)", conditionalWrites);
+        LOG.info("S3 transport started: {}; per-range checksum: {}; payload over http: {}; whole-file CRC32C of "
+                + "direct multipart commits: {}; conditional writes: {}", config, checksumMode,
+                unsignedPayload ? "UNSIGNED-PAYLOAD" : "signed (SHA-256)",
+                fullObjectCrc32c ? "verified by the store (FULL_OBJECT)" : "not stored", conditionalWrites);
     }
 
     /** The per-range checksum and whether bodies go unsigned over http, as decided at start. */
-    private record Integrity(ChecksumMode mode, boolean unsignedPayload) {
+    private record Integrity(ChecksumMode mode, boolean unsignedPayload, boolean verified) {
     }
 
     /**
@@ -116,19 +127,19 @@ public final class S3Transport implements Transport {
     private static Integrity resolveIntegrity(S3TransportConfig config, Iterable<Endpoint> endpoints) {
         boolean explicitUnsigned = config.payloadSigning() == PayloadSigning.UNSIGNED;
         if (config.checksumMode() != ChecksumMode.AUTO) {
-            return new Integrity(config.checksumMode(), explicitUnsigned);
+            return new Integrity(config.checksumMode(), explicitUnsigned, false);
         }
         List<String> failures = new ArrayList<>();
         for (Endpoint e : endpoints) {
             try {
                 Optional<ChecksumMode> verified = ChecksumProbe.verified(e.client(), config.bucket(), config.tempPrefix());
                 if (verified.isPresent()) {
-                    return new Integrity(verified.get(), config.payloadSigning() != PayloadSigning.SIGNED);
+                    return new Integrity(verified.get(), config.payloadSigning() != PayloadSigning.SIGNED, true);
                 }
                 LOG.warn("the store at {} verifies neither x-amz-checksum-crc32c nor Content-MD5: ranges are sent with "
                         + "CRC32C (compared where echoed) and {} payloads; consider readBackVerification(true)", e.id(),
                         explicitUnsigned ? "unsigned" : "signed");
-                return new Integrity(ChecksumMode.CRC32C, explicitUnsigned);
+                return new Integrity(ChecksumMode.CRC32C, explicitUnsigned, false);
             } catch (RuntimeException ex) {
                 if (ex instanceof software.amazon.awssdk.core.exception.AbortedException) {
                     Thread.currentThread().interrupt();
@@ -139,7 +150,27 @@ public final class S3Transport implements Transport {
         }
         LOG.warn("checksum probe failed on every endpoint; sending CRC32C, which not every store verifies, and {} "
                 + "payloads: {}", explicitUnsigned ? "unsigned" : "signed", failures);
-        return new Integrity(ChecksumMode.CRC32C, explicitUnsigned);
+        return new Integrity(ChecksumMode.CRC32C, explicitUnsigned, false);
+    }
+
+    /**
+     * Whether the store verifies and reports a full-object CRC32C of a multipart upload
+     * ({@link ChecksumProbe#verifiesFullObjectCrc32c}), asked through the first endpoint that
+     * answers; false (nothing lost but the checksum of a skipped file) if none does.
+     */
+    private static boolean probeFullObjectCrc32c(S3TransportConfig config, Iterable<Endpoint> endpoints) {
+        for (Endpoint e : endpoints) {
+            try {
+                return ChecksumProbe.verifiesFullObjectCrc32c(e.client(), config.bucket(), config.tempPrefix());
+            } catch (RuntimeException ex) {
+                if (ex instanceof software.amazon.awssdk.core.exception.AbortedException) {
+                    Thread.currentThread().interrupt();
+                    throw ex;
+                }
+                LOG.debug("full-object checksum probe failed on {}: {}", e.id(), ex.getMessage());
+            }
+        }
+        return false;
     }
 
     /**
@@ -223,6 +254,18 @@ public final class S3Transport implements Transport {
      */
     public boolean unsignedPayload() {
         return unsignedPayload;
+    }
+
+    /**
+     * Whether a directly committed multipart upload carries the whole file's CRC32C, verified by the
+     * store at its completion ({@code x-amz-checksum-type: FULL_OBJECT}) and reported by
+     * {@code stat} as the object's checksum: the start probe found the store verifies and reports it
+     * (S3Proxy 4.1.0 does, Ceph RGW 16 does not), with CRC32C ranges and the direct commit.
+     *
+     * @return whether the store checks and keeps the whole-file CRC32C of direct commits
+     */
+    public boolean fullObjectCrc32c() {
+        return fullObjectCrc32c;
     }
 
     /**

@@ -10,6 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.migrate.error.ErrorCode;
 import io.migrate.move.MoverConfig;
 import io.migrate.move.ParallelFileMover;
+import io.migrate.s3.internal.Checksums;
 import io.migrate.s3.testing.EmbeddedS3;
 import io.migrate.s3.testing.RecordingS3Server.Response;
 import io.migrate.s3.testing.RecordingS3Server;
@@ -81,8 +82,14 @@ class MoverToS3IT {
                 Map<String, String> meta = s3.headObject(b -> b.bucket(BUCKET).key(f.targetKey())).metadata();
                 assertThat(meta).containsKey(MetadataKeys.FINGERPRINT);
                 if (Files.size(src.resolve(f.sourcePath())) > range) {
-                    // the default direct commit: metadata fixed at CreateMultipartUpload, before the CRC is known
+                    // the default direct commit: metadata fixed at CreateMultipartUpload, before the CRC is
+                    // known; the completion gave it as a FULL_OBJECT CRC32C, which S3Proxy verified
                     assertThat(meta).doesNotContainKey(MetadataKeys.CHECKSUM);
+                    assertThat(transport.fullObjectCrc32c()).isTrue();
+                    String full = s3.headObject(b -> b.bucket(BUCKET).key(f.targetKey())
+                            .checksumMode(software.amazon.awssdk.services.s3.model.ChecksumMode.ENABLED))
+                            .checksumCRC32C();
+                    assertThat("crc32c:" + String.format("%08x", Checksums.crc32cOfBase64(full))).isEqualTo(f.checksum());
                 } else {
                     assertThat(meta).containsEntry(MetadataKeys.CHECKSUM, f.checksum());
                 }
@@ -92,6 +99,9 @@ class MoverToS3IT {
 
             TaskResult again = mover.move(task.id(null).build(), new TestExecutionContext("n1"));
             assertThat(again.files()).extracting(FileResult::outcome).containsOnly(FileOutcome.SKIPPED_IDENTICAL);
+            // every skipped file reports the checksum the store holds for it (metadata or FULL_OBJECT)
+            assertThat(again.files()).extracting(FileResult::checksum)
+                    .containsExactlyElementsOf(r.files().stream().map(FileResult::checksum).toList());
         }
     }
 

@@ -71,11 +71,15 @@ class S3StoreFactsIT {
                 List.of("400 BadDigest", "200"));
         EXPECTED.put("PutObject, UNSIGNED-PAYLOAD over http, wrong Content-MD5",
                 List.of("400 BadDigest", "400 BadDigest"));
+        EXPECTED.put("ListParts of an upload with CRC32C parts: each part's ChecksumCRC32C",
+                List.of("[null, null]", "[null, null]"));
         EXPECTED.put("HeadObject (checksum mode on) of a 2-part upload with CRC32C parts: x-amz-checksum-crc32c",
                 List.of("the parts' composite CRC32C-2", "absent"));
         EXPECTED.put("GetObjectAttributes Checksum of that object",
                 List.of("the parts' composite CRC32C-2 COMPOSITE", "403 SignatureDoesNotMatch"));
         EXPECTED.put("CreateMultipartUpload, x-amz-checksum-type: FULL_OBJECT (CRC32C)", List.of("200", "200"));
+        EXPECTED.put("CompleteMultipartUpload FULL_OBJECT without part checksums, wrong whole-object x-amz-checksum-crc32c",
+                List.of("200", "200"));
         EXPECTED.put("CompleteMultipartUpload FULL_OBJECT, wrong whole-object x-amz-checksum-crc32c",
                 List.of("400 BadDigest", "200"));
         EXPECTED.put("CompleteMultipartUpload FULL_OBJECT, right whole-object x-amz-checksum-crc32c",
@@ -173,12 +177,18 @@ class S3StoreFactsIT {
                 .checksumCRC32C(Checksums.crc32cBase64(c1)), RequestBody.fromBytes(part1)).eTag();
         String e2 = s.uploadPart(b -> b.bucket(BUCKET).key(key).uploadId(id).partNumber(2)
                 .checksumCRC32C(Checksums.crc32cBase64(c2)), RequestBody.fromBytes(part2)).eTag();
+        String listed = value(() -> {
+            var ps = s.listParts(b -> b.bucket(BUCKET).key(key).uploadId(id)).parts();
+            return ps.stream().map(x -> String.valueOf(x.checksumCRC32C())).toList().toString();
+        });
         s.completeMultipartUpload(b -> b.bucket(BUCKET).key(key).uploadId(id).multipartUpload(m -> m.parts(
                 CompletedPart.builder().partNumber(1).eTag(e1).checksumCRC32C(Checksums.crc32cBase64(c1)).build(),
                 CompletedPart.builder().partNumber(2).eTag(e2).checksumCRC32C(Checksums.crc32cBase64(c2)).build())));
         // the composite: the CRC32C of the parts' big-endian CRC32Cs, then "-" and the part count
         String composite = Checksums.crc32cBase64(Checksums.crc32c(ByteBuffer.allocate(8).putInt(c1).putInt(c2)
                 .flip())) + "-2";
+        seen.put("ListParts of an upload with CRC32C parts: each part's ChecksumCRC32C", listed
+                .replace(Checksums.crc32cBase64(c1), "its CRC32C").replace(Checksums.crc32cBase64(c2), "its CRC32C"));
         seen.put("HeadObject (checksum mode on) of a 2-part upload with CRC32C parts: x-amz-checksum-crc32c",
                 value(() -> s.headObject(b -> b.bucket(BUCKET).key(key)
                         .checksumMode(software.amazon.awssdk.services.s3.model.ChecksumMode.ENABLED))
@@ -208,6 +218,19 @@ class S3StoreFactsIT {
         List<CompletedPart> parts = List.of(
                 CompletedPart.builder().partNumber(1).eTag(f1).checksumCRC32C(Checksums.crc32cBase64(c1)).build(),
                 CompletedPart.builder().partNumber(2).eTag(f2).checksumCRC32C(Checksums.crc32cBase64(c2)).build());
+        // the same without the parts' CRC32Cs in the completion (ListParts does not return them), on its own upload
+        String bareKey = p + "full-bare";
+        String bid = s.createMultipartUpload(b -> b.bucket(BUCKET).key(bareKey)
+                .checksumAlgorithm(ChecksumAlgorithm.CRC32_C).checksumType(ChecksumType.FULL_OBJECT)).uploadId();
+        String b1 = s.uploadPart(b -> b.bucket(BUCKET).key(bareKey).uploadId(bid).partNumber(1)
+                .checksumCRC32C(Checksums.crc32cBase64(c1)), RequestBody.fromBytes(part1)).eTag();
+        String b2 = s.uploadPart(b -> b.bucket(BUCKET).key(bareKey).uploadId(bid).partNumber(2)
+                .checksumCRC32C(Checksums.crc32cBase64(c2)), RequestBody.fromBytes(part2)).eTag();
+        seen.put("CompleteMultipartUpload FULL_OBJECT without part checksums, wrong whole-object x-amz-checksum-crc32c",
+                answer(() -> s.completeMultipartUpload(b -> b.bucket(BUCKET).key(bareKey).uploadId(bid)
+                        .checksumCRC32C(Checksums.crc32cBase64(whole ^ 1)).checksumType(ChecksumType.FULL_OBJECT)
+                        .multipartUpload(m -> m.parts(CompletedPart.builder().partNumber(1).eTag(b1).build(),
+                                CompletedPart.builder().partNumber(2).eTag(b2).build())))));
         seen.put("CompleteMultipartUpload FULL_OBJECT, wrong whole-object x-amz-checksum-crc32c", answer(() -> s
                 .completeMultipartUpload(b -> b.bucket(BUCKET).key(full).uploadId(fid[0])
                         .checksumCRC32C(Checksums.crc32cBase64(whole ^ 1)).checksumType(ChecksumType.FULL_OBJECT)

@@ -110,8 +110,52 @@ class S3StoresIT {
 
             TaskResult again = mover.move(task.id(null).build(), new TestExecutionContext("n1"));
             assertThat(again.files()).extracting(FileResult::outcome).containsOnly(FileOutcome.SKIPPED_IDENTICAL);
+            for (int i = 0; i < sizes.length; i++) {
+                // A skipped file's checksum is one the store verified, or none: a direct multipart
+                // commit keeps the file's CRC32C only where the store checks a FULL_OBJECT CRC32C.
+                boolean unknown = mode == Mode.MULTIPART_DIRECT_COMMIT && sizes[i] > 5 * MIB && store.isRgw();
+                assertThat(again.files().get(i).checksum()).as(again.files().get(i).toString())
+                        .isEqualTo(unknown ? null : r.files().get(i).checksum());
+            }
         } finally {
             store.clean(prefix);
+        }
+    }
+
+    /**
+     * The direct commit's whole-file CRC32C: where the start probe found the store verifies a
+     * FULL_OBJECT CRC32C (S3Proxy), the completion carries the file's CRC32C and a wrong one is
+     * refused, so nothing is committed; where it does not (RGW 16 accepts and ignores it), none is
+     * sent and a skip reports no checksum.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("stores")
+    void aDirectCommitCarriesTheWholeFileCrc32cWhereTheStoreVerifiesIt(Store store) throws Exception {
+        String key = "stores/full-crc/a.bin";
+        try (S3Transport t = S3Transport.create(store.config().build());
+             TransportSession s = t.openSession(t.endpoints().get(0))) {
+            assertThat(t.fullObjectCrc32c()).isEqualTo(!store.isRgw());
+            Upload u = s.open(key, "att-full", 12 * MIB, 5 * MIB, Map.of());
+            ByteBuffer part = ByteBuffer.allocate((int) (5 * MIB));
+            part.put(3, (byte) 7);
+            ByteBuffer last = ByteBuffer.allocate((int) (2 * MIB));
+            List<RangeReceipt> receipts = List.of(s.write(u, 0, part.duplicate(), Checksums.crc32c(part)),
+                    s.write(u, 5 * MIB, part.duplicate(), Checksums.crc32c(part)),
+                    s.write(u, 10 * MIB, last.duplicate(), Checksums.crc32c(last)));
+            s.complete(u, receipts, 0);
+            Map<String, String> wrong = Map.of(MetadataKeys.CHECKSUM, "crc32c:0badc0de");
+            if (t.fullObjectCrc32c()) {
+                assertThatThrownBy(() -> s.commit(u, wrong, io.migrate.transport.CommitGuard.unconditional()))
+                        .isInstanceOfSatisfying(TransportException.class,
+                                e -> assertThat(e.code()).isEqualTo(ErrorCode.CHECKSUM_MISMATCH));
+                assertThat(s.stat(key)).as("nothing committed").isEmpty();
+                s.abort(u);
+            } else {
+                s.commit(u, wrong, io.migrate.transport.CommitGuard.unconditional());
+                assertThat(s.stat(key).orElseThrow().metadata()).doesNotContainKey(MetadataKeys.CHECKSUM);
+            }
+        } finally {
+            store.clean("stores/full-crc/");
         }
     }
 

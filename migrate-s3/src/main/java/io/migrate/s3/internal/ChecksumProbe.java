@@ -10,6 +10,9 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkServiceException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.ChecksumType;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 /**
@@ -69,6 +72,71 @@ public final class ChecksumProbe {
             return Optional.of(ChecksumMode.MD5);
         }
         return Optional.empty();
+    }
+
+    /**
+     * Whether the store verifies an AWS full-object CRC32C ({@code x-amz-checksum-type: FULL_OBJECT})
+     * at CompleteMultipartUpload and reports it on HEAD: then a directly committed multipart object
+     * carries the whole file's CRC32C, checked by the store against its parts, although its user
+     * metadata was fixed before that CRC was known. Six requests on a fresh key under the temporary
+     * prefix: a one-part FULL_OBJECT upload completed first with a wrong whole-object CRC32C (must be
+     * refused as a digest mismatch), then with the right one, a HEAD with checksum mode (must return
+     * it), and the deletion. S3Proxy 4.1.0 passes; Ceph RGW 16 accepts the header and ignores it.
+     *
+     * @param s3 a client of one endpoint
+     * @param bucket the bucket
+     * @param tempPrefix the transport's temporary prefix
+     * @return whether the store verifies and reports full-object CRC32Cs
+     * @throws RuntimeException what the SDK throws if the store cannot be asked
+     */
+    public static boolean verifiesFullObjectCrc32c(S3Client s3, String bucket, String tempPrefix) {
+        String key = tempPrefix + "probe-full-crc-" + UUID.randomUUID();
+        int crc = Checksums.crc32c(ByteBuffer.wrap(BODY));
+        String id;
+        try {
+            id = s3.createMultipartUpload(b -> b.bucket(bucket).key(key).checksumAlgorithm(ChecksumAlgorithm.CRC32_C)
+                    .checksumType(ChecksumType.FULL_OBJECT)).uploadId();
+        } catch (SdkServiceException e) {
+            if (e.statusCode() >= 400 && e.statusCode() < 600 && e.statusCode() != 500 && e.statusCode() != 503) {
+                return false; // the header or the algorithm is refused: not supported
+            }
+            throw e;
+        }
+        boolean completed = false;
+        try {
+            String etag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(id).partNumber(1)
+                    .checksumCRC32C(Checksums.crc32cBase64(crc)), RequestBody.fromBytes(BODY)).eTag();
+            CompletedPart part = CompletedPart.builder().partNumber(1).eTag(etag)
+                    .checksumCRC32C(Checksums.crc32cBase64(crc)).build();
+            try {
+                s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id)
+                        .checksumCRC32C(Checksums.crc32cBase64(crc ^ 1)).checksumType(ChecksumType.FULL_OBJECT)
+                        .multipartUpload(m -> m.parts(part)));
+                completed = true;
+                return false; // a wrong whole-object CRC32C was accepted
+            } catch (SdkServiceException e) {
+                if (e.statusCode() != 400 || !S3ErrorClassifier.DIGEST_CODES.contains(S3ErrorClassifier.errorCode(e))) {
+                    return false;
+                }
+            }
+            s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id)
+                    .checksumCRC32C(Checksums.crc32cBase64(crc)).checksumType(ChecksumType.FULL_OBJECT)
+                    .multipartUpload(m -> m.parts(part)));
+            completed = true;
+            String reported = s3.headObject(b -> b.bucket(bucket).key(key).checksumMode(software.amazon.awssdk.services.s3.model.ChecksumMode.ENABLED))
+                    .checksumCRC32C();
+            return Checksums.crc32cBase64(crc).equals(reported);
+        } finally {
+            try {
+                if (completed) {
+                    s3.deleteObject(b -> b.bucket(bucket).key(key));
+                } else {
+                    s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id));
+                }
+            } catch (RuntimeException e) {
+                LOG.debug("probe upload {} not removed (the sweeper will): {}", key, e.getMessage());
+            }
+        }
     }
 
     /** Whether the store refused the put as a digest mismatch; an accepted probe object is removed. */

@@ -66,4 +66,17 @@ public final class Checksums {
             throw new IllegalStateException("MD5 is required of every JRE", e);
         }
     }
+
+    /**
+     * @param base64 a CRC32C as S3 sends it (4 bytes big-endian, Base64)
+     * @return the CRC32C
+     * @throws IllegalArgumentException if it is not 4 bytes of Base64
+     */
+    public static int crc32cOfBase64(String base64) {
+        byte[] b = java.util.Base64.getDecoder().decode(base64);
+        if (b.length != 4) {
+            throw new IllegalArgumentException("not a CRC32C: " + base64);
+        }
+        return java.nio.ByteBuffer.wrap(b).getInt();
+    }
 }

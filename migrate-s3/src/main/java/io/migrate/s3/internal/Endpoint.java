@@ -3,7 +3,6 @@ package io.migrate.s3.internal;
 import io.migrate.s3.S3TransportConfig;
 import io.migrate.s3.PayloadSigning;
 import java.net.URI;
-import java.util.concurrent.atomic.AtomicBoolean;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
@@ -20,10 +19,10 @@ import software.amazon.awssdk.services.s3.S3ClientBuilder;
  * @param id the endpoint id the mover sees (the URI as configured)
  * @param uri the endpoint
  * @param client its client, closed with {@link #close()}
- * @param payload whether the client sends {@code UNSIGNED-PAYLOAD} over http; set once after the
- *     start probe for {@link io.migrate.s3.PayloadSigning#AUTO}
+ * @param traits what the start probes found about the store (payload signing, full-object
+ *     checksums), set once after them
  */
-public record Endpoint(String id, URI uri, S3Client client, AtomicBoolean payload) implements AutoCloseable {
+public record Endpoint(String id, URI uri, S3Client client, StoreTraits traits) implements AutoCloseable {
 
     /**
      * Builds the client with the settings third-party S3 servers need: path-style addressing,
@@ -40,8 +39,8 @@ public record Endpoint(String id, URI uri, S3Client client, AtomicBoolean payloa
     public static Endpoint create(URI uri, S3TransportConfig config) {
         S3ClientBuilder builder = S3Client.builder();
         // AUTO starts unsigned: the start probe must measure the path the transfers will take.
-        AtomicBoolean unsigned = new AtomicBoolean(config.payloadSigning() != PayloadSigning.SIGNED);
-        builder.putAuthScheme(new SigningAuthScheme(unsigned));
+        StoreTraits traits = new StoreTraits(config.payloadSigning() != PayloadSigning.SIGNED);
+        builder.putAuthScheme(new SigningAuthScheme(traits));
         S3Client client = builder
                 .endpointOverride(uri)
                 .region(Region.of(config.region()))
@@ -60,12 +59,7 @@ public record Endpoint(String id, URI uri, S3Client client, AtomicBoolean payloa
                                 .maxAttempts(config.sdkRetries() + 1).build())
                         .addExecutionInterceptor(new RequestShapeInterceptor()))
                 .build();
-        return new Endpoint(uri.toString(), uri, client, unsigned);
-    }
-
-    /** @param unsigned whether requests over http carry {@code UNSIGNED-PAYLOAD} from now on */
-    public void unsignedPayload(boolean unsigned) {
-        payload.set(unsigned);
+        return new Endpoint(uri.toString(), uri, client, traits);
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.migrate.s3.ChecksumMode;
 import io.migrate.s3.S3TransportConfig;
 import io.migrate.transport.CommitGuard;
 import io.migrate.transport.Disposition;
+import io.migrate.transport.MetadataKeys;
 import io.migrate.transport.RangeReceipt;
 import io.migrate.transport.TransportException;
 import io.migrate.transport.Upload;
@@ -18,6 +19,7 @@ import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.ChecksumType;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
@@ -62,6 +64,11 @@ final class MultipartWriter extends TempKeyWriter {
                 .bucket(io.bucket).key(key).metadata(meta).contentType(OCTET_STREAM);
         if (io.config.checksumMode() == ChecksumMode.CRC32C) {
             req.checksumAlgorithm(ChecksumAlgorithm.CRC32_C);
+            if (key.equals(targetKey) && io.endpoint.traits().fullObjectCrc32c()) {
+                // The metadata is fixed now, before the file's CRC32C is known: the completion
+                // gives it instead, the store checks it against the parts and reports it on HEAD.
+                req.checksumType(ChecksumType.FULL_OBJECT);
+            }
         }
         String uploadId = io.call("create multipart upload " + key,
                 () -> io.s3.createMultipartUpload(req.build()).uploadId());
@@ -123,6 +130,9 @@ final class MultipartWriter extends TempKeyWriter {
     public void complete(Upload upload, List<RangeReceipt> ranges, int crc32c) {
         if (isDirect(upload)) {
             verifyParts(upload, ranges);
+            if (fullObject()) {
+                io.endpoint.traits().checkedParts.put(upload.uploadId(), partList(upload, ranges));
+            }
             return;
         }
         if (upload.uploadId() == null) {
@@ -130,7 +140,7 @@ final class MultipartWriter extends TempKeyWriter {
             return;
         }
         checkPartCount(upload, ranges);
-        completeMultipartWith(upload, partList(upload, ranges), CommitGuard.unconditional(), false);
+        completeMultipartWith(upload, partList(upload, ranges), CommitGuard.unconditional(), false, null);
         verifyTemp(upload, crc32c);
     }
 
@@ -183,13 +193,17 @@ final class MultipartWriter extends TempKeyWriter {
         return parts;
     }
 
+    /** @param wholeCrc32c the file's CRC32C for a FULL_OBJECT upload (the store verifies it), else null */
     private void completeMultipartWith(Upload upload, List<CompletedPart> parts, CommitGuard guard,
-            boolean enforced) {
+            boolean enforced, Integer wholeCrc32c) {
         String op = "complete " + upload.tempKey();
         try {
             io.guarded(guard, upload.tempKey(), () -> io.call(op, () -> io.s3.completeMultipartUpload(b -> {
                 b.bucket(io.bucket).key(upload.tempKey()).uploadId(upload.uploadId())
                         .multipartUpload(m -> m.parts(parts));
+                if (wholeCrc32c != null) {
+                    b.checksumCRC32C(Checksums.crc32cBase64(wholeCrc32c)).checksumType(ChecksumType.FULL_OBJECT);
+                }
                 if (enforced) {
                     io.precondition(b, guard);
                 }
@@ -257,7 +271,15 @@ final class MultipartWriter extends TempKeyWriter {
         // carries the guard where the store enforces it (else the guard is checked by HEAD now).
         // Its metadata is the one given at open (see directMultipartCommit).
         boolean enforced = io.guardComplete(upload.targetKey(), guard);
+        // FULL_OBJECT: the parts as complete() checked them, with their CRC32Cs, and the file's CRC32C.
+        List<CompletedPart> checked = io.endpoint.traits().checkedParts.remove(upload.uploadId());
         try {
+            if (checked != null && wholeCrc32c(meta) != null) {
+                completeMultipartWith(upload, checked, guard, enforced, wholeCrc32c(meta));
+                LOG.debug("committed {} by completing its multipart upload with the file's CRC32C ({})",
+                        upload.targetKey(), guard);
+                return;
+            }
             List<CompletedPart> parts = new ArrayList<>();
             for (Part p : io.listParts(upload).values()) {
                 CompletedPart.Builder c = CompletedPart.builder().partNumber(p.partNumber()).eTag(p.eTag());
@@ -266,11 +288,42 @@ final class MultipartWriter extends TempKeyWriter {
                 }
                 parts.add(c.build());
             }
-            completeMultipartWith(upload, parts, guard, enforced);
+            completeMultipartWith(upload, parts, guard, enforced, null);
         } catch (TransportException e) {
             // Listing found no upload: completed by an earlier commit if the object matches.
             requireAlreadyCompleted(upload, e);
         }
         LOG.debug("committed {} by completing its multipart upload ({})", upload.targetKey(), guard);
     }
+
+    /**
+     * The whole file's CRC32C for the completion of a FULL_OBJECT upload (created so by {@link #open}
+     * under the same conditions): from the final metadata's {@code migrate-crc32c}
+     * ({@code crc32c:xxxxxxxx}); null where the store does not verify one.
+     */
+    private Integer wholeCrc32c(Map<String, String> meta) {
+        if (!fullObject()) {
+            return null;
+        }
+        String v = meta.get(MetadataKeys.CHECKSUM);
+        // A caller that gives no file CRC32C (not the mover) completes without one: the store
+        // then checks nothing beyond the parts and reports none.
+        return v == null || !v.startsWith(CRC_PREFIX) ? null : Integer.parseUnsignedInt(v.substring(CRC_PREFIX.length()), 16);
+    }
+
+    /** Whether direct uploads are FULL_OBJECT uploads completed with the file's CRC32C (see {@link #open}). */
+    private boolean fullObject() {
+        return io.config.checksumMode() == ChecksumMode.CRC32C && io.endpoint.traits().fullObjectCrc32c();
+    }
+
+    @Override
+    public void abort(Upload upload) {
+        if (upload.uploadId() != null) {
+            io.endpoint.traits().checkedParts.remove(upload.uploadId());
+        }
+        super.abort(upload);
+    }
+
+    /** How the mover writes a CRC32C in {@link MetadataKeys#CHECKSUM}. */
+    static final String CRC_PREFIX = "crc32c:";
 }

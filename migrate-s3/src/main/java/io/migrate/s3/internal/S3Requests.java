@@ -262,6 +262,19 @@ final class S3Requests {
         }
     }
 
+    /** As {@link #head}, asking the store for the object's checksum too ({@code x-amz-checksum-mode: ENABLED}). */
+    Optional<HeadObjectResponse> headWithChecksum(String key) {
+        try {
+            return Optional.of(call("head " + key, () -> s3.headObject(b -> b.bucket(bucket).key(key)
+                    .checksumMode(software.amazon.awssdk.services.s3.model.ChecksumMode.ENABLED))));
+        } catch (TransportException e) {
+            if (isNotFound(serviceCause(e))) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
     /** The parts the store holds for the upload, by part number (ListParts, all pages). */
     Map<Integer, Part> listParts(Upload upload) {
         Map<Integer, Part> stored = new TreeMap<>();

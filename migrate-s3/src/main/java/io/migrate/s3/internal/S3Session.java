@@ -7,6 +7,7 @@ import io.migrate.s3.ConditionalWriteSupport;
 import io.migrate.s3.S3TransportConfig;
 import io.migrate.transport.CommitGuard;
 import io.migrate.transport.Disposition;
+import io.migrate.transport.MetadataKeys;
 import io.migrate.transport.RangeReceipt;
 import io.migrate.transport.TargetStat;
 import io.migrate.transport.TransportException;
@@ -212,7 +213,22 @@ final class S3Session implements TransportSession {
     public Optional<TargetStat> stat(String key) {
         validateKey(key);
         // The ETag is the version a CommitGuard names: If-Match compares it as the store sent it.
-        return io.head(key).map(h -> new TargetStat(h.contentLength(), h.metadata(), h.eTag()));
+        if (!io.endpoint.traits().fullObjectCrc32c()) {
+            return io.head(key).map(h -> new TargetStat(h.contentLength(), h.metadata(), h.eTag()));
+        }
+        // A direct multipart commit's metadata was fixed before the file's CRC32C was known; the
+        // store verified the CRC32C given at completion (FULL_OBJECT) and reports it: that is the
+        // object's checksum (a composite "<crc>-<n>" is not a file's CRC32C and is not used).
+        return io.headWithChecksum(key).map(h -> {
+            Map<String, String> meta = h.metadata();
+            String full = h.checksumCRC32C();
+            if (!meta.containsKey(MetadataKeys.CHECKSUM) && full != null && !full.contains("-")) {
+                meta = new java.util.HashMap<>(meta);
+                meta.put(MetadataKeys.CHECKSUM, MultipartWriter.CRC_PREFIX
+                        + String.format("%08x", Checksums.crc32cOfBase64(full)));
+            }
+            return new TargetStat(h.contentLength(), meta, h.eTag());
+        });
     }
 
     /**

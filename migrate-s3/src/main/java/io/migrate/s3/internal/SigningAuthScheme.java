@@ -1,7 +1,6 @@
 package io.migrate.s3.internal;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.auth.aws.scheme.AwsV4AuthScheme;
 import software.amazon.awssdk.http.auth.aws.signer.AwsV4FamilyHttpSigner;
@@ -40,9 +39,9 @@ import software.amazon.awssdk.utils.http.SdkHttpUtils;
 final class SigningAuthScheme implements AuthScheme<AwsCredentialsIdentity> {
     private final HttpSigner<AwsCredentialsIdentity> signer;
 
-    /** @param unsignedPayload whether to send {@code UNSIGNED-PAYLOAD} over http as well (read per request) */
-    SigningAuthScheme(AtomicBoolean unsignedPayload) {
-        this.signer = new Signer(AwsV4HttpSigner.create(), unsignedPayload);
+    /** @param traits whether to send {@code UNSIGNED-PAYLOAD} over http as well (read per request) */
+    SigningAuthScheme(StoreTraits traits) {
+        this.signer = new Signer(AwsV4HttpSigner.create(), traits);
     }
 
     @Override
@@ -62,11 +61,11 @@ final class SigningAuthScheme implements AuthScheme<AwsCredentialsIdentity> {
 
     private static final class Signer implements HttpSigner<AwsCredentialsIdentity> {
         private final HttpSigner<AwsCredentialsIdentity> v4;
-        private final AtomicBoolean unsignedPayload;
+        private final StoreTraits traits;
 
-        Signer(HttpSigner<AwsCredentialsIdentity> v4, AtomicBoolean unsignedPayload) {
+        Signer(HttpSigner<AwsCredentialsIdentity> v4, StoreTraits traits) {
             this.v4 = v4;
-            this.unsignedPayload = unsignedPayload;
+            this.traits = traits;
         }
 
         @Override
@@ -75,7 +74,7 @@ final class SigningAuthScheme implements AuthScheme<AwsCredentialsIdentity> {
                 request = request.copy(b -> b.putProperty(AwsV4FamilyHttpSigner.CHUNK_ENCODING_ENABLED, false));
             }
             SdkHttpRequest http = request.request();
-            if (!unsignedPayload.get() || !"http".equals(http.protocol())) {
+            if (!traits.unsignedPayload() || !"http".equals(http.protocol())) {
                 return v4.sign(request);
             }
             SignedRequest signed = v4.sign(request.copy(b -> b.request(asHttps(http))
