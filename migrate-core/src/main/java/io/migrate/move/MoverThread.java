@@ -356,7 +356,8 @@ final class MoverThread implements Runnable {
                     done.add(r);
                 }
             }
-            byte[] bytes = new PartLedger(w.targetKey, w.before.stored(), w.upload, done).encode();
+            byte[] bytes = new PartLedger(w.ledgerContext.runId(), w.targetKey, w.before.stored(), w.upload, done)
+                    .encode();
             long t0 = System.nanoTime();
             try {
                 if (!w.ledgerContext.saveLedger(w.ledgerFile, bytes)) {
@@ -376,19 +377,44 @@ final class MoverThread implements Runnable {
     }
 
     /**
-     * Whether the work's upload is left in place instead of aborted: the file stopped because its run
-     * was cancelled (node closing, task reclaimed) or lost its task, and a part ledger names the
-     * upload. The next run of the task (this node after a restart, or the node it was reclaimed to)
-     * resumes it or aborts it; a zombie that aborted it would make the new owner send again what it
-     * had resumed. An upload no run takes up is removed by the stale-upload sweeper.
+     * Whether the work's upload is left in place instead of aborted, because a later run of the task
+     * will resume it or abort it:
+     * <ul>
+     *   <li>the run was cancelled while it still owns its task (its node closing: the task runs
+     *       again here after the restart, or elsewhere after a reclaim) and a part ledger names the
+     *       upload;</li>
+     *   <li>the run lost its task (a zombie) and <em>another</em> run's ledger names the upload: the
+     *       new owner resumed it, and aborting it would make that run send it all again. A zombie
+     *       whose upload no other run took up aborts it as before (nobody else would).</li>
+     * </ul>
+     * An upload no run takes up (a task that never runs again) is removed by the S3 stale-upload
+     * sweeper.
      */
     private static boolean keptForResume(FileWork w, MigrateException f) {
         if (w.upload == null || f.code() != ErrorCode.CANCELLED && f.code() != ErrorCode.SUPERSEDED) {
             return false;
         }
         synchronized (w.ledgerLock) {
-            return w.ledgerOn && (w.lastLedgerBytes > 0 || w.resumedUpload);
+            if (!w.ledgerOn || w.lastLedgerBytes == 0 && !w.resumedUpload) {
+                return false;
+            }
         }
+        try {
+            if (f.code() == ErrorCode.CANCELLED && w.ledgerContext.stillOwned()) {
+                return true;
+            }
+            String run = w.ledgerContext.runId();
+            for (byte[] b : w.ledgerContext.ledgers(w.ledgerFile)) {
+                Optional<PartLedger> l = PartLedger.decode(b);
+                if (l.isPresent() && !l.get().run().equals(run) && sameUpload(l.get().upload(), w.upload)) {
+                    return true;
+                }
+            }
+        } catch (RuntimeException e) {
+            log.debug("{}: cannot tell whether another run resumed the upload, aborting it: {}", w.targetKey,
+                    e.toString());
+        }
+        return false;
     }
 
     /** Ledger bytes a write may cost per range finished (see {@link #recordLedger}). */

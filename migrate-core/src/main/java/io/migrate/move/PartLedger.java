@@ -18,17 +18,17 @@ import java.util.Optional;
  * One run's record of a large file's upload, kept with the task on the task root so a later run
  * (after a crash, on another node after a reclaim) can resume the upload: the upload (temporary
  * key, upload id, size, range size, metadata), the source fingerprint it copies, and every range
- * written so far with its CRC32C and the destination's tag (S3 part ETag).
+ * written so far with its CRC32C and the destination's tag (S3 part ETag), and the run that wrote it.
  *
  * <p>Format ({@code docs/task-root.md}, "Part ledgers"), one compact JSON object:
- * {@code {"ledger":1,"target":..,"fingerprint":..,"tempKey":..,"uploadId":..,"size":..,"rangeSize":..,
+ * {@code {"ledger":1,"run":..,"target":..,"fingerprint":..,"tempKey":..,"uploadId":..,"size":..,"rangeSize":..,
  * "metadata":{..},"ranges":[[offset,length,crc32c,"tag"],..]}}. A ledger is a hint, never proof: the
  * reader checks the destination ({@code TransportSession#resume}) and the source (CRC32C of the
  * range) before it skips a range, and the commit verifies the whole upload as always.
  *
  * <p>Immutable.
  */
-record PartLedger(String target, String fingerprint, Upload upload, List<RangeReceipt> ranges) {
+record PartLedger(String run, String target, String fingerprint, Upload upload, List<RangeReceipt> ranges) {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     static final int FORMAT = 1;
 
@@ -39,6 +39,7 @@ record PartLedger(String target, String fingerprint, Upload upload, List<RangeRe
     byte[] encode() {
         ObjectNode o = JSON.createObjectNode();
         o.put("ledger", FORMAT);
+        o.put("run", run);
         o.put("target", target);
         o.put("fingerprint", fingerprint);
         o.put("tempKey", upload.tempKey());
@@ -99,7 +100,7 @@ record PartLedger(String target, String fingerprint, Upload upload, List<RangeRe
                 previous = offset;
                 ranges.add(new RangeReceipt(offset, length, a.path(2).asInt(), a.has(3) ? a.get(3).asText() : null));
             }
-            return Optional.of(new PartLedger(target, text(o, "fingerprint"), upload, ranges));
+            return Optional.of(new PartLedger(text(o, "run"), target, text(o, "fingerprint"), upload, ranges));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }

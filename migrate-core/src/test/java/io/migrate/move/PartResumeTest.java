@@ -90,15 +90,15 @@ class PartResumeTest {
     }
 
     /**
-     * A run cancelled half way (its node closing, or its task reclaimed) keeps the upload its ledger
-     * names instead of aborting it, and the next run of the task resumes it.
+     * A run cancelled half way by its node closing (it still owns the task) keeps the upload its
+     * ledger names instead of aborting it, and the next run of the task resumes it.
      */
     @Test
     void aCancelledRunKeepsItsUploadForTheNextRunToResume() throws Exception {
         byte[] data = write(src.resolve("big.bin"), 6);
         TestExecutionContext first = new TestExecutionContext("n1").keepingLedgers();
         FaultInjectingTransport t = new FaultInjectingTransport(PosixTransport.create(PosixTransportConfig.of(dst)));
-        t.on(Op.WRITE).nth(9).run(first::cancel);
+        t.on(Op.WRITE).nth(9).run(first::shutDown);
         try (ParallelFileMover mover = mover(t)) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> mover.move(task(), first))
                     .isInstanceOf(io.migrate.error.MigrateException.class);
@@ -115,6 +115,34 @@ class PartResumeTest {
         }
         assertThat(Files.readAllBytes(dst.resolve("out/big.bin"))).isEqualTo(data);
         assertThat(tempFiles()).isEmpty();
+    }
+
+    /**
+     * A zombie (its task taken away) aborts its upload when no other run took it up, and keeps it
+     * when another run's ledger names it (that run resumed it and is sending the rest).
+     */
+    @Test
+    void aRunThatLostItsTaskAbortsItsUploadUnlessAnotherRunResumedIt() throws Exception {
+        write(src.resolve("big.bin"), 7);
+        for (boolean shared : new boolean[] {false, true}) {
+            TestExecutionContext zombie = new TestExecutionContext("n1").keepingLedgers();
+            TestExecutionContext owner = new TestExecutionContext("n2").sharingLedgersWith(zombie);
+            FaultInjectingTransport t = new FaultInjectingTransport(PosixTransport.create(PosixTransportConfig.of(dst)));
+            t.on(Op.WRITE).nth(9).run(() -> {
+                zombie.lose();
+                if (shared) { // the new owner took up the zombie's upload: its own ledger names it
+                    byte[] mine = zombie.ledgers(0).get(0);
+                    owner.saveLedger(0, new String(mine, java.nio.charset.StandardCharsets.UTF_8)
+                            .replace(zombie.runId(), owner.runId()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                }
+            });
+            try (ParallelFileMover mover = mover(t)) {
+                TaskResult r = mover.move(task(), zombie);
+                assertThat(r.files().get(0).code()).isEqualTo(ErrorCode.SUPERSEDED);
+            }
+            assertThat(tempFiles()).as("shared %s", shared).hasSize(shared ? 1 : 0);
+            tempFiles().forEach(PartResumeTest::delete);
+        }
     }
 
     @Test

@@ -82,9 +82,20 @@ public final class TestExecutionContext implements ExecutionContext {
         lost.set(true);
     }
 
+    private final AtomicBoolean shutDown = new AtomicBoolean();
+
+    /**
+     * Cancels as a closing node does: {@link #isCancelled()} answers true, but the run still owns its
+     * task ({@link #stillOwned()} true unless {@link #lose()}), which runs again later.
+     */
+    public void shutDown() {
+        shutDown.set(true);
+        cancelled.set(true);
+    }
+
     @Override
     public boolean stillOwned() {
-        return !lost.get() && !cancelled.get();
+        return !lost.get() && (!cancelled.get() || shutDown.get());
     }
 
     @Override
