@@ -68,7 +68,13 @@ class ZooKeeperUnreachableIT {
     }
 
     private List<String> messages(Level level, String containing) {
-        return logs.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(level))
+        List<ILoggingEvent> seen;
+        // Curator's and ZooKeeper's threads keep logging while the test reads: ListAppender adds
+        // under the appender's own lock (AppenderBase.doAppend), so copy the list under it.
+        synchronized (logs) {
+            seen = List.copyOf(logs.list);
+        }
+        return seen.stream().filter(e -> e.getLevel().isGreaterOrEqual(level))
                 .map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains(containing)).toList();
     }
 
