@@ -737,6 +737,45 @@ public final class DirectoryTaskStore implements TaskStore {
 
     @Override
     public Optional<StoredTask> read(TaskRef ref) {
+        Optional<TaskFileCodec.Decoded> decoded = decodeTaskFile(ref);
+        if (decoded.isEmpty()) {
+            return Optional.empty();
+        }
+        TaskFileCodec.Decoded d = decoded.get();
+        List<TaskEvent> history = new ArrayList<>(d.history()); // records appended by the previous layout
+        List<TaskResult> results = new ArrayList<>(d.results());
+        String committedRun = TaskFileNames.parse(ref.state(), ref.fileName()).runId();
+        readRecords(ref.taskId(), committedRun, history, results);
+        Optional<TaskResult> result = Optional.empty();
+        if (committedRun != null) {
+            // Only the result of the run named in the file name counts: a zombie's result carries
+            // another run id.
+            for (TaskResult r : results) {
+                if (committedRun.equals(r.runId())) {
+                    result = Optional.of(r);
+                }
+            }
+            if (result.isEmpty() && ref.state() != TaskState.FAILED) {
+                withTask(ref.taskId(), () -> log.warn("{} names run {} but no readable result of it exists",
+                        ref.fileName(), committedRun));
+            }
+        }
+        return Optional.of(new StoredTask(ref, d.task(), history, result));
+    }
+
+    /**
+     * The task file alone: its side files under {@code records/} are never listed or opened. They
+     * were written by other hosts (the leader's reclaim events), and on a cluster filesystem each
+     * lookup of a file another client has just written waits for the metadata server (CephFS: one
+     * MDS tick per file, 5 s by default; CephFsIT measured 20-30 s per claimed task).
+     */
+    @Override
+    public Optional<MigrationTask> readTask(TaskRef ref) {
+        return decodeTaskFile(ref).map(TaskFileCodec.Decoded::task);
+    }
+
+    /** Reads and decodes the task file {@code ref} names; empty when it is gone or not a regular file. */
+    private Optional<TaskFileCodec.Decoded> decodeTaskFile(TaskRef ref) {
         requireStored(ref);
         Path path = pathOf(ref);
         byte[] bytes;
@@ -762,25 +801,7 @@ public final class DirectoryTaskStore implements TaskStore {
                     + TaskValidator.printable(d.task().id()) + " does not match the file name "
                     + TaskValidator.printable(ref.fileName()));
         }
-        List<TaskEvent> history = new ArrayList<>(d.history()); // records appended by the previous layout
-        List<TaskResult> results = new ArrayList<>(d.results());
-        String committedRun = TaskFileNames.parse(ref.state(), ref.fileName()).runId();
-        readRecords(ref.taskId(), committedRun, history, results);
-        Optional<TaskResult> result = Optional.empty();
-        if (committedRun != null) {
-            // Only the result of the run named in the file name counts: a zombie's result carries
-            // another run id.
-            for (TaskResult r : results) {
-                if (committedRun.equals(r.runId())) {
-                    result = Optional.of(r);
-                }
-            }
-            if (result.isEmpty() && ref.state() != TaskState.FAILED) {
-                withTask(ref.taskId(), () -> log.warn("{} names run {} but no readable result of it exists",
-                        ref.fileName(), committedRun));
-            }
-        }
-        return Optional.of(new StoredTask(ref, d.task(), history, result));
+        return Optional.of(d);
     }
 
     /**

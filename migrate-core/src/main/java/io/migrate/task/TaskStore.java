@@ -91,6 +91,20 @@ public interface TaskStore {
     Optional<StoredTask> read(TaskRef ref);
 
     /**
+     * Reads only the task document of a task file: what a worker needs to run it, without its
+     * history or result. A store whose history lives apart from the task (side files written by
+     * other hosts) reads nothing else, so a worker's claim never waits on another host's writes.
+     * The default reads the whole task.
+     *
+     * @param ref where it was listed
+     * @return the task, or empty if it has moved since
+     * @throws InvalidTaskException if the task file is malformed; the caller moves it to failed
+     */
+    default Optional<MigrationTask> readTask(TaskRef ref) {
+        return read(ref).map(StoredTask::task);
+    }
+
+    /**
      * Moves a task: the ownership compare-and-swap.
      *
      * @param ref where the task is believed to be

@@ -12,7 +12,6 @@ import io.migrate.task.FileResult;
 import io.migrate.task.InvalidTaskException;
 import io.migrate.task.MigrationTask;
 import io.migrate.task.MoveOutcome;
-import io.migrate.task.StoredTask;
 import io.migrate.task.TaskIds;
 import io.migrate.task.TaskOutcome;
 import io.migrate.task.TaskRef;
@@ -296,9 +295,10 @@ public final class Worker implements AutoCloseable {
     private void startExecution(TaskRef ref) {
         MDC.put("task", ref.taskId());
         try {
-            Optional<StoredTask> stored;
+            Optional<MigrationTask> stored;
             try {
-                stored = store.read(ref);
+                // the task document only: its history (other hosts' side files) is not needed to run it
+                stored = store.readTask(ref);
             } catch (InvalidTaskException e) {
                 reject(ref, e.code(), e.getMessage());
                 return;
@@ -314,7 +314,7 @@ public final class Worker implements AutoCloseable {
             if (stored.isEmpty()) {
                 return; // moved away meanwhile (reclaimed): not ours any more
             }
-            MigrationTask task = stored.get().task();
+            MigrationTask task = stored.get();
             if (yieldsToAnotherCopy(ref)) {
                 return;
             }

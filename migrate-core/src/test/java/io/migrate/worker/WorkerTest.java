@@ -15,11 +15,15 @@ import io.migrate.task.FileOutcome;
 import io.migrate.task.FileResult;
 import io.migrate.task.MigrationTask;
 import io.migrate.task.StoredTask;
+import io.migrate.task.TaskEvent;
 import io.migrate.task.TaskIds;
 import io.migrate.task.TaskOutcome;
 import io.migrate.task.TaskRef;
 import io.migrate.task.TaskResult;
 import io.migrate.task.TaskState;
+import io.migrate.task.TaskStore;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -102,6 +106,38 @@ class WorkerTest {
         assertThat(result.files()).hasSize(3);
         assertThat(w.completed()).isEqualTo(1);
         assertThat(membership.heartbeats.get()).isPositive();
+    }
+
+    /**
+     * Issue 21: a claim reads the task document only, never the task's side files under
+     * {@code records/}: those were written by other hosts (here the leader's reclaim event), and on
+     * CephFS each lookup of a file another client has just written waits for an MDS tick (5 s by
+     * default; CephFsIT's worker spent 20-30 s per claimed task listing them).
+     */
+    @Test
+    void aClaimReadsTheTaskDocumentOnlyNeverTheHistoryOtherHostsWrote() {
+        String id = inbox(Tasks.task(T0, 2));
+        store.move(store.find(id).orElseThrow(), TaskState.PENDING, null,
+                new TaskEvent(T0, 1, TaskEvent.Type.RECLAIMED_STALLED, "n1", null, "lease expired"));
+        store.move(store.find(id).orElseThrow(), TaskState.INBOX, "n1");
+        assertThat(read(id).history()).as("the task has a side file of the leader's").hasSize(1);
+        List<String> calls = new CopyOnWriteArrayList<>();
+        TaskStore recording = (TaskStore) Proxy.newProxyInstance(TaskStore.class.getClassLoader(),
+                new Class<?>[] {TaskStore.class}, (proxy, method, args) -> {
+                    calls.add(method.getName());
+                    try {
+                        return method.invoke(store, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Worker w = Worker.builder().node("n1").store(recording).taskExecutor(files(f -> null)).membership(membership)
+                .clock(time.clock()).nanoTicker(time.ticker()).executionExecutor(Runnable::run).build();
+
+        w.pollOnce();
+
+        assertThat(store.find(id).orElseThrow().state()).isEqualTo(TaskState.DONE);
+        assertThat(calls).as("store calls of the worker").contains("readTask").doesNotContain("read");
     }
 
     @Test
