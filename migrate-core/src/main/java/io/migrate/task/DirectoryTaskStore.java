@@ -1523,6 +1523,7 @@ public final class DirectoryTaskStore implements TaskStore {
                     if (Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)
                             && Files.getLastModifiedTime(d, LinkOption.NOFOLLOW_LINKS).toInstant().isBefore(cutoff)) {
                         Files.delete(d);
+                        bucketCounts.remove(d);
                     }
                 } catch (IOException e) {
                     // not empty, or gone: fine

@@ -280,6 +280,7 @@ final class ForeignEntries {
             }
         }
         long settledBefore = System.currentTimeMillis() * 1_000_000L - DirectoryTaskStore.SETTLE_NANOS;
+        Set<Path> present = new HashSet<>();
         for (String hour : hours) {
             List<Map<String, Long>> mtimes = new ArrayList<>();
             TreeSet<String> buckets = new TreeSet<>();
@@ -289,11 +290,15 @@ final class ForeignEntries {
                         pass.hour(hour, m));
                 mtimes.add(m);
                 buckets.addAll(m.keySet());
+                for (String b : m.keySet()) {
+                    present.add(root.resolve(state.directoryName()).resolve(hour).resolve(b));
+                }
             }
             for (String bucket : buckets) {
                 sweepBucket(pass, hour, bucket, mtimes, forced.contains(bucket), settledBefore);
             }
         }
+        clean.keySet().retainAll(present); // buckets removed since (drained, purged) are forgotten
         for (List<Seen> copies : pass.outside.values()) {
             if (copies.size() > 1) {
                 pass.moved += Math.max(0, quarantineDuplicates(copies));

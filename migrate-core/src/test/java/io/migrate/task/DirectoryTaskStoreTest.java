@@ -450,6 +450,22 @@ class DirectoryTaskStoreTest {
     }
 
     @Test
+    void purgeArchiveRemovesTheEmptyBucketsAndHoursOfTheArchiveWithTheirKeptCounts() {
+        MigrationTask t = TestTasks.task(1);
+        store.complete(runningOn("a", t), TestTasks.result(t, "r1", "a"));
+        store.move(store.find(t.id()).orElseThrow(), TaskState.ARCHIVED, null);
+        Path hour = store.pathOf(store.find(t.id()).orElseThrow()).getParent().getParent();
+        assertThat(store.count(TaskState.ARCHIVED, null)).isEqualTo(1);
+        clock.advance(Duration.ofDays(3650)); // past the real time the directories' mtimes come from
+
+        assertThat(store.purgeArchive(Duration.ofDays(7))).isEqualTo(1);
+
+        assertThat(hour).doesNotExist();
+        assertThat(root.resolve("counts/archive").resolve(hour.getFileName())).doesNotExist();
+        assertThat(store.count(TaskState.ARCHIVED, null)).isZero();
+    }
+
+    @Test
     void cleanStaleIncomingNeverTouchesFreshTempFiles() throws IOException {
         Path incoming = root.resolve("incoming");
         Path stale = Files.writeString(incoming.resolve(".stale.tmp"), "{");
