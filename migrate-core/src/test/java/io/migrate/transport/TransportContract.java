@@ -155,6 +155,43 @@ public abstract class TransportContract {
         assertThat(read(key)).isEmpty();
     }
 
+    /**
+     * {@link TransportSession#resume}: another session (another process, in production) finds exactly
+     * the recorded ranges the upload holds, not a range recorded with other content, and finishes the
+     * upload from them byte for byte; an aborted upload resumes nothing. Skipped for a transport that
+     * resumes nothing (the default).
+     */
+    @Test
+    void anotherSessionResumesTheRangesAnUploadHoldsAndNothingOnceItIsAborted() throws Exception {
+        long range = transport.capabilities().rangeSizeFor(3 * preferredRangeSize(), preferredRangeSize());
+        byte[] content = bytes((int) (2 * range + 17), 6);
+        String key = prefix + "resumed.bin";
+        Upload upload = session.open(key, "attempt-1", content.length, range, METADATA);
+        RangeReceipt r0 = session.write(upload, 0, ByteBuffer.wrap(content, 0, (int) range), crc(content, 0, (int) range));
+        RangeReceipt r1 = session.write(upload, range, ByteBuffer.wrap(content, (int) range, (int) range),
+                crc(content, (int) range, (int) range));
+        RangeReceipt other1 = new RangeReceipt(r1.offset(), r1.length(), r1.crc32c() ^ 1,
+                r1.tag() == null ? null : "\"not-its-tag\"");
+        try (TransportSession other = transport.openSession(transport.endpoints().get(0))) {
+            Optional<List<RangeReceipt>> held = other.resume(upload, List.of(r0, r1));
+            assumeTrue(held.isPresent(), "this transport resumes nothing");
+            assertThat(held.get()).containsExactly(r0, r1);
+            assertThat(other.resume(upload, List.of(r0, other1)).orElseThrow()).containsExactly(r0);
+            int tail = content.length - (int) (2 * range);
+            RangeReceipt r2 = other.write(upload, 2 * range, ByteBuffer.wrap(content, (int) (2 * range), tail),
+                    crc(content, (int) (2 * range), tail));
+            other.complete(upload, List.of(r0, r1, r2), crc(content, 0, content.length));
+            other.commit(upload, METADATA);
+        }
+        assertThat(read(key)).get().isEqualTo(content);
+
+        Upload aborted = session.open(prefix + "resumed-aborted.bin", "attempt-2", content.length, range, METADATA);
+        RangeReceipt a0 = session.write(aborted, 0, ByteBuffer.wrap(content, 0, (int) range), crc(content, 0, (int) range));
+        session.abort(aborted);
+        // absent, or (S3Proxy lists an aborted upload without parts) holding nothing
+        assertThat(session.resume(aborted, List.of(a0)).map(List::isEmpty).orElse(true)).isTrue();
+    }
+
     @Test
     void aKeyWithNothingStatsEmpty() {
         assertThat(session.stat(prefix + "never-written")).isEmpty();
