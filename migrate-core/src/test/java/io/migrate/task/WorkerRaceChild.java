@@ -41,7 +41,7 @@ public final class WorkerRaceChild {
                     continue;
                 }
                 TaskRef running = new TaskRef(ref.taskId(), TaskState.RUNNING, node, ref.fileName());
-                MigrationTask task = store.read(running).map(StoredTask::task).orElse(null);
+                MigrationTask task = store.readTask(running).orElse(null); // as the worker does: no side files
                 if (task == null) {
                     continue; // taken back between the claim and the read
                 }
