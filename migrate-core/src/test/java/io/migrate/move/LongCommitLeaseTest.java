@@ -102,4 +102,32 @@ class LongCommitLeaseTest {
             assertThat(RandomFiles.sameContent(src.resolve("big"), dst.resolve("out/big"))).isTrue();
         }
     }
+
+    /**
+     * The renewal is bounded: a commit counts as progress only while it runs and for at most
+     * {@link MoverConfig#commitLeaseLimit()}; after that the lease ages and a hung commit's task can
+     * be reclaimed as stalled. Checked on the mover's own bookkeeping with explicit nanosecond
+     * times, so nothing waits.
+     */
+    @Test
+    void aCommitCountsAsProgressOnlyWhileItRunsAndAtMostTheLimit() {
+        io.migrate.testing.TestExecutionContext ctx = new io.migrate.testing.TestExecutionContext("n1");
+        MigrationTask task = MigrationTask.builder().sourceRoot(tmp.toString()).addFile("f", "out/f").build();
+        TaskRun run = new TaskRun(task, ctx, MoveListener.NONE, null);
+        FileWork work = new FileWork("f", tmp, tmp.resolve("f"), "out/f", 1,
+                new FileWork.Owner(run, 0, task.files().get(0), null), null);
+        run.works.add(work);
+        long limit = Duration.ofHours(12).toNanos();
+
+        assertThat(run.reportCommitsInProgress(System.nanoTime(), limit)).as("no commit yet").isFalse();
+        work.committing(true);
+        long now = System.nanoTime();
+        assertThat(run.reportCommitsInProgress(now, limit)).isTrue();
+        assertThat(ctx.reports()).isEqualTo(1);
+        assertThat(run.reportCommitsInProgress(now + limit, limit)).as("past the limit").isFalse();
+        assertThat(run.reportCommitsInProgress(now, 0)).as("commitLeaseLimit 0s: off").isFalse();
+        work.committing(false);
+        assertThat(run.reportCommitsInProgress(now, limit)).as("ended").isFalse();
+        assertThat(ctx.reports()).isEqualTo(1);
+    }
 }
