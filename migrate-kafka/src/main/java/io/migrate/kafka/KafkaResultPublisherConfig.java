@@ -18,6 +18,13 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * compression, batching) may be given through {@link Builder#clientProperty(String, String)}.
  */
 public final class KafkaResultPublisherConfig {
+    /**
+     * Errors name the key an operator writes in a node's properties ({@code publisher.kafka.topic},
+     * {@code publisher.kafka.client.acks}), so the message points at the line to fix; the builder
+     * method of the same name sets the same thing.
+     */
+    static final String PREFIX = "publisher.kafka.";
+
     /** Properties this library sets itself and a host must not override. */
     private static final Set<String> RESERVED = Set.of(
             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -39,15 +46,15 @@ public final class KafkaResultPublisherConfig {
     private final Duration closeTimeout;
 
     private KafkaResultPublisherConfig(Builder b) {
-        this.bootstrapServers = Require.nonBlank("bootstrapServers", b.bootstrapServers);
-        this.topic = Require.nonBlank("topic", b.topic);
-        this.clientId = Require.nonBlank("clientId", b.clientId);
-        this.deliveryTimeout = Require.positive("deliveryTimeout", b.deliveryTimeout);
-        this.requestTimeout = Require.positive("requestTimeout", b.requestTimeout);
-        this.maxBlock = Require.positive("maxBlock", b.maxBlock);
-        this.closeTimeout = Require.positive("closeTimeout", b.closeTimeout);
+        this.bootstrapServers = Require.nonBlank(PREFIX + "bootstrapServers", b.bootstrapServers);
+        this.topic = Require.nonBlank(PREFIX + "topic", b.topic);
+        this.clientId = Require.nonBlank(PREFIX + "clientId", b.clientId);
+        this.deliveryTimeout = Require.positive(PREFIX + "deliveryTimeout", b.deliveryTimeout);
+        this.requestTimeout = Require.positive(PREFIX + "requestTimeout", b.requestTimeout);
+        this.maxBlock = Require.positive(PREFIX + "maxBlock", b.maxBlock);
+        this.closeTimeout = Require.positive(PREFIX + "closeTimeout", b.closeTimeout);
         if (deliveryTimeout.compareTo(requestTimeout) <= 0) {
-            throw new ConfigurationException("deliveryTimeout",
+            throw new ConfigurationException(PREFIX + "deliveryTimeout",
                     "must be longer than requestTimeout (" + requestTimeout + "), was " + deliveryTimeout);
         }
         for (Map.Entry<String, String> p : b.clientProperties.entrySet()) {
@@ -57,7 +64,7 @@ public final class KafkaResultPublisherConfig {
     }
 
     private static void checkClientProperty(String key, String value) {
-        String setting = "clientProperties." + key;
+        String setting = PREFIX + "client." + key;
         Require.nonNull(setting, value);
         if (RESERVED.contains(key)) {
             throw new ConfigurationException(setting, "is set by the publisher; use the builder's setting instead");
@@ -184,7 +191,7 @@ public final class KafkaResultPublisherConfig {
          * @return this
          */
         public Builder clientProperty(String key, String value) {
-            clientProperties.put(Require.nonBlank("clientProperties", key), value);
+            clientProperties.put(Require.nonBlank(PREFIX + "client.<key>", key), value);
             return this;
         }
 

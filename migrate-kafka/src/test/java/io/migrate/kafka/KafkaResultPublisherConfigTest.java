@@ -23,13 +23,13 @@ class KafkaResultPublisherConfigTest {
     @Test
     void bootstrapServersAreRequired() {
         assertThatThrownBy(() -> KafkaResultPublisherConfig.builder().build())
-                .isInstanceOf(ConfigurationException.class).hasMessageContaining("bootstrapServers");
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("publisher.kafka.bootstrapServers");
     }
 
     @Test
     void refusesPropertiesThatWeakenDurabilityOrReplaceTheFormat() {
         assertThatThrownBy(() -> valid().clientProperty("acks", "1").build())
-                .isInstanceOf(ConfigurationException.class).hasMessageContaining("clientProperties.acks");
+                .isInstanceOf(ConfigurationException.class).hasMessageContaining("publisher.kafka.client.acks");
         assertThatThrownBy(() -> valid().clientProperty("enable.idempotence", "false").build())
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("enable.idempotence");
         assertThatThrownBy(() -> valid().clientProperty("value.serializer", "x.Y").build())

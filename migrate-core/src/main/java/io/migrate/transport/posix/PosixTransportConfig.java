@@ -15,6 +15,13 @@ import java.util.Map;
  * (issue 17).
  */
 public final class PosixTransportConfig {
+    /**
+     * The key an operator writes the endpoints under ({@code transport.posix.endpoints=id=dir,...}),
+     * named in every error about them so that the message points at the line to fix, whether the
+     * config came from a properties file or from this builder.
+     */
+    static final String ENDPOINTS = "transport.posix.endpoints";
+
     private final Map<String, Path> endpoints;
     private final boolean fsync;
     private final boolean copyLocalFiles;
@@ -86,10 +93,10 @@ public final class PosixTransportConfig {
          * @throws ConfigurationException for a blank or duplicate id, or a null root
          */
         public Builder endpoint(String id, Path root) {
-            Require.nonBlank("posix.endpoint.id", id);
-            Require.nonNull("posix.endpoint.root", root);
+            Require.nonBlank(ENDPOINTS + " (an endpoint id)", id);
+            Require.nonNull(ENDPOINTS + " (the directory of endpoint " + id + ")", root);
             if (endpoints.containsKey(id)) {
-                throw new ConfigurationException("posix.endpoint.id", "duplicate endpoint id " + id);
+                throw new ConfigurationException(ENDPOINTS, "duplicate endpoint id " + id);
             }
             endpoints.put(id, root.toAbsolutePath().normalize());
             return this;
@@ -124,7 +131,7 @@ public final class PosixTransportConfig {
          */
         public PosixTransportConfig build() {
             if (endpoints.isEmpty()) {
-                throw new ConfigurationException("posix.endpoint", "at least one endpoint is required");
+                throw new ConfigurationException(ENDPOINTS, "at least one endpoint is required");
             }
             return new PosixTransportConfig(this);
         }
