@@ -7,7 +7,12 @@ import java.time.Duration;
 /**
  * Immutable settings of the leader side: the {@link TaskDispatcher}, the {@link TaskReclaimer}
  * and the {@link LeaderGate}. Defaults are the design's; {@link Builder#build()} validates every
- * value and names the setting and its allowed range when one is wrong.
+ * value and names the setting and its allowed range when one is wrong. {@link #toBuilder()}
+ * reopens a config.
+ *
+ * <p>Each getter returns what was set, except {@link #reclaimGrace()} and {@link #fencedBackoff()}
+ * when left unset: they then return their default derived from other settings, and
+ * {@link #toBuilder()} leaves them unset, so the default follows a changed {@code nodeLease}.
  *
  * <p>Thread-safe (immutable).
  */
@@ -27,6 +32,9 @@ public final class DispatchConfig {
     private final int maxAttempts;
     private final Duration incomingTimeout;
     private final Duration fencedBackoff;
+    // As set on the builder (null: derive the default), so that toBuilder() reopens what was set.
+    private final Duration reclaimGraceSetting;
+    private final Duration fencedBackoffSetting;
 
     private DispatchConfig(Builder b) {
         this.dispatchTick = Require.positive("dispatch.tick", b.dispatchTick);
@@ -49,6 +57,8 @@ public final class DispatchConfig {
         this.fencedBackoff = b.fencedBackoff != null
                 ? requireNonNegative("leader.fencedBackoff", b.fencedBackoff)
                 : reclaimGrace;
+        this.reclaimGraceSetting = b.reclaimGrace;
+        this.fencedBackoffSetting = b.fencedBackoff;
     }
 
     private static Duration requireNonNegative(String key, Duration value) {
@@ -67,6 +77,21 @@ public final class DispatchConfig {
     /** @return the defaults */
     public static DispatchConfig defaults() {
         return builder().build();
+    }
+
+    /**
+     * Reopens this configuration. A reclaim grace or fenced backoff left unset stays unset, so
+     * the builder derives it again from the settings it ends up with.
+     *
+     * @return a new builder holding this configuration's settings; changing it never changes
+     *     this configuration, and building it unchanged gives a config equal in every getter
+     */
+    public Builder toBuilder() {
+        return new Builder().dispatchTick(dispatchTick).reclaimTick(reclaimTick).affinityGroupSize(affinityGroupSize)
+                .backlogThreshold(backlogThreshold).inboxCap(inboxCap).reclaimPerTick(reclaimPerTick)
+                .assignPerTarget(assignPerTarget).rebalanceCooldown(rebalanceCooldown).taskTimeout(taskTimeout)
+                .nodeLease(nodeLease).reclaimGrace(reclaimGraceSetting).maxReassignments(maxReassignments)
+                .maxAttempts(maxAttempts).incomingTimeout(incomingTimeout).fencedBackoff(fencedBackoffSetting);
     }
 
     /** @return how often the dispatcher runs (default 5 s) */

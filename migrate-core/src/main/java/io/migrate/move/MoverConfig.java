@@ -8,9 +8,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Immutable settings of a {@link ParallelFileMover}. Build with {@link #builder()}; every
- * setting has a default from the design except the allowed source roots, which the host must
- * name. Thread-safe (immutable).
+ * Immutable settings of a {@link ParallelFileMover}. Build with {@link #builder()}, reopen with
+ * {@link #toBuilder()}; every setting has a default from the design except the allowed source
+ * roots, which the host must name. Each getter returns what was set, except
+ * {@link #splitThreshold()} when left unset: it then returns its default, twice the range size,
+ * and {@link #toBuilder()} leaves it unset so the default follows a changed range size.
+ * Thread-safe (immutable).
  */
 public final class MoverConfig {
     /** Default range size: 8 MiB. */
@@ -32,6 +35,8 @@ public final class MoverConfig {
     private final Duration cancelTimeout;
     private final Duration commitLeaseLimit;
     private final List<Path> allowedSourceRoots;
+    // As set on the builder (-1: twice the range size), so that toBuilder() reopens what was set.
+    private final long splitThresholdSetting;
 
     private MoverConfig(Builder b) {
         this.threads = b.threads;
@@ -46,11 +51,28 @@ public final class MoverConfig {
         this.cancelTimeout = b.cancelTimeout;
         this.commitLeaseLimit = b.commitLeaseLimit;
         this.allowedSourceRoots = List.copyOf(b.allowedSourceRoots);
+        this.splitThresholdSetting = b.splitThreshold;
     }
 
     /** @return a builder with the defaults */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * Reopens this configuration. A split threshold left unset stays unset, so the builder
+     * derives it again from the range size it ends up with.
+     *
+     * @return a new builder holding this configuration's settings; changing it never changes
+     *     this configuration, and building it unchanged gives a config equal in every getter
+     */
+    public Builder toBuilder() {
+        Builder b = new Builder().threads(threads).rangeSize(rangeSize).maxInFlightBytes(maxInFlightBytes)
+                .splitThreshold(splitThresholdSetting).maxRetries(maxRetries).backoff(initialBackoff, maxBackoff)
+                .healthCheckInterval(healthCheckInterval).endpointWait(endpointWait).cancelTimeout(cancelTimeout)
+                .commitLeaseLimit(commitLeaseLimit);
+        b.allowedSourceRoots.addAll(allowedSourceRoots); // already checked and normalized
+        return b;
     }
 
     /** @return mover threads, each with its own transport session; default {@code max(4, 2 × cores)} */

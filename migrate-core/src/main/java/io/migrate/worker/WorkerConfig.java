@@ -7,6 +7,7 @@ import java.time.Duration;
 /**
  * Immutable settings of a {@link Worker}. Defaults follow the design; {@link Builder#build()}
  * validates every value and names the setting and its allowed range when one is wrong.
+ * {@link #toBuilder()} reopens a config; each getter returns what was set.
  *
  * <p>Thread-safe (immutable).
  */
@@ -43,6 +44,18 @@ public final class WorkerConfig {
     /** @return the defaults */
     public static WorkerConfig defaults() {
         return builder().build();
+    }
+
+    /**
+     * Reopens this configuration, e.g. to change one setting of a host's defaults.
+     *
+     * @return a new builder holding this configuration's settings; changing it never changes
+     *     this configuration, and building it unchanged gives a config equal in every getter
+     */
+    public Builder toBuilder() {
+        return new Builder().concurrency(concurrency).pollInterval(pollInterval).heartbeatInterval(heartbeatInterval)
+                .leaseRenewInterval(leaseRenewInterval).maxAttempts(maxAttempts).retryBackoff(retryBackoff)
+                .maxRetryBackoff(maxRetryBackoff).shutdownTimeout(shutdownTimeout);
     }
 
     /** @return tasks executed at once on this node (default 2; the mover parallelises inside a task) */

@@ -10,8 +10,9 @@ import java.util.Set;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
- * Immutable settings of a {@link KafkaResultPublisher}. Built with {@link #builder()};
- * {@link Builder#build()} validates every value. Thread-safe.
+ * Immutable settings of a {@link KafkaResultPublisher}. Built with {@link #builder()}, reopened
+ * with {@link #toBuilder()}; {@link Builder#build()} validates every value. Each getter returns
+ * what was set; {@link #publishTimeout()} is derived from two of them. Thread-safe.
  *
  * <p>The producer is always idempotent with {@code acks=all}: settings that would weaken that,
  * or replace the serializers, are rejected. Every other Kafka producer property (security,
@@ -80,6 +81,21 @@ public final class KafkaResultPublisherConfig {
     /** @return a builder with the defaults listed on its setters */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * Reopens this configuration, e.g. to change the topic of a host's defaults.
+     *
+     * @return a new builder holding this configuration's settings, client properties included;
+     *     changing it never changes this configuration, and building it unchanged gives a config
+     *     equal in every getter
+     */
+    public Builder toBuilder() {
+        Builder b = new Builder().bootstrapServers(bootstrapServers).topic(topic).clientId(clientId)
+                .deliveryTimeout(deliveryTimeout).requestTimeout(requestTimeout).maxBlock(maxBlock)
+                .closeTimeout(closeTimeout);
+        b.clientProperties.putAll(clientProperties); // already checked, in the order given
+        return b;
     }
 
     /** @return the Kafka bootstrap servers, {@code host:port[,host:port...]} */

@@ -12,13 +12,19 @@ import java.util.TreeMap;
  * <p>Defaults: command {@code ctdb}, timeout 3 s (passed as {@code -T 3}; the process is killed
  * 0.5 s later if still running), poll interval 2 s, leader command {@link LeaderCommand#AUTO}.
  * The node map (PNN to node id) is required: CTDB knows nodes by number, the task root by id.
- * Thread-safe (immutable).
+ * Build with {@link #builder()}, reopen with {@link #toBuilder()}; errors name the key an operator
+ * writes in a node's properties ({@code ha.ctdb.timeout}, {@code node.id}). Each getter returns
+ * what was set. Thread-safe (immutable).
  */
 public final class CtdbConfig {
     /** Default command timeout (the {@code -T} of {@code ctdb leader}). */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(3);
     /** Default poll interval. */
     public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(2);
+    /** The node's id key, set for every HA type ({@code CtdbHaProvider} passes the node's id). */
+    static final String NODE_ID_KEY = "node.id";
+    /** The prefix of this provider's keys ({@code CtdbHaProvider}) and of validation errors. */
+    static final String PREFIX = "ha.ctdb.";
 
     /** Which command names the cluster leader. */
     public enum LeaderCommand {
@@ -51,6 +57,17 @@ public final class CtdbConfig {
     /** @return a builder with the defaults */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * Reopens this configuration, e.g. to build the same cluster's config for another node id.
+     *
+     * @return a new builder holding this configuration's settings; changing it never changes
+     *     this configuration, and building it unchanged gives a config equal in every getter
+     */
+    public Builder toBuilder() {
+        return new Builder().nodeId(nodeId).command(command).environment(environment).timeout(timeout)
+                .pollInterval(pollInterval).leaderCommand(leaderCommand).nodes(nodes);
     }
 
     /** @return this node's id */
@@ -154,25 +171,28 @@ public final class CtdbConfig {
 
         /**
          * @return the validated configuration
-         * @throws ConfigurationException naming the bad setting
+         * @throws ConfigurationException naming the bad setting by its full key
+         *     ({@code ha.ctdb.<key>}, {@code node.id})
          */
         public CtdbConfig build() {
-            Require.nonBlank("nodeId", nodeId);
-            Require.nonBlank("command", command);
-            Require.positive("timeout", timeout);
+            Require.nonBlank(NODE_ID_KEY, nodeId);
+            Require.nonBlank(PREFIX + "command", command);
+            Require.positive(PREFIX + "timeout", timeout);
             if (timeout.compareTo(Duration.ofSeconds(1)) < 0 || timeout.compareTo(Duration.ofSeconds(60)) > 0) {
-                throw new ConfigurationException("timeout", "must be in [1s, 60s] (ctdb -T takes whole seconds), was " + timeout);
+                throw new ConfigurationException(PREFIX + "timeout",
+                        "must be in [1s, 60s] (ctdb -T takes whole seconds), was " + timeout);
             }
-            Require.positive("pollInterval", pollInterval);
-            Require.nonNull("leaderCommand", leaderCommand);
+            Require.positive(PREFIX + "pollInterval", pollInterval);
+            Require.nonNull(PREFIX + "leaderCommand", leaderCommand);
             if (nodes.isEmpty()) {
-                throw new ConfigurationException("nodes", "is required: PNN to node id, like 0:node-a,1:node-b");
+                throw new ConfigurationException(PREFIX + "nodes", "is required: PNN to node id, like 0:node-a,1:node-b");
             }
             if (!nodes.containsValue(nodeId)) {
-                throw new ConfigurationException("nodes", "must map a PNN to this node's id '" + nodeId + "', was " + nodes);
+                throw new ConfigurationException(PREFIX + "nodes",
+                        "must map a PNN to this node's id '" + nodeId + "', was " + nodes);
             }
             if (nodes.values().stream().distinct().count() != nodes.size()) {
-                throw new ConfigurationException("nodes", "maps two PNNs to the same node id: " + nodes);
+                throw new ConfigurationException(PREFIX + "nodes", "maps two PNNs to the same node id: " + nodes);
             }
             return new CtdbConfig(this);
         }

@@ -91,7 +91,8 @@ public final class HaProperties {
     /**
      * Builds with a builder whose settings are named without prefix; a rejected setting is
      * reported under the property key an operator writes ({@code nodeLease} becomes
-     * {@code ha.heartbeat.nodeLease}).
+     * {@code ha.heartbeat.nodeLease}); a key with a dot ({@code ha.ctdb.timeout}, {@code node.id})
+     * is reported as it is.
      *
      * @param keys builder setting to property key without prefix, e.g. {@code nodeLease ->
      *     heartbeat.nodeLease}; settings not listed are prefixed with {@code section.}
@@ -105,7 +106,8 @@ public final class HaProperties {
         try {
             return build.get();
         } catch (ConfigurationException e) {
-            if (e.key().startsWith(PREFIX)) {
+            // A dotted key is already the one an operator writes (ha.ctdb.timeout, node.id).
+            if (e.key().startsWith(PREFIX) || e.key().contains(".")) {
                 throw e;
             }
             String key = fullKey(keys.getOrDefault(e.key(), section + "." + e.key()));

@@ -8,7 +8,9 @@ import java.util.Set;
 
 /**
  * Immutable configuration shared by {@link ZooKeeperLeaderElection} and
- * {@link ZooKeeperMembership}. Build with {@link #builder()}; {@link Builder#build()} validates.
+ * {@link ZooKeeperMembership}. Build with {@link #builder()}, reopen with {@link #toBuilder()};
+ * {@link Builder#build()} validates, and its errors name the key an operator writes in a node's
+ * properties ({@code ha.zookeeper.connect}, {@code node.id}). Each getter returns what was set.
  *
  * <p>Defaults: session timeout 15 s, connection timeout 5 s, start timeout 10 s, base path
  * {@code /migrate}, revalidate timeout 3 s. The leader latch lives under {@code <basePath>/leader}, members under
@@ -25,6 +27,10 @@ public final class ZooKeeperConfig {
     public static final Duration DEFAULT_REVALIDATE_TIMEOUT = Duration.ofSeconds(3);
     /** Default base path. */
     public static final String DEFAULT_BASE_PATH = "/migrate";
+    /** The node's id key, set for every HA type ({@code ZooKeeperHaProvider} passes the node's id). */
+    static final String NODE_ID_KEY = "node.id";
+    /** The prefix of this provider's keys ({@code ZooKeeperHaProvider}) and of validation errors. */
+    static final String PREFIX = "ha.zookeeper.";
 
     private final String nodeId;
     private final String connectString;
@@ -49,6 +55,18 @@ public final class ZooKeeperConfig {
     /** @return a builder with the defaults */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * Reopens this configuration, e.g. to give a second node the same ensemble settings.
+     *
+     * @return a new builder holding this configuration's settings; changing it never changes
+     *     this configuration, and building it unchanged gives a config equal in every getter
+     */
+    public Builder toBuilder() {
+        return new Builder().nodeId(nodeId).connectString(connectString).sessionTimeout(sessionTimeout)
+                .connectionTimeout(connectionTimeout).startTimeout(startTimeout).revalidateTimeout(revalidateTimeout)
+                .basePath(basePath).knownNodes(knownNodes);
     }
 
     /** @return this node's id (latch participant id and member node name) */
@@ -170,24 +188,25 @@ public final class ZooKeeperConfig {
 
         /**
          * @return the validated configuration
-         * @throws ConfigurationException naming the bad setting
+         * @throws ConfigurationException naming the bad setting by its full key
+         *     ({@code ha.zookeeper.<key>}, {@code node.id})
          */
         public ZooKeeperConfig build() {
-            Require.nonBlank("nodeId", nodeId);
+            Require.nonBlank(NODE_ID_KEY, nodeId);
             if (nodeId.contains("/")) {
-                throw new ConfigurationException("nodeId", "must not contain '/', was '" + nodeId + "'");
+                throw new ConfigurationException(NODE_ID_KEY, "must not contain '/', was '" + nodeId + "'");
             }
-            Require.nonBlank("connectString", connectString);
-            Require.positive("sessionTimeout", sessionTimeout);
-            Require.positive("connectionTimeout", connectionTimeout);
-            Require.positive("revalidateTimeout", revalidateTimeout);
-            Require.nonNull("startTimeout", startTimeout);
+            Require.nonBlank(PREFIX + "connect", connectString);
+            Require.positive(PREFIX + "sessionTimeout", sessionTimeout);
+            Require.positive(PREFIX + "connectionTimeout", connectionTimeout);
+            Require.positive(PREFIX + "revalidateTimeout", revalidateTimeout);
+            Require.nonNull(PREFIX + "startTimeout", startTimeout);
             if (startTimeout.isNegative()) {
-                throw new ConfigurationException("startTimeout", "must be zero or positive, was " + startTimeout);
+                throw new ConfigurationException(PREFIX + "startTimeout", "must be zero or positive, was " + startTimeout);
             }
-            Require.nonBlank("basePath", basePath);
+            Require.nonBlank(PREFIX + "path", basePath);
             if (!basePath.startsWith("/") || (basePath.length() > 1 && basePath.endsWith("/"))) {
-                throw new ConfigurationException("basePath",
+                throw new ConfigurationException(PREFIX + "path",
                         "must be an absolute znode path without trailing '/', was '" + basePath + "'");
             }
             return new ZooKeeperConfig(this);

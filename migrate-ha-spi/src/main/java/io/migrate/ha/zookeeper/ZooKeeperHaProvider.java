@@ -54,7 +54,7 @@ public final class ZooKeeperHaProvider implements HaProvider {
 
     static ZooKeeperConfig config(HaContext context) {
         HaProperties p = new HaProperties(context);
-        return HaProperties.build(Map.of("connectString", "zookeeper.connect", "basePath", "zookeeper.path"),
+        return HaProperties.build(Map.of(),
                 "zookeeper", () -> ZooKeeperConfig.builder()
                 .nodeId(context.nodeId())
                 .connectString(p.required("zookeeper.connect", "the ensemble as host:port[,host:port...]"))

@@ -39,6 +39,6 @@ class ZooKeeperHaProviderTest {
     void rejectsRelativeBasePath() {
         ConfigurationException e = catchThrowableOfType(ConfigurationException.class,
                 () -> ZooKeeperConfig.builder().nodeId("a").connectString("zk:2181").basePath("migrate/").build());
-        assertThat(e.key()).isEqualTo("basePath");
+        assertThat(e.key()).isEqualTo("ha.zookeeper.path");
     }
 }
