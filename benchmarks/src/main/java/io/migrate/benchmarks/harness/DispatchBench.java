@@ -62,11 +62,13 @@ final class DispatchBench {
         Path pending = root.resolve("pending");
 
         Map<String, List<Double>> rates = new LinkedHashMap<>();
+        Map<String, List<Double>> cpuPerTask = new LinkedHashMap<>();
         Map<String, List<String>> loads = new LinkedHashMap<>();
         String[] names = {"TaskDispatcher, directory fsync (default store)", "raw rename loop + the same 2 directory fsyncs",
             "TaskDispatcher, syncDirectories=false", "raw rename loop (no fsync)"};
         for (String s : names) {
             rates.put(s, new ArrayList<>());
+            cpuPerTask.put(s, new ArrayList<>());
             loads.put(s, new ArrayList<>());
         }
         for (int round = 0; round < o.runs(); round++) {
@@ -75,16 +77,21 @@ final class DispatchBench {
                 boolean sync = !who.contains("no fsync") && !who.contains("=false");
                 Bench.sync();
                 String load = Bench.load();
-                long start = System.nanoTime();
-                int moved = who.startsWith("raw") ? rawLoop(root, nodes, sync) : dispatch(root, nodes, sync, n);
-                double secs = (System.nanoTime() - start) / 1e9;
-                if (moved != n) {
-                    throw new IllegalStateException(who + " moved " + moved + " of " + n);
+                int[] moved = new int[1];
+                // The ticking thread's CPU as well as the wall time: on a shared machine the wall
+                // time of one run varies several-fold, its CPU time far less.
+                ThreadCost.Cost cost = ThreadCost.measure(
+                        () -> who.startsWith("raw") ? rawLoop(root, nodes, sync) : dispatch(root, nodes, sync, n),
+                        m -> moved[0] = m);
+                double secs = cost.wallMs() / 1e3;
+                if (moved[0] != n) {
+                    throw new IllegalStateException(who + " moved " + moved[0] + " of " + n);
                 }
                 rates.get(who).add(n / secs);
+                cpuPerTask.get(who).add(cost.cpuMs() * 1e3 / n);
                 loads.get(who).add(load);
-                Harness.log("dispatch round %d %-50s %6.2f s %8.0f tasks/s (load %s)", round + 1, who, secs, n / secs,
-                        load);
+                Harness.log("dispatch round %d %-50s %6.2f s %8.0f tasks/s %5.1f µs CPU/task (load %s)", round + 1, who,
+                        secs, n / secs, cost.cpuMs() * 1e3 / n, load);
                 backToPending(root, nodes, pending);
             }
         }
@@ -95,14 +102,17 @@ final class DispatchBench {
                 + "tick measures the per-task cost and not the nodes' drain rate) against a loop that lists "
                 + "`pending/` (its hour and bucket directories, layout 2), sorts and renames the same files into the same `nodes/<n>/inbox/` directories, round "
                 + "robin in groups of 5. The task store fsyncs source and target directory after every rename; "
-                + "the raw loop is run both ways. Tasks are moved back to `pending/` between runs. Median of "
+                + "the raw loop is run both ways. Tasks are moved back to `pending/` between runs. CPU is the "
+                + "ticking thread's (user + system), the column to compare across runs on a shared machine. Median of "
                 + o.runs() + " runs.");
-        report.row("contender", "median tasks/s", "ratio to its raw loop", "runs tasks/s", "load avg at start");
+        report.row("contender", "median tasks/s", "ratio to its raw loop", "median CPU µs/task", "runs tasks/s",
+                "load avg at start");
         for (int i = 0; i < names.length; i++) {
             double m = Bench.median(rates.get(names[i]));
             String raw = i < 2 ? names[1] : names[3];
             report.row(names[i], String.format("%.0f", m),
-                    String.format("%.2fx", m / Bench.median(rates.get(raw))), Bench.list(rates.get(names[i])),
+                    String.format("%.2fx", m / Bench.median(rates.get(raw))),
+                    String.format("%.1f", Bench.median(cpuPerTask.get(names[i]))), Bench.list(rates.get(names[i])),
                     String.join(", ", loads.get(names[i])));
         }
         report.endTable();
