@@ -1,0 +1,163 @@
+package io.migrate.move;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.migrate.task.DirectoryTaskStore;
+import io.migrate.task.FileOutcome;
+import io.migrate.task.MigrationTask;
+import io.migrate.task.TaskIds;
+import io.migrate.task.TaskRef;
+import io.migrate.task.TaskResult;
+import io.migrate.task.TaskState;
+import io.migrate.testing.ChildJvm;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 16's resume acceptance POSIX → POSIX with real processes (the counterpart of migrate-s3's
+ * {@code PartResumeProcessIT}, which covers S3): a backend JVM copying one 256 MiB file into a POSIX
+ * directory (its range writes after the 24th of 32 hang, so it cannot finish first) is SIGKILLed when
+ * its part ledger on the task root covers half the file; the test, as the leader, moves the task back
+ * to pending and on to a second backend JVM, which must resume from the temporary file's verified
+ * ranges: it sends at most {@code threads × range size} bytes beyond what the first had not recorded,
+ * and the target is byte-equal to the source. Prints one {@code RESUME POSIX ...} line.
+ */
+class PosixPartResumeProcessIT {
+    private static final long MIB = 1 << 20;
+    private static final long SIZE = 256 * MIB;
+    private static final int THREADS = 4;
+    private static final long RANGE = 8 * MIB;
+    /** The whole scenario, both backends included; well under a minute on 2 cores. */
+    private static final long DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(50);
+    /** n1's range writes after this many hang: it cannot finish before the kill, whatever the disk's speed. */
+    private static final int N1_STALL_AFTER = 24;
+    private static final Pattern STATS = Pattern.compile("RESUME-STATS node=\\S+ written=(\\d+) resumed=(\\d+)");
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aBackendKilledHalfWayIsFinishedByAnotherSendingOnlyWhatWasMissing() throws Exception {
+        long start = System.nanoTime();
+        long deadline = start + DEADLINE_NANOS;
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Path dst = Files.createDirectories(tmp.resolve("dst"));
+        Path root = Files.createDirectories(tmp.resolve("task-root"));
+        Path logs = Path.of("target", "part-resume-logs", "POSIX-KILLED"); // kept for a look after the run
+        String expected = write(src.resolve("big.bin"));
+        DirectoryTaskStore store = DirectoryTaskStore.builder().root(root).build();
+        store.registerNode("n1");
+        store.registerNode("n2");
+        MigrationTask task = MigrationTask.builder().id(TaskIds.newId(Instant.now())).sourceRoot(src.toString())
+                .addFile("big.bin", "resume/big.bin").build();
+        store.move(store.submit(task), TaskState.INBOX, "n1");
+
+        long recorded;
+        try (ChildJvm n1 = node("n1", root, dst, src, logs, Integer.toString(N1_STALL_AFTER))) {
+            while ((recorded = recordedBytes(store, task.id())) < SIZE / 2) {
+                assertThat(n1.isAlive()).as("n1 alive: %s", n1.output()).isTrue();
+                assertThat(System.nanoTime()).as("n1 records half the file in time").isLessThan(deadline);
+                Thread.sleep(10); // polling the ledger with a deadline
+            }
+            n1.kill(); // SIGKILL
+        }
+        recorded = recordedBytes(store, task.id()); // nothing changes after the kill
+        // the test is the leader: n1 is dead, its running task goes back and on to n2
+        TaskRef running = store.find(task.id()).orElseThrow();
+        assertThat(running.state()).isEqualTo(TaskState.RUNNING);
+        store.move(running, TaskState.PENDING, null);
+        store.move(store.find(task.id()).orElseThrow(), TaskState.INBOX, "n2");
+
+        String out;
+        try (ChildJvm n2 = node("n2", root, dst, src, logs)) {
+            long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+            assertThat(n2.awaitExit(java.time.Duration.ofMillis(left))).as(n2.output()).isZero();
+            out = n2.output();
+        }
+        Matcher m = STATS.matcher(out);
+        assertThat(m.find()).as(out).isTrue();
+        long written = Long.parseLong(m.group(1));
+        long resumed = Long.parseLong(m.group(2));
+        long missing = SIZE - recorded;
+        System.out.printf("RESUME POSIX KILLED: %d MiB file, threads %d x range %d MiB; attempt 1 (n1) recorded %d"
+                + " bytes (%.0f %%); attempt 2 (n2) sent %d bytes, resumed %d, missing was %d, beyond missing %d"
+                + " (bound %d); %.1f s%n", SIZE / MIB, THREADS, RANGE / MIB, recorded, 100.0 * recorded / SIZE,
+                written, resumed, missing, written - missing, THREADS * RANGE, (System.nanoTime() - start) / 1e9);
+
+        TaskRef done = store.find(task.id()).orElseThrow();
+        assertThat(done.state()).isEqualTo(TaskState.DONE);
+        TaskResult result = store.result(done).orElseThrow();
+        assertThat(result.files().get(0).outcome()).isEqualTo(FileOutcome.COPIED);
+        assertThat(result.node()).isEqualTo("n2");
+        assertThat(resumed).isGreaterThanOrEqualTo(recorded);
+        assertThat(written + resumed).isEqualTo(SIZE);
+        assertThat(written).isLessThanOrEqualTo(missing + THREADS * RANGE);
+        assertThat(sha256(dst.resolve("resume/big.bin"))).isEqualTo(expected);
+    }
+
+    private static ChildJvm node(String name, Path root, Path dst, Path src, Path logs, String... extra)
+            throws IOException {
+        List<String> args = new java.util.ArrayList<>(List.of(root.toString(), name, dst.toString(), src.toString(),
+                Integer.toString(THREADS), Long.toString(RANGE)));
+        args.addAll(List.of(extra));
+        return ChildJvm.start(name, logs, PosixResumeNodeMain.class, List.of("-Xmx256m"), args.toArray(String[]::new));
+    }
+
+    /** The bytes the best ledger of the task's file 0 records (what the first attempt has stored, at least). */
+    private static long recordedBytes(DirectoryTaskStore store, String taskId) {
+        long best = 0;
+        for (byte[] b : store.ledgers(taskId, 0)) {
+            try {
+                long sum = 0;
+                for (JsonNode r : JsonMapper.builder().build().readTree(b).path("ranges")) {
+                    sum += r.path(1).asLong();
+                }
+                best = Math.max(best, sum);
+            } catch (IOException e) {
+                // a ledger being replaced is read whole or not at all; an unparsable one counts nothing
+            }
+        }
+        return best;
+    }
+
+    /** Writes SIZE random (non-sparse) bytes and returns their SHA-256. */
+    private static String write(Path p) throws Exception {
+        MessageDigest d = MessageDigest.getInstance("SHA-256");
+        Random rnd = new Random(1);
+        byte[] buf = new byte[(int) MIB];
+        try (OutputStream out = Files.newOutputStream(p)) {
+            for (long n = 0; n < SIZE; n += buf.length) {
+                rnd.nextBytes(buf);
+                out.write(buf);
+                d.update(buf);
+            }
+        }
+        return HexFormat.of().formatHex(d.digest());
+    }
+
+    private static String sha256(Path p) throws Exception {
+        MessageDigest d = MessageDigest.getInstance("SHA-256");
+        try (InputStream in = Files.newInputStream(p)) {
+            byte[] buf = new byte[(int) MIB];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                d.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(d.digest());
+    }
+}
