@@ -9,14 +9,19 @@ import io.migrate.testing.NodeFixture;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -415,13 +420,32 @@ final class E2eCluster implements AutoCloseable {
      * @return how many task files it holds now, in its time buckets (0 before it exists)
      */
     long count(String state) {
-        try (var s = Files.walk(root.resolve(state), 3)) {
-            return s.filter(p -> p.getFileName().toString().endsWith(".json") && Files.isRegularFile(p)).count();
-        } catch (java.nio.file.NoSuchFileException e) {
-            return 0;
+        long[] files = {0};
+        try {
+            // The nodes keep writing while this counts: a task renamed on, a bucket removed empty,
+            // a node's write probe deleted between the listing and the look at it (CI saw the
+            // last one). An entry gone by then is not counted; it is never an error.
+            Files.walkFileTree(root.resolve(state), Set.of(), 3, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path p, BasicFileAttributes a) {
+                    if (a.isRegularFile() && p.getFileName().toString().endsWith(".json")) {
+                        files[0]++;
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path p, IOException e) throws IOException {
+                    if (e instanceof NoSuchFileException) {
+                        return FileVisitResult.CONTINUE;
+                    }
+                    throw e;
+                }
+            });
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return files[0];
     }
 
     /**
