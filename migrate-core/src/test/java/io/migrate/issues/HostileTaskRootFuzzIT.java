@@ -171,8 +171,11 @@ class HostileTaskRootFuzzIT {
                 String done = archivedCanaries.get(rnd.nextInt(archivedCanaries.size()));
                 Path archived = archivedFile(done);
                 Path active0 = root.resolve("pending").resolve(done + ".json");
-                if (archived != null && !Files.exists(active0)) {
-                    Path active = root.resolve(rnd.nextBoolean() ? "pending" : "nodes/n1/inbox").resolve(done + ".json");
+                Path active = root.resolve(rnd.nextBoolean() ? "pending" : "nodes/n1/inbox").resolve(done + ".json");
+                // An earlier round's copy of the same task may still sit where this one would go
+                // (the leader has not rejected it yet): then that copy is this round's entry too.
+                if (archived != null && !Files.exists(active0, LinkOption.NOFOLLOW_LINKS)
+                        && !Files.exists(active, LinkOption.NOFOLLOW_LINKS)) {
                     Files.copy(archived, active);
                 }
             }
