@@ -2,8 +2,6 @@ package io.migrate.move;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.migrate.task.DirectoryTaskStore;
 import io.migrate.task.FileOutcome;
 import io.migrate.task.MigrationTask;
@@ -69,14 +67,14 @@ class PosixPartResumeProcessIT {
 
         long recorded;
         try (ChildJvm n1 = node("n1", root, dst, src, logs, Integer.toString(N1_STALL_AFTER))) {
-            while ((recorded = recordedBytes(store, task.id())) < SIZE / 2) {
+            while ((recorded = PartLedgers.recordedBytes(store, task.id(), 0)) < SIZE / 2) {
                 assertThat(n1.isAlive()).as("n1 alive: %s", n1.output()).isTrue();
                 assertThat(System.nanoTime()).as("n1 records half the file in time").isLessThan(deadline);
                 Thread.sleep(10); // polling the ledger with a deadline
             }
             n1.kill(); // SIGKILL
         }
-        recorded = recordedBytes(store, task.id()); // nothing changes after the kill
+        recorded = PartLedgers.recordedBytes(store, task.id(), 0); // nothing changes after the kill
         // the test is the leader: n1 is dead, its running task goes back and on to n2
         TaskRef running = store.find(task.id()).orElseThrow();
         assertThat(running.state()).isEqualTo(TaskState.RUNNING);
@@ -116,23 +114,6 @@ class PosixPartResumeProcessIT {
                 Integer.toString(THREADS), Long.toString(RANGE)));
         args.addAll(List.of(extra));
         return ChildJvm.start(name, logs, PosixResumeNodeMain.class, List.of("-Xmx256m"), args.toArray(String[]::new));
-    }
-
-    /** The bytes the best ledger of the task's file 0 records (what the first attempt has stored, at least). */
-    private static long recordedBytes(DirectoryTaskStore store, String taskId) {
-        long best = 0;
-        for (byte[] b : store.ledgers(taskId, 0)) {
-            try {
-                long sum = 0;
-                for (JsonNode r : JsonMapper.builder().build().readTree(b).path("ranges")) {
-                    sum += r.path(1).asLong();
-                }
-                best = Math.max(best, sum);
-            } catch (IOException e) {
-                // a ledger being replaced is read whole or not at all; an unparsable one counts nothing
-            }
-        }
-        return best;
     }
 
     /** Writes SIZE random (non-sparse) bytes and returns their SHA-256. */

@@ -2,11 +2,10 @@ package io.migrate.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.migrate.task.FileOutcome;
 import io.migrate.task.TaskResult;
 import io.migrate.s3.testing.EmbeddedS3;
+import io.migrate.move.PartLedgers;
 import io.migrate.task.DirectoryTaskStore;
 import io.migrate.task.MigrationTask;
 import io.migrate.task.TaskIds;
@@ -139,7 +138,7 @@ class PartResumeProcessIT {
         ChildJvm n1 = node("n1", root, s3, src, logs);
         long recorded;
         long deadline = System.nanoTime() + DEADLINE.toNanos();
-        while ((recorded = recordedBytes(store, task.id())) < SIZE / 2) {
+        while ((recorded = PartLedgers.recordedBytes(store, task.id(), 0)) < SIZE / 2) {
             assertThat(n1.isAlive()).as("n1 alive").isTrue();
             assertThat(System.nanoTime()).as("n1 records half the file in time").isLessThan(deadline);
             Thread.sleep(10); // polling the ledger with a deadline
@@ -150,7 +149,7 @@ class PartResumeProcessIT {
             n1.kill(); // SIGKILL
             n1.close();
         }
-        recorded = recordedBytes(store, task.id()); // nothing changes after the kill or stop
+        recorded = PartLedgers.recordedBytes(store, task.id(), 0); // nothing changes after the kill or stop
         String expected = first;
         if (rewrite) {
             expected = write(src.resolve("big.bin"), 2);
@@ -223,23 +222,6 @@ class PartResumeProcessIT {
         return ChildJvm.start(name, logs, ResumeNodeMain.class, List.of("-Xmx256m"), root.toString(), name,
                 s3.endpoint().toString(), s3.accessKey(), s3.secretKey(), src.toString(), Integer.toString(THREADS),
                 Long.toString(RANGE));
-    }
-
-    /** The bytes the best ledger of the task's file 0 records (what the first attempt has stored, at least). */
-    private static long recordedBytes(DirectoryTaskStore store, String taskId) {
-        long best = 0;
-        for (byte[] b : store.ledgers(taskId, 0)) {
-            try {
-                long sum = 0;
-                for (JsonNode r : JsonMapper.builder().build().readTree(b).path("ranges")) {
-                    sum += r.path(1).asLong();
-                }
-                best = Math.max(best, sum);
-            } catch (IOException e) {
-                // a ledger being replaced is read whole or not at all; an unparsable one counts nothing
-            }
-        }
-        return best;
     }
 
     private static String write(Path p, long seed) throws Exception {
