@@ -7,13 +7,16 @@ import io.migrate.transport.Transport;
 import io.migrate.transport.posix.PosixTransport;
 import io.migrate.transport.posix.PosixTransportConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
 /**
  * {@code transport.type=posix}: {@code transport.posix.root} (one destination directory) or
  * {@code transport.posix.endpoints} ({@code id:/mount/a,id2:/mount/b}, several mounts of one
  * destination); {@code transport.posix.fsync} (default true); {@code transport.posix.copyLocalFiles}
- * (default true: ranges are copied in the kernel, see {@link PosixTransport.Builder#copyLocalFiles}).
+ * (default true: ranges are copied in the kernel, see {@link PosixTransportConfig.Builder#copyLocalFiles});
+ * {@code transport.posix.staleUploadAge} (default 24h) and {@code transport.posix.staleUploadSweepInterval}
+ * (default 1h, 0 turns the sweeper off), see {@link PosixTransport#sweepStaleUploads}.
  */
 public final class PosixTransportProvider implements TransportProvider {
     /** ServiceLoader constructor. */
@@ -30,6 +33,10 @@ public final class PosixTransportProvider implements TransportProvider {
         Settings s = settings.under("posix.");
         PosixTransportConfig.Builder b = PosixTransportConfig.builder().fsync(s.bool("fsync", true))
                 .copyLocalFiles(s.bool("copyLocalFiles", true));
+        s.optional("staleUploadAge").ifPresent(v -> b.staleUploadAge(s.duration("staleUploadAge", null)));
+        s.optional("staleUploadSweepInterval").ifPresent(v -> b.staleUploadSweepInterval(
+                // 0 (with or without a unit) turns the sweeper off; Settings.duration refuses zero
+                v.trim().matches("0+\\s*(ms|s|m|h|d)?") ? Duration.ZERO : s.duration("staleUploadSweepInterval", null)));
         Map<String, String> endpoints = s.pairs("endpoints");
         var root = s.optional("root");
         if (root.isPresent() == !endpoints.isEmpty()) {

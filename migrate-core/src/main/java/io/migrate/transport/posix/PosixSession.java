@@ -28,6 +28,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.time.Clock;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
@@ -35,6 +36,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +49,12 @@ import org.slf4j.LoggerFactory;
 final class PosixSession implements TransportSession {
     private static final Logger log = LoggerFactory.getLogger(PosixSession.class);
     private static final String TEMP_SUFFIX = ".migrate-tmp";
+    /**
+     * The temporary names the stale-upload sweeper removes: {@code .<name>.<token>.migrate-tmp} with
+     * the mover's token shape (16 lowercase hex digits). {@link #open} refuses a target whose name
+     * has this shape, so the transport alone writes such names under the root.
+     */
+    private static final Pattern TEMP_NAME = Pattern.compile("\\..+\\.[0-9a-f]{16}\\.migrate-tmp");
     /** Longest name component most filesystems accept, in bytes. */
     private static final int NAME_MAX = 255;
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 16).asReadOnlyBuffer();
@@ -60,13 +68,29 @@ final class PosixSession implements TransportSession {
     private final PosixTransport.Endpoint ep;
     private final boolean fsync;
     private final CopyLocks copyLocks;
+    private final Clock clock;
     /** Read buffer for {@link #copyRange}, allocated on first use; only the owning thread touches it. */
     private ByteBuffer scratch;
 
     PosixSession(PosixTransport.Endpoint ep, boolean fsync, CopyLocks copyLocks) {
+        this(ep, fsync, copyLocks, Clock.systemUTC());
+    }
+
+    /** @param clock what {@link #resume} stamps a resumed temporary file with (the sweeper's clock) */
+    PosixSession(PosixTransport.Endpoint ep, boolean fsync, CopyLocks copyLocks, Clock clock) {
         this.ep = ep;
         this.fsync = fsync;
         this.copyLocks = copyLocks;
+        this.clock = clock;
+    }
+
+    /**
+     * @param fileName a file name (no directory)
+     * @return whether it has the shape of a temporary file this transport writes, the only names the
+     *     stale-upload sweeper removes
+     */
+    static boolean isTempName(String fileName) {
+        return TEMP_NAME.matcher(fileName).matches();
     }
 
     @Override
@@ -77,6 +101,12 @@ final class PosixSession implements TransportSession {
     @Override
     public Upload open(String targetKey, String attemptToken, long size, long rangeSize, Map<String, String> metadata) {
         Path rel = relative(targetKey);
+        if (isTempName(rel.getFileName().toString())) {
+            // the sweeper would remove the committed file a day later: this name is reserved
+            throw new TransportException(Disposition.PERMANENT, ErrorCode.INVALID_TARGET_KEY, "target " + targetKey
+                    + " has the name of a temporary file (.<name>.<16 hex digits>.migrate-tmp), reserved to the"
+                    + " transport: its stale-upload sweeper removes such files", null);
+        }
         String tempName = tempName(rel.getFileName().toString(), attemptToken);
         Path relTemp = rel.getParent() == null ? Path.of(tempName) : rel.getParent().resolve(tempName);
         Path temp = ep.root.resolve(relTemp);
@@ -455,7 +485,11 @@ final class PosixSession implements TransportSession {
     /**
      * The recorded ranges the temporary file still holds: it is one of ours (a temporary name next
      * to the target, a regular file of the upload's size) and each range's bytes have the recorded
-     * CRC32C (read back here, through the same mappings as {@link #copyRange}'s checksum).
+     * CRC32C (read back here, through the same mappings as {@link #copyRange}'s checksum). The file
+     * is stamped changed now (its mtime set, which sets its ctime) before it is read: a run may
+     * resume a file no run wrote for almost the stale-upload age, and the sweeper, which ages files
+     * by their last change, must not take it from under the resumed run. If the sweeper removed it
+     * already, nothing is resumed ({@link Optional#empty()}) and the mover starts the file over.
      */
     @Override
     public Optional<List<RangeReceipt>> resume(Upload upload, List<RangeReceipt> recorded) {
@@ -477,6 +511,9 @@ final class PosixSession implements TransportSession {
             if (!a.isRegularFile() || a.size() != upload.size()) {
                 return Optional.empty();
             }
+            // a regular file (checked just above, without following links): stamp it in use
+            Files.getFileAttributeView(temp, java.nio.file.attribute.BasicFileAttributeView.class,
+                    LinkOption.NOFOLLOW_LINKS).setTimes(FileTime.from(clock.instant()), null, null);
         } catch (NoSuchFileException e) {
             return Optional.empty();
         } catch (IOException e) {

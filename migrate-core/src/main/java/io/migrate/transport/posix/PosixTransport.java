@@ -1,7 +1,9 @@
 package io.migrate.transport.posix;
 
 import io.migrate.error.ErrorCode;
+import io.migrate.internal.Executors2;
 import io.migrate.internal.Lifecycle;
+import io.migrate.internal.NamedThreadFactory;
 import io.migrate.transport.Disposition;
 import io.migrate.transport.Transport;
 import io.migrate.transport.TransportCapabilities;
@@ -11,11 +13,20 @@ import io.migrate.transport.WriteMode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A POSIX directory as the destination: a true offset+len transport ({@link WriteMode#RANDOM_OFFSET})
@@ -36,7 +47,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       never the source: a mapped file truncated by someone else crashes the JVM when read, and
  *       the temporary file's name is unique to the attempt, so only the mover writes it. Nothing
  *       else may truncate {@code *.migrate-tmp} files while a mover runs (no external clean-up of
- *       them; on NFS, no other client deleting them): where that cannot be ruled out, turn
+ *       them; on NFS, no other client deleting them; the transports' own stale-upload sweepers
+ *       remove only files unchanged for a day, never one being written or resumed): where that cannot be ruled out, turn
  *       {@link PosixTransportConfig.Builder#copyLocalFiles} off. A source that ends before the range does fails the
  *       copy with PERMANENT {@code SOURCE_CHANGED}.</li>
  *   <li>{@code complete} checks the size and fsyncs the file; {@code commit} sets the mode and
@@ -58,9 +70,36 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * different servers, say): a temporary key is relative, so an upload started through one
  * endpoint is continued through another after a failover.
  *
+ * <p><b>Stale uploads.</b> A run cancelled while it owns its task keeps its temporary file for the
+ * next run to resume; if no run ever comes back for it (the task never runs again), the file would
+ * stay for good. The sweeper, the POSIX twin of the S3 transport's stale-upload sweeper, removes
+ * temporary files unchanged for longer than {@link PosixTransportConfig#staleUploadAge()} (default
+ * 24 h): every {@link PosixTransportConfig#staleUploadSweepInterval()} (default 1 h, the first one
+ * interval after {@link #create}; {@link Duration#ZERO} turns it off) a sweep walks the tree under
+ * the first endpoint whose root is a directory (they are mounts of one destination) in batches of
+ * {@value #SWEEP_BATCH} entries, {@value #SWEEP_BATCH_PAUSE_MS} ms apart, never following a link,
+ * and removes only regular files with the transport's temporary name. {@link TempSweeper} says why
+ * this is safe and bounded. Because the sweeper owns such names, {@code open} refuses a target whose
+ * own name has that shape ({@code INVALID_TARGET_KEY}). {@link #sweepStaleUploads} runs one sweep
+ * on demand; {@link #sweptUploads()} and {@link #sweptBytes()} count what sweeps removed, and each
+ * removal is logged at INFO with its path.
+ *
+ * <p>Threads: the sweeper thread {@code migrate-posix-sweeper-N} (one per transport, only while the
+ * sweeper is on) owns its {@link TempSweeper} (the walk's position and its one open directory);
+ * sessions run on the mover threads and share nothing with it but the files. {@link #close()}
+ * stops the thread (interrupting it, bounded wait) before anything else.
+ *
  * <p>Thread-safe; sessions are not (one per mover thread).
  */
 public final class PosixTransport implements Transport {
+    private static final Logger LOG = LoggerFactory.getLogger(PosixTransport.class);
+    /**
+     * Directory entries one background sweep step looks at (one {@code lstat} each): a step of a
+     * million-entry target is bounded (tens of ms locally, seconds on a slow NFS mount).
+     */
+    static final int SWEEP_BATCH = 10_000;
+    /** Pause between the steps of one background sweep, so a walk leaves the target's I/O to the movers. */
+    static final long SWEEP_BATCH_PAUSE_MS = 1_000;
     private static final TransportCapabilities CAPABILITIES =
             new TransportCapabilities(WriteMode.RANDOM_OFFSET, 1, Long.MAX_VALUE, Integer.MAX_VALUE, false);
 
@@ -72,6 +111,12 @@ public final class PosixTransport implements Transport {
     private final Lifecycle lifecycle = Lifecycle.started("POSIX transport");
     /** Shared by all sessions: copies into one temporary file take turns. */
     private final CopyLocks copyLocks = new CopyLocks();
+    private final Clock clock;
+    /** The sweeper thread, null when the sweeper is off; it alone touches {@link #backgroundSweeper}. */
+    private final ScheduledExecutorService sweeperThread;
+    private TempSweeper backgroundSweeper;
+    private final AtomicLong sweptUploads = new AtomicLong();
+    private final AtomicLong sweptBytes = new AtomicLong();
 
     /** One mount point of the destination; {@code xattrs} flips to false on first ENOTSUP. */
     static final class Endpoint {
@@ -85,13 +130,21 @@ public final class PosixTransport implements Transport {
         }
     }
 
-    private PosixTransport(PosixTransportConfig config) {
+    private PosixTransport(PosixTransportConfig config, Clock clock) {
         Map<String, Endpoint> m = new LinkedHashMap<>();
         config.endpoints().forEach((id, root) -> m.put(id, new Endpoint(id, root)));
         this.endpoints = java.util.Collections.unmodifiableMap(m);
         this.config = config;
         this.fsync = config.fsync();
         this.capabilities = CAPABILITIES.withCopiesLocalFiles(config.copyLocalFiles());
+        this.clock = clock;
+        Duration interval = config.staleUploadSweepInterval();
+        if (interval.isZero()) {
+            this.sweeperThread = null;
+        } else {
+            this.sweeperThread = Executors.newSingleThreadScheduledExecutor(new NamedThreadFactory("posix-sweeper"));
+            sweeperThread.schedule(this::sweepStep, interval.toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
     /**
@@ -101,7 +154,12 @@ public final class PosixTransport implements Transport {
      * @return the transport; the caller closes it
      */
     public static PosixTransport create(PosixTransportConfig config) {
-        return new PosixTransport(java.util.Objects.requireNonNull(config, "config"));
+        return create(config, Clock.systemUTC());
+    }
+
+    /** For tests: {@code clock} decides how old a temporary file is and stamps resumed ones. */
+    static PosixTransport create(PosixTransportConfig config, Clock clock) {
+        return new PosixTransport(java.util.Objects.requireNonNull(config, "config"), clock);
     }
 
     /** @return the settings it was made with */
@@ -138,7 +196,101 @@ public final class PosixTransport implements Transport {
             throw new TransportException(Disposition.FAILOVER, ErrorCode.ENDPOINTS_UNAVAILABLE,
                     "endpoint " + endpointId + ": root " + ep.root + " is not a directory", null);
         }
-        return new PosixSession(ep, fsync, copyLocks);
+        return new PosixSession(ep, fsync, copyLocks, clock);
+    }
+
+    /**
+     * Removes the temporary files under the first endpoint whose root is a directory that have not
+     * changed for longer than {@code age}: one whole walk of the tree, on the caller's thread
+     * (unbounded: a million-entry target costs a million {@code lstat}s). The background sweeper does
+     * the same in bounded steps with {@link PosixTransportConfig#staleUploadAge()}.
+     *
+     * @param age what has not changed for longer is stale; it must exceed the longest time an
+     *     attempt leaves its temporary file unwritten
+     * @return temporary files removed
+     * @throws TransportException if the transport is closed, or no endpoint root can be listed
+     */
+    public int sweepStaleUploads(Duration age) {
+        if (lifecycle.isClosed()) {
+            throw new TransportException(Disposition.PERMANENT, ErrorCode.CANCELLED, "POSIX transport is closed", null);
+        }
+        Endpoint ep = sweepEndpoint();
+        try (TempSweeper sweeper = new TempSweeper(ep.id, ep.root, clock, SWEEP_BATCH)) {
+            return (int) counted(ep, sweeper.sweepAll(age));
+        } catch (IOException e) {
+            throw PosixErrors.classify(e, ep, "sweep of stale temporary files");
+        }
+    }
+
+    /** @return temporary files removed by sweeps (background and on demand) since the transport was made */
+    public long sweptUploads() {
+        return sweptUploads.get();
+    }
+
+    /** @return bytes of the temporary files counted by {@link #sweptUploads()} */
+    public long sweptBytes() {
+        return sweptBytes.get();
+    }
+
+    /** One bounded step of the background sweep; on the sweeper thread only; schedules the next. */
+    private void sweepStep() {
+        long next = config.staleUploadSweepInterval().toMillis();
+        try {
+            if (backgroundSweeper == null) {
+                Endpoint ep = sweepEndpoint();
+                backgroundSweeper = new TempSweeper(ep.id, ep.root, clock, SWEEP_BATCH);
+            }
+            TempSweeper.Result r = backgroundSweeper.step(config.staleUploadAge());
+            if (r == null) {
+                next = SWEEP_BATCH_PAUSE_MS;
+            } else {
+                counted(endpoints.get(backgroundSweeper.endpointId()), r);
+                closeBackgroundSweeper(); // the next sweep looks for a usable endpoint again
+            }
+        } catch (IOException | RuntimeException e) {
+            closeBackgroundSweeper();
+            LOG.warn("stale temporary file sweep failed, next in {}: {}", config.staleUploadSweepInterval(),
+                    e.toString());
+        }
+        if (Thread.currentThread().isInterrupted() || lifecycle.isClosed()) {
+            closeBackgroundSweeper();
+            return;
+        }
+        try {
+            sweeperThread.schedule(this::sweepStep, next, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            closeBackgroundSweeper(); // closing
+        }
+    }
+
+    private void closeBackgroundSweeper() {
+        if (backgroundSweeper != null) {
+            backgroundSweeper.close();
+            backgroundSweeper = null;
+        }
+    }
+
+    private long counted(Endpoint ep, TempSweeper.Result r) {
+        sweptUploads.addAndGet(r.removed());
+        sweptBytes.addAndGet(r.removedBytes());
+        if (r.removed() > 0) {
+            LOG.info("endpoint {}: swept {} stale temporary files ({} bytes) of {} entries under {}", ep.id,
+                    r.removed(), r.removedBytes(), r.visited(), ep.root);
+        } else {
+            LOG.debug("endpoint {}: no stale temporary files among {} entries under {}", ep.id, r.visited(), ep.root);
+        }
+        return r.removed();
+    }
+
+    /** The first endpoint whose root is a directory: all are mounts of one destination. */
+    private Endpoint sweepEndpoint() {
+        for (Endpoint ep : endpoints.values()) {
+            if (Files.isDirectory(ep.root)) {
+                return ep;
+            }
+        }
+        throw new TransportException(Disposition.FAILOVER, ErrorCode.ENDPOINTS_UNAVAILABLE,
+                "no endpoint root is a directory: " + this, null);
     }
 
     /** Writes and deletes a probe file in the endpoint's root. */
@@ -155,10 +307,27 @@ public final class PosixTransport implements Transport {
         }
     }
 
-    /** Nothing to release: sessions hold no open files between calls. Idempotent. */
+    /**
+     * Stops the sweeper thread (interrupting a sweep step; bounded wait, logged if it does not stop);
+     * sessions hold no open files between calls. Idempotent.
+     */
     @Override
     public void close() {
-        lifecycle.close();
+        if (!lifecycle.close()) {
+            return;
+        }
+        if (sweeperThread != null) {
+            Executors2.stop(sweeperThread, true, "migrate-posix-sweeper thread");
+            if (sweeperThread.isTerminated()) {
+                // stopped between two steps of a walk: its open directory stream is ours to close now
+                closeBackgroundSweeper();
+            }
+        }
+    }
+
+    /** @return whether the sweeper thread has ended (true without a sweeper); for tests */
+    boolean sweeperStopped() {
+        return sweeperThread == null || sweeperThread.isTerminated();
     }
 
     private Endpoint endpoint(String id) {

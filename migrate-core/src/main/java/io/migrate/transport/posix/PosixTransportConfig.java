@@ -3,13 +3,15 @@ package io.migrate.transport.posix;
 import io.migrate.error.ConfigurationException;
 import io.migrate.internal.Require;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * Settings of a {@link PosixTransport}: its endpoints (mount points of one destination), whether
- * it fsyncs, whether it copies local files in the kernel. Immutable and thread-safe; built once
+ * it fsyncs, whether it copies local files in the kernel, and when its sweeper removes temporary
+ * files no run comes back for (named like the S3 transport's settings of the same job). Immutable and thread-safe; built once
  * with {@link #builder()} (or {@link #of(Path)} for one directory) and reopened with
  * {@link #toBuilder()}. Every plug-in is made the same way, {@code XTransport.create(XConfig)}
  * (issue 17).
@@ -21,15 +23,24 @@ public final class PosixTransportConfig {
      * config came from a properties file or from this builder.
      */
     static final String ENDPOINTS = "transport.posix.endpoints";
+    /** The prefix of every other key, so an error names the line an operator wrote. */
+    static final String PREFIX = "transport.posix.";
+
+    private static final Duration DEFAULT_STALE_UPLOAD_AGE = Duration.ofHours(24);
+    private static final Duration DEFAULT_STALE_UPLOAD_SWEEP_INTERVAL = Duration.ofHours(1);
 
     private final Map<String, Path> endpoints;
     private final boolean fsync;
     private final boolean copyLocalFiles;
+    private final Duration staleUploadAge;
+    private final Duration staleUploadSweepInterval;
 
     private PosixTransportConfig(Builder b) {
         this.endpoints = Collections.unmodifiableMap(new LinkedHashMap<>(b.endpoints));
         this.fsync = b.fsync;
         this.copyLocalFiles = b.copyLocalFiles;
+        this.staleUploadAge = b.staleUploadAge;
+        this.staleUploadSweepInterval = b.staleUploadSweepInterval;
     }
 
     /**
@@ -51,6 +62,8 @@ public final class PosixTransportConfig {
         b.endpoints.putAll(endpoints);
         b.fsync = fsync;
         b.copyLocalFiles = copyLocalFiles;
+        b.staleUploadAge = staleUploadAge;
+        b.staleUploadSweepInterval = staleUploadSweepInterval;
         return b;
     }
 
@@ -69,10 +82,24 @@ public final class PosixTransportConfig {
         return copyLocalFiles;
     }
 
+    /**
+     * @return how long a temporary file must have been left unchanged (no write, no metadata change)
+     *     before the sweeper removes it
+     */
+    public Duration staleUploadAge() {
+        return staleUploadAge;
+    }
+
+    /** @return how often a sweep starts; {@link Duration#ZERO} disables the sweeper */
+    public Duration staleUploadSweepInterval() {
+        return staleUploadSweepInterval;
+    }
+
     @Override
     public String toString() {
         return "PosixTransportConfig[endpoints=" + endpoints + ", fsync=" + fsync + ", copyLocalFiles="
-                + copyLocalFiles + "]";
+                + copyLocalFiles + ", staleUploadAge=" + staleUploadAge + ", staleUploadSweepInterval="
+                + staleUploadSweepInterval + "]";
     }
 
     /** Builds a {@link PosixTransportConfig}. Not thread-safe. */
@@ -80,6 +107,8 @@ public final class PosixTransportConfig {
         private final Map<String, Path> endpoints = new LinkedHashMap<>();
         private boolean fsync = true;
         private boolean copyLocalFiles = true;
+        private Duration staleUploadAge = DEFAULT_STALE_UPLOAD_AGE;
+        private Duration staleUploadSweepInterval = DEFAULT_STALE_UPLOAD_SWEEP_INTERVAL;
 
         private Builder() {
         }
@@ -126,12 +155,43 @@ public final class PosixTransportConfig {
         }
 
         /**
+         * @param age a temporary file ({@code .<name>.<token>.migrate-tmp}) left unchanged this long
+         *     is removed by the sweeper; it must exceed the longest time an attempt leaves its file
+         *     unwritten (a run that resumes a temporary file marks it changed first). Default 24 h,
+         *     as {@code transport.s3.staleUploadAge}; must be positive
+         * @return this
+         */
+        public Builder staleUploadAge(Duration age) {
+            this.staleUploadAge = age;
+            return this;
+        }
+
+        /**
+         * @param interval how often a sweep starts (the first one interval after the transport is
+         *     made); {@link Duration#ZERO} disables the sweeper; default 1 h, as
+         *     {@code transport.s3.staleUploadSweepInterval}
+         * @return this
+         */
+        public Builder staleUploadSweepInterval(Duration interval) {
+            this.staleUploadSweepInterval = interval;
+            return this;
+        }
+
+        /**
          * @return the config
-         * @throws ConfigurationException without an endpoint
+         * @throws ConfigurationException without an endpoint, or for a stale-upload age that is not
+         *     positive or a sweep interval that is negative (each naming its full key,
+         *     {@code transport.posix.<key>})
          */
         public PosixTransportConfig build() {
             if (endpoints.isEmpty()) {
                 throw new ConfigurationException(ENDPOINTS, "at least one endpoint is required");
+            }
+            Require.positive(PREFIX + "staleUploadAge", staleUploadAge);
+            Require.nonNull(PREFIX + "staleUploadSweepInterval", staleUploadSweepInterval);
+            if (staleUploadSweepInterval.isNegative()) {
+                throw new ConfigurationException(PREFIX + "staleUploadSweepInterval",
+                        "must be zero (off) or positive, was " + staleUploadSweepInterval);
             }
             return new PosixTransportConfig(this);
         }
