@@ -97,12 +97,19 @@ final class FileWork {
     /** The run whose ledger this work writes and reads (its first owner's), and the file's index there. */
     final io.migrate.worker.ExecutionContext ledgerContext;
     final int ledgerFile;
-    /** Guards the ledger fields below and orders ledger writes. */
+    /**
+     * Ranges finished but not yet in the journal: each range thread adds its own, then whoever holds
+     * {@link #ledgerLock} next appends all there are in one write (one fsync for the ranges that
+     * finished together).
+     */
+    final java.util.concurrent.ConcurrentLinkedQueue<RangeReceipt> unjournaled =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Guards the ledger fields below and orders ledger writes (one start or append at a time). */
     final Object ledgerLock = new Object();
-    /** Ranges finished since the last ledger write; guarded by ledgerLock. */
-    int unrecorded;
-    /** Size of the last ledger written, in bytes (sets how many ranges a write may wait for); guarded by ledgerLock. */
-    int lastLedgerBytes;
+    /** The upload this run's journal of the file was started for, null before; guarded by ledgerLock. */
+    Upload journalUpload;
+    /** Ranges appended to that journal; guarded by ledgerLock. */
+    int journaled;
     /** Whether ledgers are written for this work (false after the store refused one); guarded by ledgerLock. */
     boolean ledgerOn = true;
 

@@ -250,8 +250,12 @@ final class MoverThread implements Runnable {
     private boolean resumeFromLedger(FileWork w) throws InterruptedException {
         List<PartLedger> found = new java.util.ArrayList<>();
         try {
-            for (byte[] b : w.ledgerContext.ledgers(w.ledgerFile)) {
-                PartLedger.decode(b).filter(l -> l.target().equals(w.targetKey)).ifPresent(found::add);
+            for (io.migrate.task.TaskStore.Ledger j : w.ledgerContext.ledgers(w.ledgerFile)) {
+                Optional<PartLedger> l = PartLedger.decode(j);
+                if (l.isEmpty()) {
+                    log.debug("{}: part ledger of run {} unreadable, ignored", w.targetKey, j.runId());
+                }
+                l.filter(x -> x.target().equals(w.targetKey)).ifPresent(found::add);
             }
         } catch (RuntimeException e) {
             log.warn("{}: part ledgers unreadable, uploading from the start: {}", w.targetKey, e.toString());
@@ -334,35 +338,57 @@ final class MoverThread implements Runnable {
         }
     }
 
-    /** Records the ranges written so far in this run's ledger, every range or, for long ledgers, every few. */
-    private void recordLedger(FileWork w) {
-        if (w.rangeCount < 2 || w.upload == null) {
+    /**
+     * Records range {@code r}, just finished (written, or verified as an earlier run's), in this
+     * run's ledger journal, and returns once it is there (durable as the store's writes are): so a
+     * crash loses at most the ranges in flight, one per mover thread, however many ranges the file
+     * has. Each range costs a record of a few dozen bytes; ranges that finish while another thread
+     * appends go into the next append together (one write, one fsync). The journal is started (its
+     * header written) with the first range of each upload this run writes to.
+     */
+    private void recordLedger(FileWork w, int r) {
+        Upload upload = w.upload;
+        RangeReceipt receipt = w.receipts[r];
+        if (w.rangeCount < 2 || upload == null || receipt == null) {
             return;
         }
+        w.unjournaled.add(receipt);
         synchronized (w.ledgerLock) {
             if (!w.ledgerOn) {
+                w.unjournaled.clear();
                 return;
             }
-            // A write per range while the ledger is small (a lost write costs a re-sent range at a
-            // crash); a long ledger is written every few ranges so each write costs at most about
-            // LEDGER_BYTES_PER_RANGE per range finished (10,000 ranges: not 10,000 writes of 1 MB).
-            int every = Math.max(1, w.lastLedgerBytes / LEDGER_BYTES_PER_RANGE);
-            if (++w.unrecorded < every && w.pending.get() > 1) {
-                return;
+            List<byte[]> records = new java.util.ArrayList<>();
+            for (RangeReceipt done; (done = w.unjournaled.poll()) != null; ) {
+                records.add(PartLedger.record(done));
             }
-            List<RangeReceipt> done = new java.util.ArrayList<>();
-            for (RangeReceipt r : w.receipts) {
-                if (r != null) {
-                    done.add(r);
-                }
+            if (records.isEmpty()) {
+                return; // an append while this thread waited for the lock took this range along
             }
-            byte[] bytes = new PartLedger(w.ledgerContext.runId(), w.targetKey, w.before.stored(), w.upload, done)
-                    .encode();
             long t0 = System.nanoTime();
+            int bytes = 0;
             try {
-                if (!w.ledgerContext.saveLedger(w.ledgerFile, bytes)) {
-                    w.ledgerOn = false; // no store behind the context: nothing to resume from
+                if (w.journalUpload != upload) {
+                    // A new journal per upload: a restart within the run replaces the old upload's whole.
+                    byte[] header = PartLedger.header(w.ledgerContext.runId(), w.targetKey, w.before.stored(), upload);
+                    if (!w.ledgerContext.startLedger(w.ledgerFile, header)) {
+                        w.ledgerOn = false; // no store behind the context: nothing to resume from
+                        return;
+                    }
+                    w.journalUpload = upload;
+                    w.journaled = 0;
+                    bytes += header.length;
+                }
+                if (w.journaled + records.size() > io.migrate.task.TaskStore.MAX_LEDGER_RECORDS) {
+                    return; // cannot happen with at most 10,000 ranges; the store would refuse anyway
+                }
+                if (!w.ledgerContext.appendLedger(w.ledgerFile, records)) {
+                    w.ledgerOn = false; // the journal is gone (the task purged): nothing more to record
                     return;
+                }
+                w.journaled += records.size();
+                for (byte[] b : records) {
+                    bytes += b.length + 1;
                 }
             } catch (RuntimeException e) {
                 w.ledgerOn = false;
@@ -370,9 +396,7 @@ final class MoverThread implements Runnable {
                         e.toString());
                 return;
             }
-            mover.ledgerWritten(bytes.length, System.nanoTime() - t0);
-            w.unrecorded = 0;
-            w.lastLedgerBytes = bytes.length;
+            mover.ledgerWritten(bytes, System.nanoTime() - t0);
         }
     }
 
@@ -395,7 +419,9 @@ final class MoverThread implements Runnable {
             return false;
         }
         synchronized (w.ledgerLock) {
-            if (!w.ledgerOn || w.lastLedgerBytes == 0 && !w.resumedUpload) {
+            // Kept only if a journal names this very upload: this run's (with a range in it), or the
+            // earlier run's it resumed.
+            if (!w.ledgerOn || (w.journalUpload != w.upload || w.journaled == 0) && !w.resumedUpload) {
                 return false;
             }
         }
@@ -404,8 +430,8 @@ final class MoverThread implements Runnable {
                 return true;
             }
             String run = w.ledgerContext.runId();
-            for (byte[] b : w.ledgerContext.ledgers(w.ledgerFile)) {
-                Optional<PartLedger> l = PartLedger.decode(b);
+            for (io.migrate.task.TaskStore.Ledger j : w.ledgerContext.ledgers(w.ledgerFile)) {
+                Optional<PartLedger> l = PartLedger.decode(j);
                 if (l.isPresent() && !l.get().run().equals(run) && sameUpload(l.get().upload(), w.upload)) {
                     return true;
                 }
@@ -416,9 +442,6 @@ final class MoverThread implements Runnable {
         }
         return false;
     }
-
-    /** Ledger bytes a write may cost per range finished (see {@link #recordLedger}). */
-    static final int LEDGER_BYTES_PER_RANGE = 64 << 10;
 
     /** Most new uploads one file opens after someone else removed its upload, within one attempt. */
     static final int MAX_RESTARTS = 3;
@@ -544,7 +567,7 @@ final class MoverThread implements Runnable {
         w.receipts[r] = receipt;
         w.crcs[r] = receipt.crc32c();
         w.countRange(r, length, true);
-        recordLedger(w);
+        recordLedger(w, r);
     }
 
     /**
@@ -567,7 +590,7 @@ final class MoverThread implements Runnable {
                 w.receipts[r] = recorded;
                 w.crcs[r] = crc;
                 w.countRange(r, length, false);
-                recordLedger(w);
+                recordLedger(w, r);
                 return;
             }
             if (recorded != null) {
@@ -582,7 +605,7 @@ final class MoverThread implements Runnable {
             w.receipts[r] = receipt;
             w.crcs[r] = crc;
             w.countRange(r, length, true);
-            recordLedger(w);
+            recordLedger(w, r);
         }
     }
 

@@ -74,7 +74,7 @@ import org.slf4j.MDC;
  *       worker keeps the task's lease renewed and a long commit is not reclaimed as stalled.</li>
  *   <li>Cancellation ({@link ExecutionContext#isCancelled()} or interrupting the caller)
  *       stops within {@link MoverConfig#cancelTimeout()} and aborts open uploads, except
- *       those a part ledger names ({@link ExecutionContext#saveLedger}): a cancelled run's task runs
+ *       those a part ledger names ({@link ExecutionContext#startLedger}): a cancelled run's task runs
  *       again (after a restart or a reclaim), and that run resumes or aborts them.</li>
  * </ul>
  *
@@ -389,8 +389,9 @@ public final class ParallelFileMover implements AutoCloseable {
     }
 
     /**
-     * @return part ledger writes since start, their bytes and the time they took in nanoseconds
-     *     ({@code [writes, bytes, nanos]}): the cost of being able to resume large files
+     * @return part ledger appends since start (one per range of a split file, each with its
+     *     journal's header when it is the first of an upload), their bytes and the time they took in
+     *     nanoseconds ({@code [writes, bytes, nanos]}): the cost of being able to resume large files
      */
     public long[] ledgerCost() {
         return new long[] {ledgerWrites.get(), ledgerBytes.get(), ledgerNanos.get()};

@@ -61,13 +61,15 @@ import org.slf4j.MDC;
  * archive/&lt;hour&gt;/&lt;bucket&gt;/&lt;id&gt;~&lt;CODE&gt;~&lt;runId&gt;.json published from failed/
  * records/&lt;hour&gt;/&lt;id&gt;/result~&lt;runId&gt;.json        the result of one run, written by that run's host
  * records/&lt;hour&gt;/&lt;id&gt;/event~&lt;millis&gt;~&lt;hex&gt;.json  one history event, written once
+ * records/&lt;hour&gt;/&lt;id&gt;/ledger~&lt;file&gt;~&lt;runId&gt;.jsonl one run's part ledger journal, appended by that run
  * </pre>
  * {@code <hour>} is the id's first 11 characters ({@code 20261125T08}), {@code <bucket>} its first
  * 14 (ten seconds of eligibility time, {@code 20261125T08185}): the id alone names the directory
  * of a task in every state, so {@link #find} never lists a large directory, and the dispatcher
  * reads {@code pending/} bucket by bucket in eligibility order, stopping when it has enough.
  *
- * <p><b>No file is ever appended to or rewritten.</b> A task file is written once by its submitter
+ * <p><b>No task or record file is ever appended to or rewritten</b> (the one exception, a part
+ * ledger journal, has a single writer and is no state: {@link #appendLedger}). A task file is written once by its submitter
  * and then only renamed; what a state change adds (a result, an event) goes to a new side file
  * under {@code records/}, whose name no other writer uses. The rename of the task file stays the
  * fence: a result becomes the committed one only when the rename to {@code done/}/{@code failed/}
@@ -1302,35 +1304,152 @@ public final class DirectoryTaskStore implements TaskStore {
     /**
      * {@inheritDoc}
      *
-     * <p>Here: {@code records/<hour>/<id>/ledger~<file>~<runId>.json}, written like every side file
-     * (hidden temporary name, rename), without fsync: a ledger lost or torn by a power loss costs a
-     * re-upload of what it named, never correctness (readers verify every part).
+     * <p>Here: {@code records/<hour>/<id>/ledger~<file>~<runId>.jsonl}, one record per line. The
+     * header is written like every side file (hidden temporary name, rename), so a journal is never
+     * seen without its header; it is fsync'd, and its directory, unless the store was built with
+     * {@link Builder#syncDirectories(boolean) syncDirectories(false)}.
      */
     @Override
-    public boolean writeLedger(String taskId, String runId, int file, byte[] ledger) {
+    public boolean startLedger(String taskId, String runId, int file, byte[] header) {
         requireLedgerName(taskId, runId, file);
-        if (ledger.length > MAX_LEDGER_BYTES) {
-            throw new IllegalArgumentException("ledger of " + ledger.length + " bytes, at most " + MAX_LEDGER_BYTES);
-        }
-        writeSideFile(recordsDir(taskId), TaskFileNames.ledgerName(file, runId), ledger, false);
+        requireLedgerRecord(header, MAX_LEDGER_HEADER_BYTES);
+        writeSideFile(recordsDir(taskId), TaskFileNames.ledgerName(file, runId), line(header), syncDirectories);
         return true;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Here: one {@code write} of the records, each with its line feed, at the end of the run's journal
+     * (opened without following links, never created), then {@code fdatasync} unless the store was
+     * built with {@link Builder#syncDirectories(boolean) syncDirectories(false)}: the part is then
+     * recorded before the mover counts it done. A failed write is cut back off the journal, so a
+     * later append never follows a torn record.
+     */
     @Override
-    public List<byte[]> ledgers(String taskId, int file) {
+    public boolean appendLedger(String taskId, String runId, int file, List<byte[]> records) {
+        requireLedgerName(taskId, runId, file);
+        if (records.isEmpty() || records.size() > MAX_LEDGER_RECORDS) {
+            throw new IllegalArgumentException("part ledger append of " + records.size() + " records, 1 to "
+                    + MAX_LEDGER_RECORDS);
+        }
+        java.io.ByteArrayOutputStream lines = new java.io.ByteArrayOutputStream(records.size() * 64);
+        for (byte[] record : records) {
+            requireLedgerRecord(record, MAX_LEDGER_RECORD_BYTES);
+            lines.write(record, 0, record.length);
+            lines.write('\n');
+        }
+        byte[] bytes = lines.toByteArray();
+        Path f = recordsDir(taskId).resolve(TaskFileNames.ledgerName(file, runId));
+        try (FsCalls.Call c = calls.begin("append", f)) {
+            if (!TaskRootFiles.isRegularFile(f)) {
+                return false; // never started, removed with its task, or replaced by something else
+            }
+            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                long end = ch.size();
+                if (end + bytes.length > MAX_LEDGER_BYTES) {
+                    throw new IllegalArgumentException("part ledger " + f + " holds " + end + " bytes, at most "
+                            + MAX_LEDGER_BYTES);
+                }
+                try {
+                    // Positional, not O_APPEND: only this run appends, and the position is what a
+                    // failed write is cut back to.
+                    ByteBuffer buf = ByteBuffer.wrap(bytes);
+                    while (buf.hasRemaining()) {
+                        ch.write(buf, end + buf.position());
+                    }
+                    if (syncDirectories) {
+                        ch.force(false);
+                    }
+                } catch (IOException e) {
+                    try {
+                        ch.truncate(end);
+                    } catch (IOException again) {
+                        e.addSuppressed(again);
+                    }
+                    throw e;
+                }
+            }
+            return true;
+        } catch (NoSuchFileException e) {
+            return false;
+        } catch (IOException e) {
+            throw io("cannot append to " + f, e);
+        }
+    }
+
+    @Override
+    public List<Ledger> ledgers(String taskId, int file) {
         requireLedgerName(taskId, "r", file);
         Path dir = recordsDir(taskId);
         String prefix = TaskFileNames.ledgerPrefix(file);
-        List<byte[]> out = new ArrayList<>();
-        for (String n : names(dir, n -> n.startsWith(prefix) && n.endsWith(TaskFileNames.SUFFIX))) {
+        List<Ledger> out = new ArrayList<>();
+        for (String n : names(dir, n -> n.startsWith(prefix) && n.endsWith(TaskFileNames.JOURNAL_SUFFIX))) {
+            String runId = n.substring(prefix.length(), n.length() - TaskFileNames.JOURNAL_SUFFIX.length());
+            if (!TaskFileNames.isValidRunId(runId)) {
+                continue;
+            }
             Path f = dir.resolve(n);
+            Optional<byte[]> bytes;
             try (FsCalls.Call c = calls.begin("read", f)) {
-                TaskRootFiles.readRegular(f, MAX_LEDGER_BYTES).ifPresent(out::add);
+                bytes = TaskRootFiles.readRegular(f, MAX_LEDGER_BYTES + 1L);
             } catch (IOException e) {
                 throw io("cannot read " + f, e);
             }
+            if (bytes.isEmpty()) {
+                continue;
+            }
+            if (bytes.get().length > MAX_LEDGER_BYTES) {
+                log.debug("part ledger {} is larger than {} bytes, ignored", f, MAX_LEDGER_BYTES);
+                continue;
+            }
+            Ledger l = splitJournal(runId, bytes.get());
+            if (l == null) {
+                log.debug("part ledger {} has no complete header, ignored", f);
+                continue;
+            }
+            out.add(l);
         }
         return out;
+    }
+
+    /**
+     * A journal's lines: the first is the header, each further complete line a record; bytes after
+     * the last line feed are a record torn by a crash during its append, and dropped.
+     *
+     * @return the journal, or null without a complete header
+     */
+    static Ledger splitJournal(String runId, byte[] bytes) {
+        List<byte[]> lines = new ArrayList<>();
+        int from = 0;
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == '\n') {
+                lines.add(java.util.Arrays.copyOfRange(bytes, from, i));
+                from = i + 1;
+            }
+        }
+        if (lines.isEmpty()) {
+            return null;
+        }
+        List<byte[]> records = lines.subList(1, Math.min(lines.size(), 1 + MAX_LEDGER_RECORDS));
+        return new Ledger(runId, lines.get(0), records);
+    }
+
+    private static byte[] line(byte[] record) {
+        byte[] b = java.util.Arrays.copyOf(record, record.length + 1);
+        b[record.length] = '\n';
+        return b;
+    }
+
+    private static void requireLedgerRecord(byte[] record, int max) {
+        if (record.length == 0 || record.length > max) {
+            throw new IllegalArgumentException("part ledger record of " + record.length + " bytes, 1 to " + max);
+        }
+        for (byte b : record) {
+            if (b == '\n') {
+                throw new IllegalArgumentException("part ledger record with a line feed");
+            }
+        }
     }
 
     private static void requireLedgerName(String taskId, String runId, int file) {
@@ -2000,8 +2119,9 @@ public final class DirectoryTaskStore implements TaskStore {
         }
 
         /**
-         * @param syncDirectories whether to fsync directories after renames (default true; turn
-         *     off only for throw-away roots such as benchmarks on tmpfs)
+         * @param syncDirectories whether to fsync directories after renames, and part ledger
+         *     journals ({@link #startLedger}, {@link #appendLedger}) as they are written (default
+         *     true; turn off only for throw-away roots such as benchmarks on tmpfs)
          * @return this
          */
         public Builder syncDirectories(boolean syncDirectories) {

@@ -138,11 +138,18 @@ final class TaskFileNames {
     /**
      * @param file the file's index in the task
      * @param runId the run that writes it (the only writer of this name)
-     * @return the side file holding one run's part ledger of one file of the task
+     * @return the side file holding one run's part ledger journal of one file of the task (JSON
+     *     lines: a header, then one record per finished part)
      */
     static String ledgerName(int file, String runId) {
-        return ledgerPrefix(file) + runId + SUFFIX;
+        return ledgerPrefix(file) + runId + JOURNAL_SUFFIX;
     }
+
+    /**
+     * Suffix of a part ledger journal. The whole-file ledgers of earlier releases ({@code .json})
+     * are not read: they are left for the purge of their task.
+     */
+    static final String JOURNAL_SUFFIX = ".jsonl";
 
     /** @return what every run's ledger name of file {@code file} starts with */
     static String ledgerPrefix(int file) {

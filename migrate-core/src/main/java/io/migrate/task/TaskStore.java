@@ -221,44 +221,96 @@ public interface TaskStore {
     }
 
     /**
-     * Stores one run's <em>part ledger</em> of one file of a task: what that run has uploaded of a
-     * large file so far (the mover's resume state, opaque to the store), so that a later run of the
-     * same task, on this node after a restart or on another node after a reclaim, can resume the
-     * upload instead of sending the file again. Kept with the task (so it follows the task wherever
-     * it is reclaimed to) and removed with it. Written only by the host executing {@code runId};
-     * writing again replaces that run's ledger of that file whole (never appended to), and never
-     * touches another run's. A ledger is a hint: the reader verifies every part it names against the
-     * destination and the source before it skips sending it ({@code docs/task-root.md}, "Part
-     * ledgers").
+     * Starts one run's <em>part ledger</em> of one file of a task: a journal of what that run has
+     * uploaded of a large file (the mover's resume state, opaque to the store), so that a later run
+     * of the same task, on this node after a restart or on another node after a reclaim, can resume
+     * the upload instead of sending the file again. The journal is one header record (the upload)
+     * followed by one record per finished part ({@link #appendLedger}), so recording a part costs
+     * O(1) bytes however many parts the file has. Kept with the task (so it follows the task
+     * wherever it is reclaimed to) and removed with it. Written only by the host executing
+     * {@code runId}; starting again (a new upload within the run) replaces that run's journal of
+     * that file whole, and never touches another run's. A ledger is a hint: the reader verifies
+     * every part it names against the destination and the source before it skips sending it
+     * ({@code docs/task-root.md}, "Part ledgers").
      *
      * @param taskId the task
      * @param runId the run writing it
      * @param file the file's index in the task
-     * @param ledger the ledger's bytes (at most {@link #MAX_LEDGER_BYTES})
+     * @param header the header record (at most {@link #MAX_LEDGER_HEADER_BYTES}, no line feed)
      * @return true if stored; false if this store keeps no ledgers (uploads then start over)
-     * @throws IllegalArgumentException for an invalid task id, run id, index or an oversized ledger
+     * @throws IllegalArgumentException for an invalid task id, run id, index or header, before
+     *     anything is written
      * @implSpec the default keeps nothing and returns false
      */
-    default boolean writeLedger(String taskId, String runId, int file, byte[] ledger) {
+    default boolean startLedger(String taskId, String runId, int file, byte[] header) {
         return false;
     }
 
     /**
-     * Every run's latest ledger of one file of a task ({@link #writeLedger}), in no particular order;
-     * a ledger torn by a crash before its rename is never returned (an unparseable one may be: the
-     * reader skips it).
+     * Appends records (one per finished part) to the journal {@code runId} started with
+     * {@link #startLedger}, in one write: parts that finish together cost one write and one sync.
+     * Only that run's host appends to it, one append at a time per file. A crash during the append
+     * may leave its last record torn: readers drop a torn last record. Durable when the store makes
+     * its other writes durable ({@link DirectoryTaskStore}: fsync'd unless built with
+     * {@code syncDirectories(false)}).
+     *
+     * @param taskId the task
+     * @param runId the run that started the journal
+     * @param file the file's index in the task
+     * @param records the records (each at most {@link #MAX_LEDGER_RECORD_BYTES}, no line feed; at
+     *     least one)
+     * @return true if appended; false if there is no such journal (never started, or removed with
+     *     its task): nothing is written then
+     * @throws IllegalArgumentException for an invalid name or record, or when the journal would
+     *     grow beyond {@link #MAX_LEDGER_BYTES}: nothing is written then
+     * @implSpec the default keeps nothing and returns false
+     */
+    default boolean appendLedger(String taskId, String runId, int file, List<byte[]> records) {
+        return false;
+    }
+
+    /**
+     * Every run's ledger journal of one file of a task ({@link #startLedger}), in no particular
+     * order, each as written up to its last complete record: a record torn by a crash during its
+     * append is dropped, and a journal that is unreadable or larger than {@link #MAX_LEDGER_BYTES}
+     * is left out (logged at DEBUG), never an error of the task.
      *
      * @param taskId the task
      * @param file the file's index in the task
-     * @return the ledgers, empty if none (or the store keeps none)
+     * @return the journals, empty if none (or the store keeps none)
      * @implSpec the default returns none
      */
-    default List<byte[]> ledgers(String taskId, int file) {
+    default List<Ledger> ledgers(String taskId, int file) {
         return List.of();
     }
 
-    /** The largest ledger {@link #writeLedger} accepts: 10,000 parts of about 150 bytes, with room. */
-    int MAX_LEDGER_BYTES = 4 << 20;
+    /**
+     * One run's ledger journal as read back ({@link #ledgers}).
+     *
+     * @param runId the run that wrote it (from the store's own naming, not from its content)
+     * @param header the header record
+     * @param records the complete records appended after it, in append order
+     */
+    record Ledger(String runId, byte[] header, List<byte[]> records) {
+        public Ledger {
+            records = List.copyOf(records);
+        }
+    }
+
+    /** The largest ledger header {@link #startLedger} accepts (upload, fingerprint, metadata). */
+    int MAX_LEDGER_HEADER_BYTES = 64 << 10;
+
+    /** The largest ledger record {@link #appendLedger} accepts (one part: offset, length, CRC32C, tag). */
+    int MAX_LEDGER_RECORD_BYTES = 1 << 10;
+
+    /** The most parts a ledger journal records: a multipart upload has at most 10,000 parts. */
+    int MAX_LEDGER_RECORDS = 10_000;
+
+    /**
+     * The largest journal a store keeps ({@link #appendLedger} refuses to grow one beyond it): a
+     * header and {@link #MAX_LEDGER_RECORDS} records of the largest size, each with its line feed.
+     */
+    int MAX_LEDGER_BYTES = MAX_LEDGER_HEADER_BYTES + 1 + MAX_LEDGER_RECORDS * (MAX_LEDGER_RECORD_BYTES + 1);
 
     /**
      * Every place a task id is. A task the store moved is in one place; more than one means a

@@ -36,27 +36,42 @@ public interface ExecutionContext {
     }
 
     /**
-     * Stores this run's part ledger of one file of the task (the mover's resume state of a large
-     * file, opaque here), replacing the one it stored before. The worker keeps it with the task on
-     * the task root ({@link io.migrate.task.TaskStore#writeLedger}), so a later run of the task, on
-     * any node, can resume the upload. Called by mover threads, at most one at a time per file.
+     * Starts this run's part ledger of one file of the task (the mover's resume state of a large
+     * file, opaque here): a journal whose header names the upload, replacing any journal this run
+     * started for the file before. The worker keeps it with the task on the task root
+     * ({@link io.migrate.task.TaskStore#startLedger}), so a later run of the task, on any node, can
+     * resume the upload. Called by mover threads, at most one at a time per file.
      *
      * @param file the file's index in the task
-     * @param ledger the ledger's bytes
+     * @param header the header record
      * @return whether it was stored; the default stores nothing (no resume)
      */
-    default boolean saveLedger(int file, byte[] ledger) {
+    default boolean startLedger(int file, byte[] header) {
         return false;
     }
 
     /**
-     * Every earlier run's latest ledger of one file of the task ({@link #saveLedger}), to resume from.
-     * A ledger is a hint: the mover verifies every part it names before it skips sending it.
+     * Appends finished parts' records, in one write, to the journal this run started for the file
+     * ({@link #startLedger}; {@link io.migrate.task.TaskStore#appendLedger}). Called by mover
+     * threads, at most one at a time per file.
      *
      * @param file the file's index in the task
-     * @return the ledgers; the default has none
+     * @param records the records
+     * @return whether they were stored; the default stores nothing
      */
-    default java.util.List<byte[]> ledgers(int file) {
+    default boolean appendLedger(int file, java.util.List<byte[]> records) {
+        return false;
+    }
+
+    /**
+     * Every run's ledger journal of one file of the task ({@link #startLedger}), to resume from
+     * (this run's too, if it started one). A ledger is a hint: the mover verifies every part it
+     * names before it skips sending it.
+     *
+     * @param file the file's index in the task
+     * @return the journals, each up to its last complete record; the default has none
+     */
+    default java.util.List<io.migrate.task.TaskStore.Ledger> ledgers(int file) {
         return java.util.List.of();
     }
 

@@ -498,14 +498,19 @@ public final class Worker implements AutoCloseable {
             return false;
         }
 
-        /** Ledgers live with the task on the task root, named by this run: see {@link TaskStore#writeLedger}. */
+        /** Ledgers live with the task on the task root, named by this run: see {@link TaskStore#startLedger}. */
         @Override
-        public boolean saveLedger(int file, byte[] ledger) {
-            return store.writeLedger(task.id(), runId, file, ledger);
+        public boolean startLedger(int file, byte[] header) {
+            return store.startLedger(task.id(), runId, file, header);
         }
 
         @Override
-        public List<byte[]> ledgers(int file) {
+        public boolean appendLedger(int file, List<byte[]> records) {
+            return store.appendLedger(task.id(), runId, file, records);
+        }
+
+        @Override
+        public List<TaskStore.Ledger> ledgers(int file) {
             return store.ledgers(task.id(), file);
         }
 

@@ -12,12 +12,12 @@ public final class PartLedgers {
      * @param taskId the task
      * @param fileIndex the task's file
      * @return the bytes the best ledger of that file records (what an attempt has stored, at least);
-     *     a ledger being replaced or unreadable counts nothing
+     *     a record being appended (torn) or an unreadable ledger counts nothing
      */
     public static long recordedBytes(TaskStore store, String taskId, int fileIndex) {
         long best = 0;
-        for (byte[] b : store.ledgers(taskId, fileIndex)) {
-            best = Math.max(best, PartLedger.decode(b).map(PartLedger::bytes).orElse(0L));
+        for (TaskStore.Ledger l : store.ledgers(taskId, fileIndex)) {
+            best = Math.max(best, PartLedger.decode(l).map(PartLedger::bytes).orElse(0L));
         }
         return best;
     }

@@ -118,6 +118,55 @@ class PartResumeTest {
     }
 
     /**
+     * Issue #16: a file of more than 800 ranges (1,200 × 64 KiB), its ledger journal in a real task
+     * root (fsync'd), its run cancelled by its node closing at the 1,000th range: every range the
+     * run stored is in its journal (an append per range, however long the journal), so the next run
+     * sends at most threads × range size beyond what the first had not stored. (The whole-file
+     * ledger this replaces was rewritten only every size / 64 KiB ranges once past 64 KiB, and
+     * could lose more.)
+     */
+    @Test
+    void aFileOfManyRangesCancelledLateResumesSendingAtMostThreadsRangesMore() throws Exception {
+        long range = 64 << 10;
+        long size = 1200 * range - 1000;
+        byte[] data = write(src.resolve("big.bin"), 8, size);
+        io.migrate.task.DirectoryTaskStore store = io.migrate.task.DirectoryTaskStore.builder()
+                .root(tmp.resolve("root")).build();
+        MigrationTask task = task();
+        store.submit(task);
+        TestExecutionContext first = new TestExecutionContext("n1").ledgersIn(store, task.id());
+        FaultInjectingTransport t = new FaultInjectingTransport(PosixTransport.create(PosixTransportConfig.of(dst)));
+        t.on(Op.WRITE).nth(1000).run(first::shutDown);
+        long sentFirst;
+        long[] costFirst;
+        try (ParallelFileMover mover = mover(t, range)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> mover.move(task, first))
+                    .isInstanceOf(io.migrate.error.MigrateException.class);
+            mover.close(); // every range thread has ended: what it stored is counted
+            sentFirst = mover.bytesWritten();
+            costFirst = mover.ledgerCost();
+        }
+        long recorded = PartLedgers.recordedBytes(store, task.id(), 0);
+        assertThat(recorded).as("every stored range is in the journal").isEqualTo(sentFirst);
+        assertThat(recorded).isGreaterThan(900 * range);
+
+        TestExecutionContext second = new TestExecutionContext("n2").ledgersIn(store, task.id());
+        try (ParallelFileMover mover = mover(PosixTransport.create(PosixTransportConfig.of(dst)), range)) {
+            TaskResult r = mover.move(task, second);
+            assertThat(r.outcome()).as(r.toString()).isEqualTo(TaskOutcome.SUCCEEDED);
+            System.out.printf("POSIX resume of %d ranges: first run sent %d bytes (%d recorded; ledger appends,"
+                    + " bytes, ns: %s = %.1f us/append), second run sent %d and resumed %d of %d (bound %d)%n",
+                    size / range + 1, sentFirst, recorded, java.util.Arrays.toString(costFirst),
+                    costFirst[2] / 1000.0 / Math.max(1, costFirst[0]), mover.bytesWritten(), mover.bytesResumed(),
+                    size, size - sentFirst + 4 * range);
+            assertThat(mover.bytesWritten() + mover.bytesResumed()).isEqualTo(size);
+            assertThat(mover.bytesWritten()).isLessThanOrEqualTo(size - sentFirst + 4 * range);
+        }
+        assertThat(Files.readAllBytes(dst.resolve("out/big.bin"))).isEqualTo(data);
+        assertThat(tempFiles()).isEmpty();
+    }
+
+    /**
      * A zombie (its task taken away) aborts its upload when no other run took it up, and keeps it
      * when another run's ledger names it (that run resumed it and is sending the rest).
      */
@@ -131,9 +180,10 @@ class PartResumeTest {
             t.on(Op.WRITE).nth(9).run(() -> {
                 zombie.lose();
                 if (shared) { // the new owner took up the zombie's upload: its own ledger names it
-                    byte[] mine = zombie.ledgers(0).get(0);
-                    owner.saveLedger(0, new String(mine, java.nio.charset.StandardCharsets.UTF_8)
+                    io.migrate.task.TaskStore.Ledger mine = zombie.ledgers(0).get(0);
+                    owner.startLedger(0, new String(mine.header(), java.nio.charset.StandardCharsets.UTF_8)
                             .replace(zombie.runId(), owner.runId()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    owner.appendLedger(0, mine.records());
                 }
             });
             try (ParallelFileMover mover = mover(t)) {
@@ -193,8 +243,12 @@ class PartResumeTest {
     }
 
     private ParallelFileMover mover(io.migrate.transport.Transport t) {
+        return mover(t, RANGE);
+    }
+
+    private ParallelFileMover mover(io.migrate.transport.Transport t, long range) {
         ParallelFileMover m = ParallelFileMover.builder(t)
-                .config(MoverConfig.builder().allowSourceRoot(src).threads(4).rangeSize(RANGE).maxRetries(0).build())
+                .config(MoverConfig.builder().allowSourceRoot(src).threads(4).rangeSize(range).maxRetries(0).build())
                 .build();
         m.start();
         return m;
@@ -206,7 +260,11 @@ class PartResumeTest {
     }
 
     private static byte[] write(Path p, long seed) throws IOException {
-        byte[] b = new byte[(int) SIZE];
+        return write(p, seed, SIZE);
+    }
+
+    private static byte[] write(Path p, long seed, long size) throws IOException {
+        byte[] b = new byte[(int) size];
         new Random(seed).nextBytes(b);
         Files.write(p, b);
         return b;

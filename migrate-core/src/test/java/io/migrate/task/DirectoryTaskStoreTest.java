@@ -465,6 +465,118 @@ class DirectoryTaskStoreTest {
         assertThat(store.count(TaskState.ARCHIVED, null)).isZero();
     }
 
+    // ---- part ledger journals (records/<hour>/<id>/ledger~<file>~<runId>.jsonl)
+
+    private Path journalOf(MigrationTask task, int file, String runId) {
+        return root.resolve("records").resolve(task.id().substring(0, 11)).resolve(task.id())
+                .resolve("ledger~" + file + "~" + runId + ".jsonl");
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private List<String> records(MigrationTask task, int file) {
+        return store.ledgers(task.id(), file).stream()
+                .map(l -> l.runId() + ":" + new String(l.header(), StandardCharsets.UTF_8) + ":"
+                        + l.records().stream().map(r -> new String(r, StandardCharsets.UTF_8))
+                                .collect(Collectors.joining(",")))
+                .collect(Collectors.toList());
+    }
+
+    /** A crash during an append leaves a record without its line feed: it is dropped, the rest is read. */
+    @Test
+    void aJournalsTornLastRecordIsDroppedAndTheRestReadBack() throws IOException {
+        MigrationTask task = TestTasks.task(1);
+        store.submit(task);
+        store.startLedger(task.id(), "run-1", 0, utf8("h"));
+        store.appendLedger(task.id(), "run-1", 0, List.of(utf8("[0,1,2]")));
+        Path f = journalOf(task, 0, "run-1");
+        assertThat(f).hasContent("h\n[0,1,2]");
+        Files.write(f, utf8("[65536,1,"), StandardOpenOption.APPEND); // torn by the crash
+
+        assertThat(records(task, 0)).containsExactly("run-1:h:[0,1,2]");
+    }
+
+    /** A journal that is damaged, oversized, headless, a directory or of a bad name is left out, never an error. */
+    @Test
+    void aGarbageOrOversizedJournalIsIgnored() throws IOException {
+        MigrationTask task = TestTasks.task(1);
+        store.submit(task);
+        store.startLedger(task.id(), "good", 0, utf8("h"));
+        Path good = journalOf(task, 0, "good");
+        Files.write(good.resolveSibling("ledger~0~big.jsonl"), new byte[TaskStore.MAX_LEDGER_BYTES + 1]);
+        Files.write(good.resolveSibling("ledger~0~headless.jsonl"), utf8("no line feed at all"));
+        Files.write(good.resolveSibling("ledger~0~empty.jsonl"), new byte[0]);
+        Files.createDirectory(good.resolveSibling("ledger~0~dir.jsonl"));
+        Files.write(good.resolveSibling("ledger~0~bad~name.jsonl"), utf8("h\n"));
+        Files.write(good.resolveSibling("ledger~0~old.json"), utf8("{\"ledger\":1}\n")); // an earlier release's
+
+        assertThat(records(task, 0)).containsExactly("good:h:");
+    }
+
+    @Test
+    void aJournalGrowsNoLargerThanTheBound() throws IOException {
+        MigrationTask task = TestTasks.task(1);
+        store.submit(task);
+        store.startLedger(task.id(), "run-1", 0, utf8("h"));
+        Path f = journalOf(task, 0, "run-1");
+        try (var ch = java.nio.channels.FileChannel.open(f, StandardOpenOption.WRITE)) {
+            ch.truncate(0);
+            ch.write(java.nio.ByteBuffer.wrap(utf8("h\n")), TaskStore.MAX_LEDGER_BYTES - 3L); // a full journal
+        }
+        long size = Files.size(f);
+        assertThatThrownBy(() -> store.appendLedger(task.id(), "run-1", 0, List.of(utf8("[0,1,2]"))))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(Files.size(f)).isEqualTo(size);
+    }
+
+    /** The journals go with their task: purged with it, and nothing is appended (or created) after that. */
+    @Test
+    void aJournalGoesWithThePurgeOfItsTask() {
+        MigrationTask t = TestTasks.task(1);
+        TaskRef running = runningOn("a", t);
+        store.startLedger(t.id(), "run-1", 0, utf8("h"));
+        store.appendLedger(t.id(), "run-1", 0, List.of(utf8("[0,1,2]")));
+        store.complete(running, TestTasks.result(t, "run-1", "a"));
+        store.move(store.find(t.id()).orElseThrow(), TaskState.ARCHIVED, null);
+        clock.advance(Duration.ofDays(8));
+
+        assertThat(store.purgeArchive(Duration.ofDays(7))).isEqualTo(1);
+
+        assertThat(store.ledgers(t.id(), 0)).isEmpty();
+        assertThat(store.appendLedger(t.id(), "run-1", 0, List.of(utf8("[65536,1,2]")))).isFalse(); // a zombie's late part
+        assertThat(journalOf(t, 0, "run-1")).doesNotExist();
+    }
+
+    /**
+     * The cost of recording a part: one append (fsync'd with the default store, not with
+     * {@code syncDirectories(false)}) of a 1,000-record journal. Printed, not asserted: a timing goal
+     * lives in a benchmark.
+     */
+    @Test
+    void appendingAThousandRecordsReadsBackInOrder() {
+        for (boolean sync : new boolean[] {true, false}) {
+            DirectoryTaskStore s = DirectoryTaskStore.builder().root(root.resolve("sync-" + sync)).clock(clock)
+                    .syncDirectories(sync).build();
+            MigrationTask task = TestTasks.task(1);
+            s.submit(task);
+            s.startLedger(task.id(), "run-1", 0, utf8("h"));
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 1000; i++) {
+                assertThat(s.appendLedger(task.id(), "run-1", 0, List.of(
+                        utf8("[" + (i * 65536L) + ",65536,12345678,\"0123456789abcdef0123456789abcdef\"]")))).isTrue();
+            }
+            long nanos = System.nanoTime() - t0;
+            System.out.printf("part ledger append (%s): %.1f us/append over 1000 appends on %s%n",
+                    sync ? "fsync" : "no fsync", nanos / 1000 / 1000.0, root);
+            List<TaskStore.Ledger> l = s.ledgers(task.id(), 0);
+            assertThat(l).hasSize(1);
+            assertThat(l.get(0).records()).hasSize(1000);
+            assertThat(new String(l.get(0).records().get(999), StandardCharsets.UTF_8)).startsWith("[" + 999 * 65536L + ",");
+        }
+    }
+
     @Test
     void cleanStaleIncomingNeverTouchesFreshTempFiles() throws IOException {
         Path incoming = root.resolve("incoming");

@@ -148,54 +148,82 @@ public abstract class TaskStoreContract {
     }
 
     /**
-     * Part ledgers (resume state of large files): one per run and file, replaced whole by that run,
+     * Part ledgers (resume state of large files): one journal per run and file, a header then one
+     * record per part, appended only by that run and started again (replaced whole) only by it,
      * never by another; they stay with the task through a reclaim to another node and are not part
-     * of its history or result. A store that keeps none says so ({@code writeLedger} false) and is
+     * of its history or result. A store that keeps none says so ({@code startLedger} false) and is
      * skipped here.
      */
     @Test
-    void aRunsLedgerReadsBackFollowsTheTaskAndNoOtherRunReplacesIt() {
+    void aRunsLedgerJournalReadsBackFollowsTheTaskAndNoOtherRunTouchesIt() {
         MigrationTask task = task(Instant.now());
         TaskRef pending = store.submit(task);
-        Assumptions.assumeTrue(store.writeLedger(task.id(), "run-1", 0, utf8("a1")), "this store keeps no ledgers");
-        store.writeLedger(task.id(), "run-1", 0, utf8("a2"));
-        store.writeLedger(task.id(), "run-2", 0, utf8("b1"));
-        store.writeLedger(task.id(), "run-1", 1, utf8("c1"));
-        assertThat(ledgers(task, 0)).containsExactlyInAnyOrder("a2", "b1");
-        assertThat(ledgers(task, 1)).containsExactly("c1");
+        Assumptions.assumeTrue(store.startLedger(task.id(), "run-1", 0, utf8("h1")), "this store keeps no ledgers");
+        assertThat(store.appendLedger(task.id(), "run-1", 0, List.of(utf8("p0")))).isTrue();
+        store.appendLedger(task.id(), "run-1", 0, List.of(utf8("p1")));
+        store.startLedger(task.id(), "run-2", 0, utf8("h2"));
+        store.appendLedger(task.id(), "run-2", 0, List.of(utf8("q0")));
+        store.startLedger(task.id(), "run-1", 1, utf8("h3"));
+        assertThat(ledgers(task, 0)).containsExactlyInAnyOrder("run-1:h1:p0,p1", "run-2:h2:q0");
+        assertThat(ledgers(task, 1)).containsExactly("run-1:h3:");
         assertThat(ledgers(task, 2)).isEmpty();
+
+        // a run that starts again (a new upload) replaces its own journal whole, nobody else's
+        store.startLedger(task.id(), "run-1", 0, utf8("h4"));
+        store.appendLedger(task.id(), "run-1", 0, List.of(utf8("r0")));
+        assertThat(ledgers(task, 0)).containsExactlyInAnyOrder("run-1:h4:r0", "run-2:h2:q0");
+        // nothing is appended to a journal that was never started
+        assertThat(store.appendLedger(task.id(), "run-3", 0, List.of(utf8("x")))).isFalse();
+        assertThat(ledgers(task, 0)).containsExactlyInAnyOrder("run-1:h4:r0", "run-2:h2:q0");
 
         store.move(pending, TaskState.INBOX, "a");
         store.move(store.find(task.id()).orElseThrow(), TaskState.RUNNING, "a");
         store.move(store.find(task.id()).orElseThrow(), TaskState.PENDING, null); // reclaimed from a
         store.move(store.find(task.id()).orElseThrow(), TaskState.INBOX, "b");
         TaskRef onB = store.find(task.id()).orElseThrow();
-        assertThat(ledgers(task, 0)).containsExactlyInAnyOrder("a2", "b1");
+        assertThat(ledgers(task, 0)).containsExactlyInAnyOrder("run-1:h4:r0", "run-2:h2:q0");
         assertThat(store.read(onB).orElseThrow().history()).isEmpty();
-
         store.move(onB, TaskState.RUNNING, "b");
+        // appended after the reclaim; several parts in one append
+        assertThat(store.appendLedger(task.id(), "run-2", 0, List.of(utf8("q1"), utf8("q2")))).isTrue();
+        assertThat(ledgers(task, 0)).containsExactlyInAnyOrder("run-1:h4:r0", "run-2:h2:q0,q1,q2");
+
         TaskResult result = result(task, "run-3");
         assertThat(store.complete(store.find(task.id()).orElseThrow(), result)).isEqualTo(MoveOutcome.MOVED);
         assertThat(store.read(store.find(task.id()).orElseThrow()).orElseThrow().result()).contains(result);
     }
 
     @Test
-    void aLedgerWithABadNameIsRefusedBeforeAnythingIsWritten() {
+    void aLedgerWithABadNameOrRecordIsRefusedBeforeAnythingIsWritten() {
         MigrationTask task = task(Instant.now());
         store.submit(task);
-        Assumptions.assumeTrue(store.writeLedger(task.id(), "run-1", 0, utf8("x")), "this store keeps no ledgers");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.writeLedger(task.id(), "bad~run", 0, utf8("y")))
-                .isInstanceOf(IllegalArgumentException.class);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.writeLedger(task.id(), "run-1", -1, utf8("y")))
-                .isInstanceOf(IllegalArgumentException.class);
-        org.assertj.core.api.Assertions.assertThatThrownBy(
-                () -> store.writeLedger(task.id(), "run-1", 0, new byte[TaskStore.MAX_LEDGER_BYTES + 1]))
-                .isInstanceOf(IllegalArgumentException.class);
-        assertThat(ledgers(task, 0)).containsExactly("x");
+        Assumptions.assumeTrue(store.startLedger(task.id(), "run-1", 0, utf8("h")), "this store keeps no ledgers");
+        store.appendLedger(task.id(), "run-1", 0, List.of(utf8("p0")));
+        List<org.assertj.core.api.ThrowableAssert.ThrowingCallable> bad = List.of(
+                () -> store.startLedger(task.id(), "bad~run", 0, utf8("y")),
+                () -> store.startLedger(task.id(), "run-1", -1, utf8("y")),
+                () -> store.startLedger("not-an-id", "run-1", 0, utf8("y")),
+                () -> store.startLedger(task.id(), "run-1", 0, new byte[TaskStore.MAX_LEDGER_HEADER_BYTES + 1]),
+                () -> store.startLedger(task.id(), "run-1", 0, utf8("two\nlines")),
+                () -> store.startLedger(task.id(), "run-1", 0, new byte[0]),
+                () -> store.appendLedger(task.id(), "bad~run", 0, List.of(utf8("y"))),
+                () -> store.appendLedger(task.id(), "run-1", -1, List.of(utf8("y"))),
+                () -> store.appendLedger(task.id(), "run-1", 0, List.of(new byte[TaskStore.MAX_LEDGER_RECORD_BYTES + 1])),
+                () -> store.appendLedger(task.id(), "run-1", 0, List.of(utf8("p1\np2"))),
+                () -> store.appendLedger(task.id(), "run-1", 0, List.of(utf8("p1"), new byte[0])), // all or nothing
+                () -> store.appendLedger(task.id(), "run-1", 0, List.of()));
+        for (org.assertj.core.api.ThrowableAssert.ThrowingCallable call : bad) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(call).isInstanceOf(IllegalArgumentException.class);
+        }
+        assertThat(ledgers(task, 0)).containsExactly("run-1:h:p0");
     }
 
+    /** @return each journal as {@code run:header:record,record,..} */
     private List<String> ledgers(MigrationTask task, int file) {
-        return store.ledgers(task.id(), file).stream().map(b -> new String(b, StandardCharsets.UTF_8))
+        return store.ledgers(task.id(), file).stream()
+                .map(l -> l.runId() + ":" + new String(l.header(), StandardCharsets.UTF_8) + ":"
+                        + l.records().stream().map(r -> new String(r, StandardCharsets.UTF_8))
+                                .collect(Collectors.joining(",")))
                 .collect(Collectors.toList());
     }
 

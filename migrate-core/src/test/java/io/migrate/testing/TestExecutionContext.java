@@ -26,10 +26,14 @@ public final class TestExecutionContext implements ExecutionContext {
     }
 
     /**
-     * Part ledgers by file index, each a map of run id to that run's latest ledger: give two contexts
-     * the same map ({@link #sharingLedgersWith}) to play two runs of one task.
+     * Part ledger journals by file index, each a map of run id to that run's journal (header first,
+     * then its records): give two contexts the same map ({@link #sharingLedgersWith}) to play two
+     * runs of one task.
      */
-    private volatile java.util.Map<Integer, java.util.Map<String, byte[]>> ledgers;
+    private volatile java.util.Map<Integer, java.util.Map<String, java.util.List<byte[]>>> ledgers;
+    /** Or a real store and task id to keep them in ({@link #ledgersIn}); null if none. */
+    private volatile io.migrate.task.TaskStore store;
+    private volatile String taskId;
 
     /**
      * Keeps part ledgers from now on (by default a test context keeps none, like a context without a
@@ -49,24 +53,69 @@ public final class TestExecutionContext implements ExecutionContext {
      * @return this, reading and writing the same part ledgers as {@code earlier}
      */
     public TestExecutionContext sharingLedgersWith(TestExecutionContext earlier) {
+        if (earlier.store != null) {
+            return ledgersIn(earlier.store, earlier.taskId);
+        }
         this.ledgers = earlier.keepingLedgers().ledgers;
         return this;
     }
 
+    /**
+     * Keeps part ledgers in a real store, as a worker does ({@link io.migrate.task.TaskStore#startLedger}).
+     *
+     * @param store the store
+     * @param taskId the task (submitted to it)
+     * @return this
+     */
+    public TestExecutionContext ledgersIn(io.migrate.task.TaskStore store, String taskId) {
+        this.store = store;
+        this.taskId = taskId;
+        return this;
+    }
+
     @Override
-    public boolean saveLedger(int file, byte[] ledger) {
-        java.util.Map<Integer, java.util.Map<String, byte[]>> l = ledgers;
+    public boolean startLedger(int file, byte[] header) {
+        if (store != null) {
+            return store.startLedger(taskId, runId, file, header);
+        }
+        java.util.Map<Integer, java.util.Map<String, java.util.List<byte[]>>> l = ledgers;
         if (l == null) {
             return false;
         }
-        l.computeIfAbsent(file, f -> new java.util.concurrent.ConcurrentHashMap<>()).put(runId, ledger.clone());
+        java.util.List<byte[]> journal = new java.util.concurrent.CopyOnWriteArrayList<>();
+        journal.add(header.clone());
+        l.computeIfAbsent(file, f -> new java.util.concurrent.ConcurrentHashMap<>()).put(runId, journal);
         return true;
     }
 
     @Override
-    public java.util.List<byte[]> ledgers(int file) {
-        java.util.Map<Integer, java.util.Map<String, byte[]>> l = ledgers;
-        return l == null ? java.util.List.of() : java.util.List.copyOf(l.getOrDefault(file, java.util.Map.of()).values());
+    public boolean appendLedger(int file, java.util.List<byte[]> records) {
+        if (store != null) {
+            return store.appendLedger(taskId, runId, file, records);
+        }
+        java.util.Map<Integer, java.util.Map<String, java.util.List<byte[]>>> l = ledgers;
+        java.util.List<byte[]> journal = l == null ? null : l.getOrDefault(file, java.util.Map.of()).get(runId);
+        if (journal == null) {
+            return false;
+        }
+        records.forEach(r -> journal.add(r.clone()));
+        return true;
+    }
+
+    @Override
+    public java.util.List<io.migrate.task.TaskStore.Ledger> ledgers(int file) {
+        if (store != null) {
+            return store.ledgers(taskId, file);
+        }
+        java.util.Map<Integer, java.util.Map<String, java.util.List<byte[]>>> l = ledgers;
+        java.util.List<io.migrate.task.TaskStore.Ledger> out = new java.util.ArrayList<>();
+        if (l != null) {
+            l.getOrDefault(file, java.util.Map.of()).forEach((run, journal) -> {
+                java.util.List<byte[]> copy = java.util.List.copyOf(journal);
+                out.add(new io.migrate.task.TaskStore.Ledger(run, copy.get(0), copy.subList(1, copy.size())));
+            });
+        }
+        return out;
     }
 
     /** Makes {@link #isCancelled()} answer true from now on. */
