@@ -39,19 +39,21 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Links.</b> The walk never follows a symlink: every directory is opened relative to its
  * parent's open descriptor with {@code O_NOFOLLOW} ({@link SecureDirectoryStream}, {@code openat}),
- * and a file is removed relative to its directory's descriptor ({@code unlinkat}), so a directory
- * swapped for a symlink mid-walk cannot lead outside the endpoint root. Where the platform has no
- * secure directory streams the sweeper removes nothing and says so once.
+ * every entry is looked at with {@code fstatat(AT_SYMLINK_NOFOLLOW)} through that descriptor, and a
+ * file is removed relative to it ({@code unlinkat}), so a directory swapped for a symlink mid-walk
+ * cannot lead outside the endpoint root. Where the platform has no secure directory streams the
+ * sweeper removes nothing and says so once.
  *
  * <p><b>Bounded work.</b> A sweep is a depth-first walk of the whole tree (temporary files live next
- * to their targets, anywhere under the root), done in batches of at most {@code batch} directory
- * entries: {@link #step} does one batch and says whether the walk is finished; the walk's position
- * (the directories still to list, the one open directory stream) is kept between batches, so a
- * million-entry target costs a million {@code lstat}s per sweep, spread over batches of bounded
- * length, with one open directory at a time. A recorded list of directories the transport wrote
- * into would miss exactly what must be found: the uploads of earlier processes and of other nodes.
- * A temporary file created behind the walk's position waits for the next sweep, so a stale file is
- * removed at most {@code age + interval + one walk} after its last change.
+ * to their targets, anywhere under the root), done in steps of at most {@code batch} directory
+ * entries (one {@code lstat} each): {@link #step} does one and says whether the walk is finished;
+ * the walk's position (one open directory stream per level, at most {@value #MAX_DEPTH}) is kept
+ * between steps. So a million-entry target costs a million {@code lstat}s per sweep, spread over
+ * steps of bounded length, and memory and descriptors grow with the tree's depth, not its size.
+ * Walking only the directories this process wrote temporary files into would miss exactly what
+ * must be found: the uploads of earlier processes and of other nodes. A temporary file created
+ * behind the walk's position waits for the next sweep, so a stale file is removed at most
+ * {@code age + interval + one walk} after its last change.
  *
  * <p><b>Races.</b> The check and the unlink are two calls: a run that resumes a file in between
  * (after it was left alone for the whole age) finds it gone and starts its upload over
@@ -59,7 +61,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Not thread-safe: one thread (the transport's sweeper thread, or a caller of
  * {@link PosixTransport#sweepStaleUploads}, each with its own instance) owns an instance, its walk
- * position and its open directory stream; {@link #close()} from that thread, or after it stopped.
+ * position and its open directory streams; {@link #close()} from that thread, or after it stopped.
+ * A step ends early when its thread is interrupted (the walk is kept for {@link #close()}).
  */
 final class TempSweeper implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TempSweeper.class);
@@ -70,19 +73,26 @@ final class TempSweeper implements AutoCloseable {
     private final Clock clock;
     private final int batch;
 
+    /**
+     * Deepest directory level walked: one open directory per level, so this bounds the descriptors a
+     * walk holds. Deeper directories are not swept (counted in {@link Result#tooDeep()}).
+     */
+    static final int MAX_DEPTH = 128;
+
     // Mutable state, owned by the one thread that steps the walk.
-    /** Directories still to list, relative to the root (the root itself is the empty path). */
-    private final Deque<Path> pending = new ArrayDeque<>();
-    /** The directory being listed, its stream and where the listing stands; null between directories. */
-    private Path currentDir;
-    private SecureDirectoryStream<Path> current;
-    private Iterator<Path> entries;
+    /** The directories being listed, root first: each level's path (relative), stream and position. */
+    private final Deque<Level> levels = new ArrayDeque<>();
     private boolean walking;
     private Instant cutoff;
     private boolean warnedInsecure;
     private long removed;
     private long removedBytes;
     private long visited;
+    private long tooDeep;
+
+    /** One open directory of the walk. */
+    private record Level(Path rel, SecureDirectoryStream<Path> stream, Iterator<Path> entries) {
+    }
 
     /**
      * @param endpointId for logs
@@ -105,8 +115,15 @@ final class TempSweeper implements AutoCloseable {
         return endpointId;
     }
 
-    /** What one sweep (one whole walk) did. */
-    record Result(long removed, long removedBytes, long visited) {
+    /**
+     * What one sweep (one whole walk) did.
+     *
+     * @param removed stale temporary files removed
+     * @param removedBytes their sizes
+     * @param visited directory entries looked at
+     * @param tooDeep directories not walked, deeper than {@link #MAX_DEPTH}
+     */
+    record Result(long removed, long removedBytes, long visited, long tooDeep) {
     }
 
     /**
@@ -118,25 +135,21 @@ final class TempSweeper implements AutoCloseable {
      * @throws IOException if the root cannot be listed (the walk is dropped; the next step starts over)
      */
     Result step(Duration age) throws IOException {
-        if (!walking) {
-            begin(age);
-        }
         try {
-            for (int looked = 0; looked < batch; ) {
-                if (entries == null && !openNext()) {
+            if (!walking && !begin(age)) {
+                return new Result(0, 0, 0, 0); // nothing can be swept on this platform
+            }
+            for (int looked = 0; looked < batch && !Thread.currentThread().isInterrupted(); looked++) {
+                Level top = levels.peek();
+                if (top == null) {
                     return finish();
                 }
-                if (entries == null) {
-                    looked++; // a directory that vanished or became a symlink: skipped, its opens counted
-                    continue;
+                if (!nextEntry(top)) {
+                    levels.pop();
+                    closeQuietly(top.stream());
                 }
-                if (!nextEntry()) {
-                    closeCurrent();
-                    continue;
-                }
-                looked++;
             }
-            return null;
+            return null; // the walk goes on (or the thread is stopping: close() drops it)
         } catch (IOException | RuntimeException e) {
             abandon();
             throw e;
@@ -149,12 +162,17 @@ final class TempSweeper implements AutoCloseable {
      * @param age files unchanged for longer than this are removed
      * @return what it did
      * @throws IOException if the root cannot be listed
+     * @throws java.io.InterruptedIOException if the thread is interrupted (the flag stays set)
      */
     Result sweepAll(Duration age) throws IOException {
         abandon();
         Result r;
         do {
             r = step(age);
+            if (r == null && Thread.currentThread().isInterrupted()) {
+                abandon();
+                throw new java.io.InterruptedIOException("sweep of " + root + " interrupted");
+            }
         } while (r == null);
         return r;
     }
@@ -164,40 +182,8 @@ final class TempSweeper implements AutoCloseable {
         return walking;
     }
 
-    private void begin(Duration age) {
-        pending.clear();
-        pending.add(Path.of(""));
-        cutoff = clock.instant().minus(age);
-        removed = 0;
-        removedBytes = 0;
-        visited = 0;
-        walking = true;
-    }
-
-    private Result finish() {
-        Result r = new Result(removed, removedBytes, visited);
-        abandon();
-        return r;
-    }
-
-    /** Drops the walk (its open stream too); the next step begins a new one. */
-    private void abandon() {
-        closeCurrent();
-        pending.clear();
-        walking = false;
-    }
-
-    /**
-     * Opens the next pending directory, descending from the root one component at a time without
-     * following links.
-     *
-     * @return false if none is left
-     */
-    private boolean openNext() throws IOException {
-        Path rel = pending.poll();
-        if (rel == null) {
-            return false;
-        }
+    /** @return false where the platform has no secure directory streams (said once) */
+    private boolean begin(Duration age) throws IOException {
         DirectoryStream<Path> top = Files.newDirectoryStream(root);
         if (!(top instanceof SecureDirectoryStream<Path> dir)) {
             top.close();
@@ -206,69 +192,89 @@ final class TempSweeper implements AutoCloseable {
                 LOG.info("endpoint {}: no secure directory streams on this platform; stale temporary files under {}"
                         + " are not swept (remove .*.migrate-tmp files older than a day by hand)", endpointId, root);
             }
-            pending.clear();
             return false;
         }
-        try {
-            for (Path name : rel) {
-                if (name.toString().isEmpty()) {
-                    continue;
-                }
-                SecureDirectoryStream<Path> child;
-                try {
-                    child = dir.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS);
-                } catch (IOException e) {
-                    // removed since it was seen, replaced by a symlink (ELOOP), or unreadable: skip it
-                    LOG.debug("endpoint {}: not sweeping {}: {}", endpointId, rel, e.toString());
-                    dir.close();
-                    return true;
-                }
-                dir.close();
-                dir = child;
-            }
-        } catch (RuntimeException e) {
-            dir.close();
-            throw e;
-        }
-        current = dir;
-        currentDir = rel;
-        entries = dir.iterator();
+        levels.push(new Level(Path.of(""), dir, dir.iterator()));
+        cutoff = clock.instant().minus(age);
+        removed = 0;
+        removedBytes = 0;
+        visited = 0;
+        tooDeep = 0;
+        walking = true;
         return true;
     }
 
-    /** @return false when the current directory has no more entries */
-    private boolean nextEntry() throws IOException {
+    private Result finish() {
+        Result r = new Result(removed, removedBytes, visited, tooDeep);
+        abandon();
+        if (r.tooDeep() > 0) {
+            LOG.info("endpoint {}: {} directories deeper than {} levels under {} were not swept", endpointId,
+                    r.tooDeep(), MAX_DEPTH, root);
+        }
+        return r;
+    }
+
+    /** Drops the walk and closes its open directories; the next step begins a new one. */
+    private void abandon() {
+        while (!levels.isEmpty()) {
+            closeQuietly(levels.pop().stream());
+        }
+        walking = false;
+    }
+
+    /**
+     * Looks at the next entry of the directory {@code at}: a directory is opened relative to it
+     * without following links and becomes the next level; a stale temporary file is removed.
+     *
+     * @return false when the directory has no more entries
+     */
+    private boolean nextEntry(Level at) {
         Path entry;
         try {
-            if (!entries.hasNext()) {
+            if (!at.entries().hasNext()) {
                 return false;
             }
-            entry = entries.next();
+            entry = at.entries().next();
         } catch (DirectoryIteratorException e) {
-            LOG.debug("endpoint {}: listing {} failed: {}", endpointId, currentDir, e.getCause().toString());
+            LOG.debug("endpoint {}: listing {} failed: {}", endpointId, at.rel(), e.getCause().toString());
             return false;
         }
         visited++;
         Path name = entry.getFileName();
         BasicFileAttributes a;
         try {
-            a = current.getFileAttributeView(name, BasicFileAttributeView.class, NOFOLLOW).readAttributes();
+            a = at.stream().getFileAttributeView(name, BasicFileAttributeView.class, NOFOLLOW).readAttributes();
         } catch (NoSuchFileException e) {
             return true; // removed while we looked (a commit, an abort)
         } catch (IOException e) {
-            LOG.debug("endpoint {}: cannot stat {}: {}", endpointId, currentDir.resolve(name), e.toString());
+            LOG.debug("endpoint {}: cannot stat {}: {}", endpointId, at.rel().resolve(name), e.toString());
             return true;
         }
         if (a.isDirectory()) {
-            pending.push(currentDir.resolve(name)); // depth first: few pending directories at a time
+            descend(at, name);
         } else if (a.isRegularFile() && PosixSession.isTempName(name.toString())) {
-            removeIfStale(name, a);
+            removeIfStale(at, name, a);
         }
         return true;
     }
 
-    private void removeIfStale(Path name, BasicFileAttributes a) {
-        Path rel = currentDir.resolve(name);
+    private void descend(Level at, Path name) {
+        if (levels.size() >= MAX_DEPTH) {
+            tooDeep++;
+            return;
+        }
+        try {
+            // openat(O_NOFOLLOW): a directory swapped for a symlink since the stat fails here (ELOOP)
+            SecureDirectoryStream<Path> child = at.stream().newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS);
+            levels.push(new Level(at.rel().resolve(name), child, child.iterator()));
+        } catch (IOException e) {
+            LOG.debug("endpoint {}: not sweeping {}: {}", endpointId, at.rel().resolve(name), e.toString());
+        }
+    }
+
+    private void removeIfStale(Level at, Path name, BasicFileAttributes a) {
+        SecureDirectoryStream<Path> current = at.stream();
+        Path rel = at.rel().resolve(name);
         Instant changed = lastChange(rel, a);
         if (changed == null || !changed.isBefore(cutoff)) {
             return;
@@ -312,16 +318,11 @@ final class TempSweeper implements AutoCloseable {
         }
     }
 
-    private void closeCurrent() {
-        entries = null;
-        currentDir = null;
-        if (current != null) {
-            try {
-                current.close();
-            } catch (IOException e) {
-                LOG.debug("endpoint {}: closing a directory stream failed: {}", endpointId, e.toString());
-            }
-            current = null;
+    private void closeQuietly(SecureDirectoryStream<Path> stream) {
+        try {
+            stream.close();
+        } catch (IOException e) {
+            LOG.debug("endpoint {}: closing a directory stream failed: {}", endpointId, e.toString());
         }
     }
 

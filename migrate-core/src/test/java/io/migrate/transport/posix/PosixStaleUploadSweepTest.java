@@ -251,6 +251,27 @@ class PosixStaleUploadSweepTest {
     }
 
     @Test
+    void theWalkHoldsOneDirectoryPerLevelAndSaysWhatWasTooDeep() throws IOException {
+        Path dir = root;
+        Path withinReach = null;
+        for (int depth = 1; depth <= TempSweeper.MAX_DEPTH + 2; depth++) {
+            dir = Files.createDirectories(dir.resolve("d"));
+            if (depth == TempSweeper.MAX_DEPTH - 1) {
+                withinReach = Files.writeString(dir.resolve(".a.0123456789abcdef.migrate-tmp"), "x");
+            }
+        }
+        Path beyond = Files.writeString(dir.resolve(".b.0123456789abcdef.migrate-tmp"), "x");
+        clock.advance(Duration.ofDays(2));
+        try (TempSweeper sweeper = new TempSweeper("posix-0", root, clock, 1000)) {
+            TempSweeper.Result r = sweeper.sweepAll(AGE);
+            assertThat(r.removed()).isEqualTo(1);
+            assertThat(r.tooDeep()).isEqualTo(1);
+        }
+        assertThat(withinReach).doesNotExist();
+        assertThat(beyond).exists();
+    }
+
+    @Test
     void theSweeperThreadRemovesStaleFilesAndCloseStopsIt() throws Exception {
         Path stale = Files.writeString(root.resolve(".s.0123456789abcdef.migrate-tmp"), "stale");
         clock.advance(Duration.ofDays(2));
@@ -284,6 +305,21 @@ class PosixStaleUploadSweepTest {
         Thread.getAllStackTraces().keySet().stream().filter(th -> th.getName().startsWith("migrate-posix-sweeper-"))
                 .forEach(s::add);
         return s;
+    }
+
+    @Test
+    void anInterruptedSweepOnDemandStopsAndSaysCancelled() throws IOException {
+        Files.createDirectories(root.resolve("x/y"));
+        try (PosixTransport t = transport()) {
+            Thread.currentThread().interrupt();
+            try {
+                assertThatThrownBy(() -> t.sweepStaleUploads(AGE)).isInstanceOf(TransportException.class)
+                        .satisfies(e -> assertThat(((TransportException) e).code()).isEqualTo(ErrorCode.CANCELLED));
+                assertThat(Thread.currentThread().isInterrupted()).as("the flag is kept").isTrue();
+            } finally {
+                Thread.interrupted();
+            }
+        }
     }
 
     @Test
