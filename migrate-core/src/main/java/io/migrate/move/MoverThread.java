@@ -6,6 +6,7 @@ import io.migrate.move.internal.BufferPool;
 import io.migrate.move.internal.Crc32c;
 import io.migrate.move.internal.SourceFile;
 import io.migrate.task.FileOutcome;
+import io.migrate.task.TaskStore;
 import io.migrate.transport.CommitGuard;
 import io.migrate.transport.Disposition;
 import io.migrate.transport.MetadataKeys;
@@ -250,7 +251,7 @@ final class MoverThread implements Runnable {
     private boolean resumeFromLedger(FileWork w) throws InterruptedException {
         List<PartLedger> found = new java.util.ArrayList<>();
         try {
-            for (io.migrate.task.TaskStore.Ledger j : w.ledgerContext.ledgers(w.ledgerFile)) {
+            for (TaskStore.Ledger j : w.ledgerContext.ledgers(w.ledgerFile)) {
                 Optional<PartLedger> l = PartLedger.decode(j);
                 if (l.isEmpty()) {
                     log.debug("{}: part ledger of run {} unreadable, ignored", w.targetKey, j.runId());
@@ -379,7 +380,7 @@ final class MoverThread implements Runnable {
                     w.journaled = 0;
                     bytes += header.length;
                 }
-                if (w.journaled + records.size() > io.migrate.task.TaskStore.MAX_LEDGER_RECORDS) {
+                if (w.journaled + records.size() > TaskStore.MAX_LEDGER_RECORDS) {
                     return; // cannot happen with at most 10,000 ranges; the store would refuse anyway
                 }
                 if (!w.ledgerContext.appendLedger(w.ledgerFile, records)) {
@@ -430,7 +431,7 @@ final class MoverThread implements Runnable {
                 return true;
             }
             String run = w.ledgerContext.runId();
-            for (io.migrate.task.TaskStore.Ledger j : w.ledgerContext.ledgers(w.ledgerFile)) {
+            for (TaskStore.Ledger j : w.ledgerContext.ledgers(w.ledgerFile)) {
                 Optional<PartLedger> l = PartLedger.decode(j);
                 if (l.isPresent() && !l.get().run().equals(run) && sameUpload(l.get().upload(), w.upload)) {
                     return true;
@@ -590,23 +591,24 @@ final class MoverThread implements Runnable {
                 w.receipts[r] = recorded;
                 w.crcs[r] = crc;
                 w.countRange(r, length, false);
-                recordLedger(w, r);
-                return;
+            } else {
+                if (recorded != null) {
+                    log.debug("{}: range at {} differs from what an earlier run stored; sending it", w.targetKey,
+                            offset);
+                }
+                if (mover.capabilities.copiesLocalFiles()) {
+                    copyRange(w, r, offset, length); // records it
+                    return;
+                }
+                Upload upload = w.upload;
+                RangeReceipt receipt = call(w, "write", true, s -> s.write(upload, offset, buf.duplicate(), crc));
+                w.receipts[r] = receipt;
+                w.crcs[r] = crc;
+                w.countRange(r, length, true);
             }
-            if (recorded != null) {
-                log.debug("{}: range at {} differs from what an earlier run stored; sending it", w.targetKey, offset);
-            }
-            if (mover.capabilities.copiesLocalFiles()) {
-                copyRange(w, r, offset, length);
-                return;
-            }
-            Upload upload = w.upload;
-            RangeReceipt receipt = call(w, "write", true, s -> s.write(upload, offset, buf.duplicate(), crc));
-            w.receipts[r] = receipt;
-            w.crcs[r] = crc;
-            w.countRange(r, length, true);
-            recordLedger(w, r);
         }
+        // After the buffer went back to the pool: the next range's read need not wait for the fsync.
+        recordLedger(w, r);
     }
 
     /** Runs once per file, after its last range: verify, complete, commit — or abort. */
