@@ -389,9 +389,10 @@ public final class ParallelFileMover implements AutoCloseable {
     }
 
     /**
-     * @return part ledger appends since start (one per range of a split file, each with its
-     *     journal's header when it is the first of an upload), their bytes and the time they took in
-     *     nanoseconds ({@code [writes, bytes, nanos]}): the cost of being able to resume large files
+     * @return part ledger appends since start (one per range of a split file, or fewer: ranges that
+     *     finish while an append runs go into the next together; each with its journal's header when
+     *     it is the first of an upload), their bytes and the time they took in nanoseconds
+     *     ({@code [writes, bytes, nanos]}): the cost of being able to resume large files
      */
     public long[] ledgerCost() {
         return new long[] {ledgerWrites.get(), ledgerBytes.get(), ledgerNanos.get()};
