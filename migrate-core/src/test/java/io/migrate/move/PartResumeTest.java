@@ -227,6 +227,34 @@ class PartResumeTest {
         assertThat(dst.resolve("out/big.bin")).doesNotExist();
     }
 
+    /**
+     * The temporary file of a run that crashed, removed by the POSIX stale-upload sweeper before the
+     * task ran again: the next run finds nothing to resume although its ledger names the file, and
+     * sends the whole file.
+     */
+    @Test
+    void anUploadTheSweeperRemovedBeforeTheNextRunIsSentAgainFromTheStart() throws Exception {
+        byte[] data = write(src.resolve("big.bin"), 7);
+        TestExecutionContext first = new TestExecutionContext("n1").keepingLedgers();
+        crashHalfWay(first);
+        assertThat(tempFiles()).hasSize(1);
+        try (PosixTransport t = PosixTransport.create(PosixTransportConfig.of(dst))) {
+            // an age of 1 ns: the crashed run's file is older than that
+            assertThat(t.sweepStaleUploads(java.time.Duration.ofNanos(1))).isEqualTo(1);
+        }
+        assertThat(tempFiles()).isEmpty();
+
+        TestExecutionContext second = new TestExecutionContext("n2").sharingLedgersWith(first);
+        try (ParallelFileMover mover = mover(PosixTransport.create(PosixTransportConfig.of(dst)))) {
+            TaskResult r = mover.move(task(), second);
+            assertThat(r.outcome()).as(r.toString()).isEqualTo(TaskOutcome.SUCCEEDED);
+            assertThat(mover.bytesResumed()).isZero();
+            assertThat(mover.bytesWritten()).isEqualTo(SIZE);
+        }
+        assertThat(Files.readAllBytes(dst.resolve("out/big.bin"))).isEqualTo(data);
+        assertThat(tempFiles()).isEmpty();
+    }
+
     /** A run whose writes fail from the 9th range on and whose abort never reaches the destination. */
     private long crashHalfWay(TestExecutionContext ctx) {
         FaultInjectingTransport t = new FaultInjectingTransport(PosixTransport.create(PosixTransportConfig.of(dst)));
