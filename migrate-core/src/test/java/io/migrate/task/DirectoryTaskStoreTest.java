@@ -477,11 +477,7 @@ class DirectoryTaskStoreTest {
     }
 
     private List<String> records(MigrationTask task, int file) {
-        return store.ledgers(task.id(), file).stream()
-                .map(l -> l.runId() + ":" + new String(l.header(), StandardCharsets.UTF_8) + ":"
-                        + l.records().stream().map(r -> new String(r, StandardCharsets.UTF_8))
-                                .collect(Collectors.joining(",")))
-                .collect(Collectors.toList());
+        return TaskStoreContract.ledgers(store, task.id(), file);
     }
 
     /** A crash during an append leaves a record without its line feed: it is dropped, the rest is read. */

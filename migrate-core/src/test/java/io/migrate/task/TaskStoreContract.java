@@ -218,9 +218,13 @@ public abstract class TaskStoreContract {
         assertThat(ledgers(task, 0)).containsExactly("run-1:h:p0");
     }
 
-    /** @return each journal as {@code run:header:record,record,..} */
     private List<String> ledgers(MigrationTask task, int file) {
-        return store.ledgers(task.id(), file).stream()
+        return ledgers(store, task.id(), file);
+    }
+
+    /** @return each journal of the file as {@code run:header:record,record,..} */
+    static List<String> ledgers(TaskStore store, String taskId, int file) {
+        return store.ledgers(taskId, file).stream()
                 .map(l -> l.runId() + ":" + new String(l.header(), StandardCharsets.UTF_8) + ":"
                         + l.records().stream().map(r -> new String(r, StandardCharsets.UTF_8))
                                 .collect(Collectors.joining(",")))
