@@ -79,7 +79,9 @@ import org.slf4j.LoggerFactory;
  * the first endpoint whose root is a directory (they are mounts of one destination) in batches of
  * {@value #SWEEP_BATCH} entries, {@value #SWEEP_BATCH_PAUSE_MS} ms apart, never following a link,
  * and removes only regular files with the transport's temporary name. {@link TempSweeper} says why
- * this is safe and bounded. Because the sweeper owns such names, {@code open} refuses a target whose
+ * this is safe and bounded. Each transport sweeps on its own: backends sharing a destination each
+ * walk it, which is harmless (a file removed twice is not there the second time) but multiplies the
+ * {@code lstat}s; raise the interval for a large tree. Because the sweeper owns such names, {@code open} refuses a target whose
  * own name has that shape ({@code INVALID_TARGET_KEY}). {@link #sweepStaleUploads} runs one sweep
  * on demand; {@link #sweptUploads()} and {@link #sweptBytes()} count what sweeps removed, and each
  * removal is logged at INFO with its path.
