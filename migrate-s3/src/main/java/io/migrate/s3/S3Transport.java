@@ -88,6 +88,7 @@ public final class S3Transport implements Transport {
                     && probeFullObjectCrc32c(config, eps.values());
             eps.values().forEach(e -> {
                 e.traits().unsignedPayload(unsignedPayload);
+                e.traits().signedWholeBody(checksumMode == ChecksumMode.SHA256);
                 e.traits().fullObjectCrc32c(fullObjectCrc32c);
             });
             this.conditionalWrites = probeConditionalWrites(config, eps.values());
@@ -110,7 +111,8 @@ public final class S3Transport implements Transport {
         }
         LOG.info("S3 transport started: {}; per-range checksum: {}; payload over http: {}; whole-file CRC32C of "
                 + "direct multipart commits: {}; conditional writes: {}", config, checksumMode,
-                unsignedPayload ? "UNSIGNED-PAYLOAD" : "signed (SHA-256)",
+                checksumMode == ChecksumMode.SHA256 ? "signed whole (its SHA-256 is the checksum)"
+                        : unsignedPayload ? "UNSIGNED-PAYLOAD" : "signed (SHA-256)",
                 fullObjectCrc32c ? "verified by the store (FULL_OBJECT)" : "not stored", conditionalWrites);
     }
 
@@ -127,14 +129,17 @@ public final class S3Transport implements Transport {
     private static Integrity resolveIntegrity(S3TransportConfig config, Iterable<Endpoint> endpoints) {
         boolean explicitUnsigned = config.payloadSigning() == PayloadSigning.UNSIGNED;
         if (config.checksumMode() != ChecksumMode.AUTO) {
-            return new Integrity(config.checksumMode(), explicitUnsigned, false);
+            return new Integrity(config.checksumMode(),
+                    explicitUnsigned && config.checksumMode() != ChecksumMode.SHA256, false);
         }
         List<String> failures = new ArrayList<>();
         for (Endpoint e : endpoints) {
             try {
                 Optional<ChecksumMode> verified = ChecksumProbe.verified(e.client(), config.bucket(), config.tempPrefix());
                 if (verified.isPresent()) {
-                    return new Integrity(verified.get(), config.payloadSigning() != PayloadSigning.SIGNED, true);
+                    // SHA256 is the signed payload; the others go unsigned unless the host signs.
+                    return new Integrity(verified.get(), verified.get() != ChecksumMode.SHA256
+                            && config.payloadSigning() != PayloadSigning.SIGNED, true);
                 }
                 LOG.warn("the store at {} verifies neither x-amz-checksum-crc32c nor Content-MD5: ranges are sent with "
                         + "CRC32C (compared where echoed) and {} payloads; consider readBackVerification(true)", e.id(),
@@ -237,7 +242,8 @@ public final class S3Transport implements Transport {
 
     /**
      * The per-range checksum in use: {@link S3TransportConfig#checksumMode()}, or what the start
-     * probe chose for {@link ChecksumMode#AUTO} (CRC32C where the store verifies it, else MD5).
+     * probe chose for {@link ChecksumMode#AUTO} (CRC32C where the store verifies it, else SHA256
+     * where the CPU hashes SHA-256 in hardware and the store verifies the signed body, else MD5).
      *
      * @return never AUTO
      */
@@ -248,7 +254,8 @@ public final class S3Transport implements Transport {
     /**
      * Whether requests over plain http carry {@code UNSIGNED-PAYLOAD} instead of a SHA-256 of their
      * body: {@link PayloadSigning#UNSIGNED}, or {@link PayloadSigning#AUTO} when the start probe
-     * found a per-range checksum the store verifies ({@link #checksumMode()}).
+     * found a per-range checksum the store verifies ({@link #checksumMode()}); never with
+     * {@link ChecksumMode#SHA256}, where the signed body is the checksum.
      *
      * @return the decision in use (no effect over https, where the body is never hashed)
      */

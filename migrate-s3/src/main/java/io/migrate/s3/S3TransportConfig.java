@@ -689,7 +689,11 @@ public final class S3TransportConfig implements Cloneable {
         }
         p.nonNull("healthProbe", healthProbe);
         p.nonNull("conditionalWrites", conditionalWrites);
-        p.nonNull("payloadSigning", payloadSigning);
+        if (p.nonNull("payloadSigning", payloadSigning) && checksumMode == ChecksumMode.SHA256
+                && payloadSigning == PayloadSigning.UNSIGNED) {
+            p.add("payloadSigning", "must not be UNSIGNED with checksumMode SHA256, whose checksum is the signed "
+                    + "payload's SHA-256");
+        }
         p.throwIfAny();
     }
 

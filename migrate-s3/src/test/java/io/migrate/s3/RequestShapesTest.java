@@ -76,6 +76,34 @@ class RequestShapesTest {
         }
     }
 
+    /**
+     * {@link ChecksumMode#SHA256}: the body goes as it is (not {@code aws-chunked}) with its own
+     * SHA-256 in the signature, over http; a buffer that no longer holds what the mover read is
+     * refused before anything is sent.
+     */
+    @Test
+    void sha256ModeSignsTheWholeBodyWithItsOwnHashAndRefusesBytesTheMoverDidNotRead() throws Exception {
+        try (S3TestSupport.Open o = S3TestSupport.Open.of(S3TestSupport.scripted(server.endpoint(),
+                S3TransportConfig.builder()).checksumMode(ChecksumMode.SHA256).build())) {
+            ByteBuffer body = bytes("0123456789");
+            o.session().putWhole("dir/f", body, Checksums.crc32c(body), META);
+            Request put = puts().get(0);
+            byte[] sha = java.security.MessageDigest.getInstance("SHA-256").digest("0123456789".getBytes(
+                    StandardCharsets.US_ASCII));
+            assertThat(put.header("x-amz-content-sha256")).isEqualTo(java.util.HexFormat.of().formatHex(sha));
+            assertThat(put.header("Content-Encoding")).as("not aws-chunked").isNull();
+            assertThat(put.bodyLength()).isEqualTo(10);
+            assertThat(put.header("Content-MD5")).isNull();
+            assertThat(put.header("x-amz-checksum-crc32c")).isNull();
+
+            server.clear();
+            assertThatThrownBy(() -> o.session().putWhole("dir/g", body, Checksums.crc32c(body) ^ 1, META))
+                    .isInstanceOfSatisfying(TransportException.class,
+                            e -> assertThat(e.code()).isEqualTo(ErrorCode.CHECKSUM_MISMATCH));
+            assertThat(puts()).as("nothing sent").isEmpty();
+        }
+    }
+
     @Test
     void dellEcsWritesRangesWithARangeHeader() {
         try (S3TestSupport.Open o = open(S3TransportConfig.builder().writeMode(S3WriteMode.OFFSET_WRITE)

@@ -4,6 +4,7 @@ import static io.migrate.s3.S3TestSupport.BUCKET;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.migrate.s3.S3Stores.Store;
+import io.migrate.s3.internal.ChecksumProbe;
 import io.migrate.s3.internal.Checksums;
 import io.migrate.s3.internal.Endpoint;
 import java.nio.ByteBuffer;
@@ -71,6 +72,10 @@ class S3StoreFactsIT {
                 List.of("400 BadDigest", "200"));
         EXPECTED.put("PutObject, UNSIGNED-PAYLOAD over http, wrong Content-MD5",
                 List.of("400 BadDigest", "400 BadDigest"));
+        EXPECTED.put("PutObject signed whole over http (not aws-chunked), x-amz-content-sha256 of other bytes",
+                List.of("400 XAmzContentSHA256Mismatch", "400 XAmzContentSHA256Mismatch"));
+        EXPECTED.put("PutObject signed whole over http (not aws-chunked), right x-amz-content-sha256",
+                List.of("200", "200"));
         EXPECTED.put("ListParts of an upload with CRC32C parts: each part's ChecksumCRC32C",
                 List.of("[null, null]", "[null, null]"));
         EXPECTED.put("HeadObject (checksum mode on) of a 2-part upload with CRC32C parts: x-amz-checksum-crc32c",
@@ -143,6 +148,14 @@ class S3StoreFactsIT {
                                 RequestBody.fromBytes(DATA))));
                 seen.put("PutObject, UNSIGNED-PAYLOAD over http, wrong Content-MD5", answer(() -> unsigned.client()
                         .putObject(b -> b.bucket(BUCKET).key(p + "umd5").contentMD5(WRONG_MD5),
+                                RequestBody.fromBytes(DATA))));
+                seen.put("PutObject signed whole over http (not aws-chunked), x-amz-content-sha256 of other bytes",
+                        answer(() -> unsigned.client().putObject(b -> b.bucket(BUCKET).key(p + "sha-other")
+                                .overrideConfiguration(o -> o.putHeader(ChecksumProbe.SIGN_WHOLE, "other")),
+                                RequestBody.fromBytes(DATA))));
+                seen.put("PutObject signed whole over http (not aws-chunked), right x-amz-content-sha256",
+                        answer(() -> unsigned.client().putObject(b -> b.bucket(BUCKET).key(p + "sha-own")
+                                .overrideConfiguration(o -> o.putHeader(ChecksumProbe.SIGN_WHOLE, "own")),
                                 RequestBody.fromBytes(DATA))));
             }
             wholeObjectChecksums(s, p, seen);

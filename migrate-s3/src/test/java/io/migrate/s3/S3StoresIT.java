@@ -49,16 +49,27 @@ class S3StoresIT {
     @TempDir
     Path tmp;
 
-    /** How the mover writes: the write modes and commits the transport offers. */
+    /**
+     * How the mover writes: the write modes and commits the transport offers, and the two range
+     * checksums {@link ChecksumMode#AUTO} picks where the store ignores CRC32C, each chosen
+     * explicitly so both run whatever this CPU makes AUTO pick.
+     */
     enum Mode {
-        MULTIPART_COPY_COMMIT, MULTIPART_DIRECT_COMMIT, APPEND_RGW;
+        MULTIPART_COPY_COMMIT, MULTIPART_DIRECT_COMMIT, APPEND_RGW, DIRECT_COMMIT_CONTENT_MD5,
+        DIRECT_COMMIT_SIGNED_BODY_SHA256;
 
         S3TransportConfig.Builder apply(S3TransportConfig.Builder b) {
             return switch (this) {
                 case MULTIPART_COPY_COMMIT -> b.writeMode(S3WriteMode.MULTIPART).directMultipartCommit(false);
                 case MULTIPART_DIRECT_COMMIT -> b.writeMode(S3WriteMode.MULTIPART).directMultipartCommit(true);
                 case APPEND_RGW -> b.writeMode(S3WriteMode.APPEND).appendDialect(AppendDialect.CEPH_RGW);
+                case DIRECT_COMMIT_CONTENT_MD5 -> b.checksumMode(ChecksumMode.MD5);
+                case DIRECT_COMMIT_SIGNED_BODY_SHA256 -> b.checksumMode(ChecksumMode.SHA256);
             };
+        }
+
+        boolean directCommit() {
+            return this != MULTIPART_COPY_COMMIT && this != APPEND_RGW;
         }
 
         boolean supportedBy(Store s) {
@@ -113,7 +124,8 @@ class S3StoresIT {
             for (int i = 0; i < sizes.length; i++) {
                 // A skipped file's checksum is one the store verified, or none: a direct multipart
                 // commit keeps the file's CRC32C only where the store checks a FULL_OBJECT CRC32C.
-                boolean unknown = mode == Mode.MULTIPART_DIRECT_COMMIT && sizes[i] > 5 * MIB && store.isRgw();
+                boolean unknown = mode.directCommit() && sizes[i] > 5 * MIB
+                        && (store.isRgw() || mode != Mode.MULTIPART_DIRECT_COMMIT);
                 assertThat(again.files().get(i).checksum()).as(again.files().get(i).toString())
                         .isEqualTo(unknown ? null : r.files().get(i).checksum());
             }
@@ -266,18 +278,29 @@ class S3StoresIT {
     }
 
     /**
+     * What {@link ChecksumMode#AUTO} picks: CRC32C where the store verifies it (S3Proxy); on RGW,
+     * which ignores it, the signed body's SHA-256 where this CPU hashes SHA-256 in hardware, else
+     * {@code Content-MD5}.
+     */
+    static ChecksumMode expectedAuto(Store store) {
+        return !store.isRgw() ? ChecksumMode.CRC32C
+                : io.migrate.s3.internal.HardwareSha256.available() ? ChecksumMode.SHA256 : ChecksumMode.MD5;
+    }
+
+    /**
      * A range whose bytes are not the ones the mover checksummed is never stored: on S3Proxy the
      * store rejects the CRC32C; on RGW (which ignores {@code x-amz-checksum-crc32c}) the session
-     * checks the CRC32C before it computes the {@code Content-MD5} the store verifies.
+     * checks the CRC32C before the checksum the store verifies is computed from the bytes
+     * (the signed SHA-256 or the {@code Content-MD5}).
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("stores")
     void aRangeThatDoesNotMatchItsChecksumIsRejectedWithTheDefaults(Store store) throws Exception {
         try (S3Transport t = S3Transport.create(store.config().build());
              TransportSession s = t.openSession(t.endpoints().get(0))) {
-            assertThat(t.checksumMode()).as("what the start probe chose")
-                    .isEqualTo(store.isRgw() ? ChecksumMode.MD5 : ChecksumMode.CRC32C);
-            assertThat(t.unsignedPayload()).as("the default path: unsigned, the store verifies the checksum").isTrue();
+            assertThat(t.checksumMode()).as("what the start probe chose").isEqualTo(expectedAuto(store));
+            assertThat(t.unsignedPayload()).as("the default path: unsigned, the store verifies the checksum, "
+                    + "unless the signed body is the checksum").isEqualTo(t.checksumMode() != ChecksumMode.SHA256);
             Upload u = s.open("stores/corrupt/a", "att-corrupt", 12 * MIB, 5 * MIB, Map.of());
             ByteBuffer part = ByteBuffer.allocate((int) (5 * MIB));
             int wrong = Checksums.crc32c(part) ^ 1;
@@ -302,8 +325,8 @@ class S3StoresIT {
         try (S3Transport auto = S3Transport.create(store.config().build());
              S3Transport signed = S3Transport.create(store.config().payloadSigning(PayloadSigning.SIGNED).build());
              S3Transport chosen = S3Transport.create(store.config().checksumMode(ChecksumMode.CRC32C).build())) {
-            assertThat(auto.unsignedPayload()).isTrue();
-            assertThat(auto.checksumMode()).isEqualTo(store.isRgw() ? ChecksumMode.MD5 : ChecksumMode.CRC32C);
+            assertThat(auto.checksumMode()).isEqualTo(expectedAuto(store));
+            assertThat(auto.unsignedPayload()).isEqualTo(auto.checksumMode() != ChecksumMode.SHA256);
             assertThat(signed.unsignedPayload()).isFalse();
             assertThat(signed.checksumMode()).isEqualTo(auto.checksumMode());
             assertThat(chosen.unsignedPayload()).isFalse();

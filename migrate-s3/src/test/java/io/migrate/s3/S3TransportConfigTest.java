@@ -65,6 +65,10 @@ class S3TransportConfigTest {
         assertThatThrownBy(() -> valid().copyPartSize(1).build()).hasMessageContaining("copyPartSize");
         assertThatThrownBy(() -> valid().tempPrefix("/abs").build()).hasMessageContaining("tempPrefix");
         assertThatThrownBy(() -> RequestShape.of("GET", Map.of(), Map.of())).hasMessageContaining("PUT or POST");
+        assertThatThrownBy(() -> valid().checksumMode(ChecksumMode.SHA256).payloadSigning(PayloadSigning.UNSIGNED)
+                .build()).isInstanceOfSatisfying(ConfigurationException.class,
+                        e -> assertThat(e.key()).isEqualTo("transport.s3.payloadSigning"))
+                .hasMessageContaining("SHA256");
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.migrate.benchmarks.harness;
 
 import io.migrate.move.MoverConfig;
 import io.migrate.move.ParallelFileMover;
+import io.migrate.s3.ChecksumMode;
 import io.migrate.s3.PayloadSigning;
 import io.migrate.s3.S3Transport;
 import io.migrate.s3.S3TransportConfig;
@@ -103,17 +104,24 @@ final class S3Bench {
                      .payloadSigning(PayloadSigning.SIGNED).build());
              ParallelFileMover signedMover = ParallelFileMover.builder(signedTransport).config(MoverConfig.builder()
                      .allowSourceRoot(src).threads(t).rangeSize(range).build()).build();
+             S3Transport md5Transport = S3Transport.create(defaultTransport.config().toBuilder()
+                     .checksumMode(ChecksumMode.MD5).build());
+             ParallelFileMover md5Mover = ParallelFileMover.builder(md5Transport).config(MoverConfig.builder()
+                     .allowSourceRoot(src).threads(t).rangeSize(range).build()).build();
              S3AsyncClient async = S3Clients.async(server.endpoint(), server.accessKey(),
                      server.secretKey(), o.tmConcurrency(), range);
              S3TransferManager tm = S3TransferManager.builder().s3Client(async).build()) {
             defaultMover.start();
             mover.start();
             signedMover.start();
+            md5Mover.start();
             String defaultName = String.format("migrate mover (%d threads x %d MiB ranges), **default settings** "
                     + "(checksum %s, %s payload, %s commit)", t, o.s3RangeMiB(), defaultTransport.checksumMode(),
-                    defaultTransport.unsignedPayload() ? "unsigned" : "signed",
+                    defaultTransport.checksumMode() == ChecksumMode.SHA256 ? "body signed whole"
+                            : defaultTransport.unsignedPayload() ? "unsigned" : "signed",
                     defaultTransport.config().directMultipartCommit() ? "direct" : "copy");
             String moverName = "migrate mover, same, temp key + copy commit";
+            String md5Name = "migrate mover, same, `checksumMode(MD5)` (Content-MD5, unsigned payload)";
             String signedName = "migrate mover, same, `payloadSigning(SIGNED)` (SHA-256 of every byte)";
             String rcloneName = String.format("rclone copyto (upload-concurrency %d, chunk %s, cutoff %s)", rc, chunk,
                     chunk);
@@ -121,10 +129,10 @@ final class S3Bench {
             String tmName = String.format("S3TransferManager (Netty, %d conns, %d MiB parts)", o.tmConcurrency(),
                     o.s3RangeMiB());
             String putName = "one PutObject (Apache client)";
-            List<String> ours = List.of(defaultName, moverName, signedName);
+            List<String> ours = List.of(defaultName, moverName, signedName, md5Name);
             Map<String, ParallelFileMover> movers = Map.of(defaultName, defaultMover, moverName, mover, signedName,
-                    signedMover);
-            for (String name : List.of(defaultName, moverName, signedName, rcloneName, rcloneNoSum, tmName,
+                    signedMover, md5Name, md5Mover);
+            for (String name : List.of(defaultName, moverName, signedName, md5Name, rcloneName, rcloneNoSum, tmName,
                     putName)) {
                 mibs.put(name, new ArrayList<>());
                 loads.put(name, new ArrayList<>());

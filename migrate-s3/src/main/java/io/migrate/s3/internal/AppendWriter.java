@@ -65,6 +65,8 @@ final class AppendWriter extends TempKeyWriter {
                 }
                 if (io.config.checksumMode() == ChecksumMode.MD5) {
                     req.contentMD5(Checksums.md5Base64(data, crc32c, op));
+                } else if (io.config.checksumMode() == ChecksumMode.SHA256) {
+                    Checksums.requireCrc32c(data, crc32c, op);
                 }
                 PutObjectResponse r = io.s3.putObject(req.build(), ByteBufferContent.body(data));
                 return new RangeReceipt(offset, len, crc32c, r.eTag());

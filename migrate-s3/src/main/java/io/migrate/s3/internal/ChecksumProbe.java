@@ -19,15 +19,22 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
  * Resolves {@link ChecksumMode#AUTO}: which per-range checksum the store actually verifies, asked
  * once when the transport starts. A store that ignores a checksum header stores damaged bytes as
  * if they were good (Ceph RGW 16 ignores {@code x-amz-checksum-crc32c}); sending one it verifies
- * is what makes the default path verified. Two {@code PutObject}s at most, each with a checksum
- * that does not match its 22-byte body, on a fresh key under the temporary prefix; an accepted
- * probe object is deleted (the stale-upload sweeper removes it if that fails).
+ * is what makes the default path verified. Four {@code PutObject}s at most, each with a checksum
+ * that does not match its 22-byte body (and one with the right signed hash), on a fresh key under
+ * the temporary prefix; an accepted probe object is deleted (the stale-upload sweeper removes it
+ * if that fails).
  *
  * <p>Stateless; called from the transport's constructor.
  */
 public final class ChecksumProbe {
     private static final Logger LOG = LoggerFactory.getLogger(ChecksumProbe.class);
     private static final byte[] BODY = "migrate checksum probe".getBytes(StandardCharsets.US_ASCII);
+    /**
+     * A request header, only for probes and tests: the transport's signer removes it and signs the
+     * body whole with the SHA-256 of the body itself ({@code own}) or of as many zero bytes
+     * ({@code other}), to ask whether the store verifies {@code x-amz-content-sha256}.
+     */
+    public static final String SIGN_WHOLE = "x-migrate-probe-sign-whole";
 
     private ChecksumProbe() {
     }
@@ -59,11 +66,33 @@ public final class ChecksumProbe {
      * @throws RuntimeException what the SDK throws if the store cannot be asked
      */
     public static Optional<ChecksumMode> verified(S3Client s3, String bucket, String tempPrefix) {
+        return verified(s3, bucket, tempPrefix, HardwareSha256.available());
+    }
+
+    /**
+     * As {@link #verified(S3Client, String, String)}, choosing between the two checksums that cost a
+     * pass over every byte by what this CPU hashes faster.
+     *
+     * @param s3 a client of one endpoint
+     * @param bucket the bucket
+     * @param tempPrefix the transport's temporary prefix
+     * @param sha256BeforeMd5 whether to try {@link ChecksumMode#SHA256} before {@link ChecksumMode#MD5}
+     *     (where SHA-256 runs in hardware, {@link HardwareSha256}); false: MD5 only
+     * @return CRC32C if the store rejects a wrong one (free: the mover computes it anyway); else
+     *     SHA256 if asked to try it and the store rejects a body whose signed SHA-256 is wrong and
+     *     accepts one whose is right; else MD5 if it rejects a wrong one; else empty
+     * @throws RuntimeException what the SDK throws if the store cannot be asked
+     */
+    public static Optional<ChecksumMode> verified(S3Client s3, String bucket, String tempPrefix,
+                                                  boolean sha256BeforeMd5) {
         String key = tempPrefix + "probe-checksum-" + UUID.randomUUID();
         int crc = Checksums.crc32c(ByteBuffer.wrap(BODY));
         if (rejects(s3, PutObjectRequest.builder().bucket(bucket).key(key)
                 .checksumCRC32C(Checksums.crc32cBase64(crc ^ 1)).contentLength((long) BODY.length).build(), key)) {
             return Optional.of(ChecksumMode.CRC32C);
+        }
+        if (sha256BeforeMd5 && verifiesSignedBodySha256(s3, bucket, key)) {
+            return Optional.of(ChecksumMode.SHA256);
         }
         byte[] otherMd5 = Checksums.md5Base64(ByteBuffer.wrap(new byte[] {0})).getBytes(StandardCharsets.US_ASCII);
         if (rejects(s3, PutObjectRequest.builder().bucket(bucket).key(key)
@@ -136,6 +165,28 @@ public final class ChecksumProbe {
             } catch (RuntimeException e) {
                 LOG.debug("probe upload {} not removed (the sweeper will): {}", key, e.getMessage());
             }
+        }
+    }
+
+    /**
+     * Whether the store checks {@code x-amz-content-sha256} of a body signed whole: a put signed with
+     * the hash of other bytes must be refused as a digest mismatch, and the same put signed with its
+     * own body's hash accepted (a store that refused both could not take {@link ChecksumMode#SHA256}).
+     */
+    static boolean verifiesSignedBodySha256(S3Client s3, String bucket, String key) {
+        try {
+            if (!rejects(s3, PutObjectRequest.builder().bucket(bucket).key(key).contentLength((long) BODY.length)
+                    .overrideConfiguration(o -> o.putHeader(SIGN_WHOLE, "other")).build(), key)) {
+                return false;
+            }
+            return !rejects(s3, PutObjectRequest.builder().bucket(bucket).key(key).contentLength((long) BODY.length)
+                    .overrideConfiguration(o -> o.putHeader(SIGN_WHOLE, "own")).build(), key);
+        } catch (SdkServiceException e) {
+            if (e.statusCode() >= 500 || e.statusCode() == 408 || e.statusCode() == 429) {
+                throw e; // the store is unwell, not saying no: the caller asks another endpoint
+            }
+            LOG.debug("the store refuses bodies signed whole ({}): not using SHA256", e.statusCode());
+            return false;
         }
     }
 

@@ -31,10 +31,30 @@ public final class Checksums {
     }
 
     /**
-     * The {@code Content-MD5} of a range whose CRC32C the mover computed when it read it. The
-     * bytes are checked against that CRC32C first: an MD5 computed here only proves the bytes
-     * that leave, so without the check a buffer changed after the mover read it would be stored
-     * and "verified". CRC32C is computed in hardware; the MD5 dominates the cost.
+     * Checks that the bytes about to leave are the ones whose CRC32C the mover computed when it
+     * read them. Needed before a checksum computed here from the bytes themselves (Content-MD5, the
+     * signed payload's SHA-256): such a checksum only proves the bytes that leave, so without the
+     * check a buffer changed after the mover read it would be stored and "verified". CRC32C is
+     * computed in hardware (about 0.06 s per GiB).
+     *
+     * @param data bytes from position to limit; the buffer's position is not changed
+     * @param crc32c the CRC32C the mover computed of them
+     * @param what the range, for the message
+     * @throws io.migrate.transport.TransportException {@code CHECKSUM_MISMATCH}, RETRY, if the
+     *     bytes do not have that CRC32C
+     */
+    public static void requireCrc32c(ByteBuffer data, int crc32c, String what) {
+        int actual = crc32c(data);
+        if (actual != crc32c) {
+            throw new io.migrate.transport.TransportException(io.migrate.transport.Disposition.RETRY,
+                    io.migrate.error.ErrorCode.CHECKSUM_MISMATCH, what + ": the bytes to send have CRC32C "
+                            + Integer.toHexString(actual) + ", the mover read " + Integer.toHexString(crc32c), null);
+        }
+    }
+
+    /**
+     * The {@code Content-MD5} of a range whose CRC32C the mover computed when it read it, after
+     * {@link #requireCrc32c} (the MD5 dominates the cost).
      *
      * @param data bytes from position to limit; the buffer's position is not changed
      * @param crc32c the CRC32C the mover computed of them
@@ -44,12 +64,7 @@ public final class Checksums {
      *     bytes do not have that CRC32C
      */
     public static String md5Base64(ByteBuffer data, int crc32c, String what) {
-        int actual = crc32c(data);
-        if (actual != crc32c) {
-            throw new io.migrate.transport.TransportException(io.migrate.transport.Disposition.RETRY,
-                    io.migrate.error.ErrorCode.CHECKSUM_MISMATCH, what + ": the bytes to send have CRC32C "
-                            + Integer.toHexString(actual) + ", the mover read " + Integer.toHexString(crc32c), null);
-        }
+        requireCrc32c(data, crc32c, what);
         return md5Base64(data);
     }
 

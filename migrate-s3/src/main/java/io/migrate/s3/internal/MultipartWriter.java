@@ -117,6 +117,7 @@ final class MultipartWriter extends TempKeyWriter {
             switch (io.config.checksumMode()) {
                 case CRC32C -> req.checksumCRC32C(Checksums.crc32cBase64(crc32c));
                 case MD5 -> req.contentMD5(Checksums.md5Base64(data, crc32c, upload.tempKey() + " part " + partNumber));
+                case SHA256 -> Checksums.requireCrc32c(data, crc32c, upload.tempKey() + " part " + partNumber);
                 case NONE -> { }
                 default -> throw new IllegalStateException();
             }

@@ -43,6 +43,8 @@ final class OffsetWriter extends TempKeyWriter {
                     .overrideConfiguration(S3Requests.shaped(shape, offset, len));
             if (io.config.checksumMode() == ChecksumMode.MD5) {
                 req.contentMD5(Checksums.md5Base64(data, crc32c, upload.tempKey() + " @" + offset));
+            } else if (io.config.checksumMode() == ChecksumMode.SHA256) {
+                Checksums.requireCrc32c(data, crc32c, upload.tempKey() + " @" + offset);
             }
             PutObjectResponse r = io.s3.putObject(req.build(), ByteBufferContent.body(data));
             return new RangeReceipt(offset, len, crc32c, r.eTag());

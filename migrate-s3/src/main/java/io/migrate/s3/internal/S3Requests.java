@@ -219,6 +219,7 @@ final class S3Requests {
         switch (config.checksumMode()) {
             case CRC32C -> req.checksumCRC32C(Checksums.crc32cBase64(crc32c));
             case MD5 -> req.contentMD5(Checksums.md5Base64(data, crc32c, "put"));
+            case SHA256 -> Checksums.requireCrc32c(data, crc32c, "put"); // the signer hashes the body
             case NONE -> { }
             default -> throw new IllegalStateException();
         }

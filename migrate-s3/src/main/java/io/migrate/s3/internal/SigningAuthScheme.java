@@ -1,6 +1,8 @@
 package io.migrate.s3.internal;
 
+import java.io.InputStream;
 import java.util.concurrent.CompletableFuture;
+import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.auth.aws.scheme.AwsV4AuthScheme;
 import software.amazon.awssdk.http.auth.aws.signer.AwsV4FamilyHttpSigner;
@@ -32,9 +34,18 @@ import software.amazon.awssdk.utils.http.SdkHttpUtils;
  *       SigV4's canonical request does not contain the scheme, so the request is signed as if it
  *       were https and sent as http; the Host header is fixed first so the scheme's default port
  *       cannot change it.</li>
+ *   <li>With {@link io.migrate.s3.ChecksumMode#SHA256}: every body is signed whole, over http and
+ *       https: {@code x-amz-content-sha256} is the SHA-256 of the whole body (one pass, in
+ *       hardware where the CPU has SHA instructions), sent as it is, not {@code aws-chunked},
+ *       whose framing and per-chunk signatures cost more; the store verifies the hash before it
+ *       stores anything.</li>
+ *   <li>A request carrying {@link ChecksumProbe#SIGN_WHOLE} (only {@link ChecksumProbe} sends it) is signed
+ *       whole, with the SHA-256 of its own body ({@code own}) or of as many zero bytes
+ *       ({@code other}): how the probe asks whether the store verifies that hash. The header is
+ *       removed before signing.</li>
  * </ul>
  *
- * Thread-safe; the only state is the shared unsigned-payload switch, set once after the start probe.
+ * Thread-safe; the only state is the shared switches in {@link StoreTraits}, set once after the start probes.
  */
 final class SigningAuthScheme implements AuthScheme<AwsCredentialsIdentity> {
     private final HttpSigner<AwsCredentialsIdentity> signer;
@@ -74,6 +85,15 @@ final class SigningAuthScheme implements AuthScheme<AwsCredentialsIdentity> {
                 request = request.copy(b -> b.putProperty(AwsV4FamilyHttpSigner.CHUNK_ENCODING_ENABLED, false));
             }
             SdkHttpRequest http = request.request();
+            String probe = http.firstMatchingHeader(ChecksumProbe.SIGN_WHOLE).orElse(null);
+            if (probe != null) {
+                SignRequest<? extends AwsCredentialsIdentity> unmarked = request.copy(b -> b.request(
+                        http.toBuilder().removeHeader(ChecksumProbe.SIGN_WHOLE).build()));
+                return "other".equals(probe) ? signWholeWithOtherBody(unmarked) : v4.sign(wholeBody(unmarked));
+            }
+            if (traits.signedWholeBody() && request.payload().isPresent()) {
+                return v4.sign(wholeBody(request));
+            }
             if (!traits.unsignedPayload() || !"http".equals(http.protocol())) {
                 return v4.sign(request);
             }
@@ -85,6 +105,25 @@ final class SigningAuthScheme implements AuthScheme<AwsCredentialsIdentity> {
         @Override
         public CompletableFuture<AsyncSignedRequest> signAsync(AsyncSignRequest<? extends AwsCredentialsIdentity> request) {
             return v4.signAsync(request); // the transport's clients are synchronous
+        }
+
+        private static SignRequest<? extends AwsCredentialsIdentity> wholeBody(
+                SignRequest<? extends AwsCredentialsIdentity> request) {
+            return request.copy(b -> b.putProperty(AwsV4FamilyHttpSigner.PAYLOAD_SIGNING_ENABLED, true)
+                    .putProperty(AwsV4FamilyHttpSigner.CHUNK_ENCODING_ENABLED, false));
+        }
+
+        private SignedRequest signWholeWithOtherBody(SignRequest<? extends AwsCredentialsIdentity> request) {
+            ContentStreamProvider body = request.payload().orElseThrow();
+            long length;
+            try (InputStream in = body.newStream()) {
+                length = in.transferTo(java.io.OutputStream.nullOutputStream());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            ContentStreamProvider zeros = () -> new java.io.ByteArrayInputStream(new byte[Math.toIntExact(length)]);
+            SignedRequest signed = v4.sign(wholeBody(request.copy(b -> b.payload(zeros))));
+            return signed.copy(b -> b.payload(body));
         }
 
         /** Whether the request has no body: no payload, or a declared length of 0. */

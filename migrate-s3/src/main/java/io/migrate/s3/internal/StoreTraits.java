@@ -22,6 +22,7 @@ public final class StoreTraits {
     final Map<String, List<CompletedPart>> checkedParts = new ConcurrentHashMap<>();
     private volatile boolean unsignedPayload;
     private volatile boolean fullObjectCrc32c;
+    private volatile boolean signedWholeBody;
 
     /** @param unsignedPayload the payload signing to start with (what the probes themselves use) */
     StoreTraits(boolean unsignedPayload) {
@@ -36,6 +37,20 @@ public final class StoreTraits {
     /** @param unsigned whether requests over http carry {@code UNSIGNED-PAYLOAD} from now on */
     public void unsignedPayload(boolean unsigned) {
         this.unsignedPayload = unsigned;
+    }
+
+    /**
+     * @return whether request bodies are signed whole ({@code x-amz-content-sha256} = the SHA-256 of
+     *     the body, not {@code aws-chunked}), over http and https: the range's checksum in
+     *     {@link io.migrate.s3.ChecksumMode#SHA256}
+     */
+    public boolean signedWholeBody() {
+        return signedWholeBody;
+    }
+
+    /** @param signed whether request bodies are signed whole from now on */
+    public void signedWholeBody(boolean signed) {
+        this.signedWholeBody = signed;
     }
 
     /**
