@@ -18,11 +18,13 @@ import org.slf4j.LoggerFactory;
  * {@code Content-MD5}.
  *
  * <p>Read once: the CPU flags from {@code /proc/cpuinfo} (Linux; elsewhere the answer is no, the
- * safe default) and HotSpot's {@code UseSHA256Intrinsics}, which is off when the JVM does not use
- * them. Stateless after that.
+ * safe default) and HotSpot's {@code UseSHA} ({@code -XX:-UseSHA} turns the JVM's SHA stubs off;
+ * on x86 it is also on with AVX2 alone, hence the CPU flag). Stateless after that.
  */
 public final class HardwareSha256 {
     private static final Logger LOG = LoggerFactory.getLogger(HardwareSha256.class);
+    /** HotSpot's product flag for its SHA stubs (the per-algorithm intrinsic flags are diagnostic: unreadable). */
+    static final String JVM_FLAG = "UseSHA";
     private static final boolean AVAILABLE = detect();
 
     private HardwareSha256() {
@@ -40,7 +42,7 @@ public final class HardwareSha256 {
                 return false;
             }
             return cpuHasSha256(Files.readAllLines(cpuinfo), System.getProperty("os.arch", ""))
-                    && "true".equals(vmOption("UseSHA256Intrinsics"));
+                    && "true".equals(vmOption(JVM_FLAG));
         } catch (IOException | RuntimeException e) {
             LOG.debug("cannot tell whether SHA-256 runs in hardware (assuming not): {}", e.toString());
             return false;
@@ -67,11 +69,11 @@ public final class HardwareSha256 {
     }
 
     /** A HotSpot VM option's value, or null where there is no HotSpot diagnostic bean. */
-    private static String vmOption(String name) {
+    static String vmOption(String name) {
         try {
             return ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
                     .getVMOption(name).getValue();
-        } catch (RuntimeException | LinkageError e) {
+        } catch (RuntimeException | LinkageError e) { // not HotSpot, or no such (or a diagnostic) option
             return null;
         }
     }

@@ -24,6 +24,12 @@ class HardwareSha256Test {
     }
 
     @Test
+    void theJvmFlagItReadsExistsOnHotSpot() {
+        assertThat(HardwareSha256.vmOption(HardwareSha256.JVM_FLAG)).as("a product flag, readable without "
+                + "-XX:+UnlockDiagnosticVMOptions").isIn("true", "false");
+    }
+
+    @Test
     void noCpuLineMeansNo() {
         assertThat(HardwareSha256.cpuHasSha256(List.of(), "amd64")).isFalse();
     }
