@@ -116,9 +116,9 @@ final class S3Bench {
             signedMover.start();
             md5Mover.start();
             String defaultName = String.format("migrate mover (%d threads x %d MiB ranges), **default settings** "
-                    + "(checksum %s, %s payload, %s commit)", t, o.s3RangeMiB(), defaultTransport.checksumMode(),
-                    defaultTransport.checksumMode() == ChecksumMode.SHA256 ? "body signed whole"
-                            : defaultTransport.unsignedPayload() ? "unsigned" : "signed",
+                    + "(checksum %s, %s, %s commit)", t, o.s3RangeMiB(), defaultTransport.checksumMode(),
+                    defaultTransport.checksumMode() == ChecksumMode.SHA256 ? "the body signed whole"
+                            : defaultTransport.unsignedPayload() ? "unsigned payload" : "signed payload",
                     defaultTransport.config().directMultipartCommit() ? "direct" : "copy");
             String moverName = "migrate mover, same, temp key + copy commit";
             String md5Name = "migrate mover, same, `checksumMode(MD5)` (Content-MD5, unsigned payload)";
