@@ -16,7 +16,8 @@ public enum PayloadSigning {
      * go unsigned, so it measures exactly this path. Where the store verifies neither checksum, the
      * probe fails, or the checksum mode was set explicitly, payloads stay signed. The body is then
      * protected against corruption, not authenticated: on a network where someone may alter
-     * traffic, use https or {@link #SIGNED}.
+     * traffic, use https or {@link #SIGNED}. Where the probe picks {@link ChecksumMode#SHA256} the
+     * bodies are signed whole: the signature is the checksum.
      */
     AUTO,
     /** Always sign the payload over http (a SHA-256 of every byte): authenticates the body on an untrusted network. */
