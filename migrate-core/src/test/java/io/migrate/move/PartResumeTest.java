@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
@@ -99,11 +100,17 @@ class PartResumeTest {
         TestExecutionContext first = new TestExecutionContext("n1").keepingLedgers();
         FaultInjectingTransport t = new FaultInjectingTransport(PosixTransport.create(PosixTransportConfig.of(dst)));
         t.on(Op.WRITE).nth(9).run(first::shutDown);
-        try (ParallelFileMover mover = mover(t)) {
+        // The mover sees a cancellation within 50 ms; on a fast disk the other eight ranges and the
+        // commit can finish sooner. Held until move() has returned, they cannot: the run is
+        // cancelled mid-file, every time.
+        java.util.concurrent.CountDownLatch moveReturned = new java.util.concurrent.CountDownLatch(1);
+        t.on(Op.WRITE).calls(10, Integer.MAX_VALUE).run(() -> awaitQuietly(moveReturned));
+        try (ParallelFileMover mover = mover(t, RANGE, Duration.ofMillis(100))) {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> mover.move(task(), first))
                     .isInstanceOf(io.migrate.error.MigrateException.class);
-            assertThat(t.calls(Op.ABORT)).isZero();
+            moveReturned.countDown();
         }
+        assertThat(t.calls(Op.ABORT)).isZero();
         assertThat(tempFiles()).hasSize(1);
 
         TestExecutionContext second = new TestExecutionContext("n1").sharingLedgersWith(first);
@@ -275,11 +282,32 @@ class PartResumeTest {
     }
 
     private ParallelFileMover mover(io.migrate.transport.Transport t, long range) {
-        ParallelFileMover m = ParallelFileMover.builder(t)
-                .config(MoverConfig.builder().allowSourceRoot(src).threads(4).rangeSize(range).maxRetries(0).build())
-                .build();
+        return mover(t, moverConfig(range));
+    }
+
+    private ParallelFileMover mover(io.migrate.transport.Transport t, long range, Duration cancelTimeout) {
+        return mover(t, moverConfig(range).cancelTimeout(cancelTimeout));
+    }
+
+    private MoverConfig.Builder moverConfig(long range) {
+        return MoverConfig.builder().allowSourceRoot(src).threads(4).rangeSize(range).maxRetries(0);
+    }
+
+    private static ParallelFileMover mover(io.migrate.transport.Transport t, MoverConfig.Builder config) {
+        ParallelFileMover m = ParallelFileMover.builder(t).config(config.build()).build();
         m.start();
         return m;
+    }
+
+    /** Waits (at most 30 s, so a broken test ends) without giving up the thread's interrupt. */
+    private static void awaitQuietly(java.util.concurrent.CountDownLatch latch) {
+        try {
+            if (!latch.await(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("move() did not return within 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private MigrationTask task() {
