@@ -33,6 +33,8 @@ import java.util.regex.Pattern;
  */
 public final class Settings {
     private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
+    /** Zero with or without a unit (lower case): "off" for {@link #durationOrOff}. */
+    private static final Pattern ZERO_DURATION = Pattern.compile("0+\\s*(ms|s|m|h|d)?|pt0+s");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmgt]i?b?)?");
 
     private final Map<String, String> values;
@@ -139,6 +141,20 @@ public final class Settings {
      */
     public Duration duration(String key, Duration defaultValue) {
         return optional(key).map(raw -> parseDuration(fullKey(key), raw)).orElse(defaultValue);
+    }
+
+    /**
+     * A duration where zero means off: an interval of a background job (a sweeper) that {@code 0}
+     * (with or without a unit) turns off.
+     *
+     * @param key key relative to this view
+     * @param defaultValue used when absent
+     * @return a positive duration, or {@link Duration#ZERO} for off
+     * @throws ConfigurationException if unparsable or negative
+     */
+    public Duration durationOrOff(String key, Duration defaultValue) {
+        return optional(key).map(raw -> ZERO_DURATION.matcher(raw.trim().toLowerCase(Locale.ROOT)).matches()
+                ? Duration.ZERO : parseDuration(fullKey(key), raw)).orElse(defaultValue);
     }
 
     /**

@@ -28,6 +28,21 @@ class SettingsTest {
     }
 
     @Test
+    void anIntervalThatMayBeOffTakesZeroWithOrWithoutAUnitAndNothingNegative() {
+        Settings m = Settings.of(Map.of("a", "0", "b", "0s", "c", "PT0S", "d", "1h", "e", "-5s", "f", "0 h"));
+        assertThat(m.durationOrOff("a", null)).isZero();
+        assertThat(m.durationOrOff("b", null)).isZero();
+        assertThat(m.durationOrOff("c", null)).isZero();
+        assertThat(m.durationOrOff("f", null)).isZero();
+        assertThat(m.durationOrOff("d", null)).isEqualTo(Duration.ofHours(1));
+        assertThat(m.durationOrOff("absent", Duration.ofMinutes(1))).isEqualTo(Duration.ofMinutes(1));
+        assertThatThrownBy(() -> m.durationOrOff("e", null)).isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("e");
+        assertThatThrownBy(() -> m.duration("a", null)).as("a plain duration stays positive")
+                .isInstanceOf(ConfigurationException.class);
+    }
+
+    @Test
     void errorsNameTheFullKeyAndTheAllowedForm() {
         Settings m = s.under("mover.");
         assertThatThrownBy(() -> m.bytes("bad", 0, 0, 10)).isInstanceOf(ConfigurationException.class)

@@ -50,6 +50,15 @@ class S3TransportConfigTest {
     }
 
     @Test
+    void propertiesTurnTheSweeperOffWithZeroAndChooseEveryChecksum() {
+        S3TransportConfig c = io.migrate.s3.internal.S3TransportProvider.config(io.migrate.config.Settings.of(Map.of(
+                "s3.endpoints", "http://127.0.0.1:9000", "s3.bucket", "b", "s3.staleUploadSweepInterval", "0",
+                "s3.checksumMode", "sha256")));
+        assertThat(c.staleUploadSweepInterval()).isZero();
+        assertThat(c.checksumMode()).isEqualTo(ChecksumMode.SHA256);
+    }
+
+    @Test
     void buildNamesTheInvalidSetting() {
         assertThatThrownBy(() -> S3TransportConfig.builder().bucket("b").build())
                 .isInstanceOf(ConfigurationException.class).hasMessageContaining("endpoints");

@@ -7,7 +7,6 @@ import io.migrate.transport.Transport;
 import io.migrate.transport.posix.PosixTransport;
 import io.migrate.transport.posix.PosixTransportConfig;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -35,8 +34,7 @@ public final class PosixTransportProvider implements TransportProvider {
                 .copyLocalFiles(s.bool("copyLocalFiles", true));
         s.optional("staleUploadAge").ifPresent(v -> b.staleUploadAge(s.duration("staleUploadAge", null)));
         s.optional("staleUploadSweepInterval").ifPresent(v -> b.staleUploadSweepInterval(
-                // 0 (with or without a unit) turns the sweeper off; Settings.duration refuses zero
-                v.trim().matches("0+\\s*(ms|s|m|h|d)?") ? Duration.ZERO : s.duration("staleUploadSweepInterval", null)));
+                s.durationOrOff("staleUploadSweepInterval", null)));
         Map<String, String> endpoints = s.pairs("endpoints");
         var root = s.optional("root");
         if (root.isPresent() == !endpoints.isEmpty()) {

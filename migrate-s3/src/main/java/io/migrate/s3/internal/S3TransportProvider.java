@@ -35,6 +35,15 @@ public final class S3TransportProvider implements TransportProvider {
 
     @Override
     public Transport create(Settings settings) {
+        return S3Transport.create(config(settings));
+    }
+
+    /**
+     * @param settings the {@code transport.} settings
+     * @return the configuration their {@code s3.} keys describe (validated)
+     * @throws io.migrate.error.ConfigurationException naming the first bad key
+     */
+    public static S3TransportConfig config(Settings settings) {
         Settings s = settings.under("s3.");
         List<String> endpoints = s.list("endpoints");
         if (endpoints.isEmpty()) {
@@ -84,10 +93,10 @@ public final class S3TransportProvider implements TransportProvider {
         s.optional("copyPartSize").ifPresent(v -> b.copyPartSize(s.bytes("copyPartSize", 0, 1, Long.MAX_VALUE)));
         s.optional("staleUploadAge").ifPresent(v -> b.staleUploadAge(s.duration("staleUploadAge", null)));
         s.optional("staleUploadSweepInterval")
-                .ifPresent(v -> b.staleUploadSweepInterval(s.duration("staleUploadSweepInterval", null)));
+                .ifPresent(v -> b.staleUploadSweepInterval(s.durationOrOff("staleUploadSweepInterval", null)));
         s.optional("conditionalWrites").ifPresent(v -> b.conditionalWrites(
                 s.enumValue("conditionalWrites", ConditionalWrites.class, ConditionalWrites.PROBE)));
-        return S3Transport.create(b.build());
+        return b.build();
     }
 
     private static RequestShape offsetShape(Settings s, String dialect) {
