@@ -519,10 +519,8 @@ class BackendPauseIT {
             }
             return out;
         }
-        List<S3Object> listed = new ArrayList<>();
-        c.s3().listObjectsV2Paginator(b -> b.bucket(E2eCluster.BUCKET)).contents().forEach(listed::add);
-        for (S3Object o : listed) {
-            if (!o.key().startsWith(UploadTracker.TEMP_PREFIX) && !o.key().endsWith("/")) {
+        for (S3Object o : EndState.objects(c, "")) {
+            if (!o.key().endsWith("/")) {
                 out.put(o.key(), c.s3().getObjectAsBytes(b -> b.bucket(E2eCluster.BUCKET).key(o.key())).asByteArray());
             }
         }

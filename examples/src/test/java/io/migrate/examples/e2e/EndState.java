@@ -304,13 +304,31 @@ final class EndState {
         return results;
     }
 
-    private static List<S3Object> objects(E2eCluster c, String prefix) {
+    /** The name S3Proxy's filesystem store gives a PUT's body until it is complete (jclouds: key + "-" + UUID). */
+    private static final java.util.regex.Pattern S3PROXY_PUT_IN_FLIGHT = java.util.regex.Pattern.compile(
+            ".*-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
+    /**
+     * The objects under {@code prefix} once no PUT is in flight (the transport's temporary prefix
+     * left out when listing everything). S3Proxy's filesystem store writes a PUT's body to
+     * {@code <key>-<UUID>} and renames it when the body is complete, so a PUT in flight lists as an
+     * object of that name: a zombie woken as the run settled may still be sending one (its commit
+     * then refused or fenced). The end state is what is left when they are done; a name of that
+     * shape that stays for a minute fails here.
+     */
+    static List<S3Object> objects(E2eCluster c, String prefix) {
         List<S3Object> out = new ArrayList<>();
-        c.s3().listObjectsV2Paginator(b -> b.bucket(E2eCluster.BUCKET).prefix(prefix)).contents().forEach(o -> {
-            if (!prefix.isEmpty() || !o.key().startsWith(UploadTracker.TEMP_PREFIX)) {
-                out.add(o);
-            }
-        });
+        await("S3Proxy's PUTs in flight to end").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .until(() -> {
+                    out.clear();
+                    c.s3().listObjectsV2Paginator(b -> b.bucket(E2eCluster.BUCKET).prefix(prefix)).contents()
+                            .forEach(o -> {
+                                if (!prefix.isEmpty() || !o.key().startsWith(UploadTracker.TEMP_PREFIX)) {
+                                    out.add(o);
+                                }
+                            });
+                    return out.stream().noneMatch(o -> S3PROXY_PUT_IN_FLIGHT.matcher(o.key()).matches());
+                });
         return out;
     }
 
