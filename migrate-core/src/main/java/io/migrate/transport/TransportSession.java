@@ -88,10 +88,16 @@ public interface TransportSession extends AutoCloseable {
      * side (the range of the unchanged source still has that CRC32C) before it trusts a range, and
      * the commit verifies the whole upload as always: a resumed upload never skips verification.
      *
+     * <p>An append-only upload (S3 APPEND) holds a prefix of the file: the recorded ranges from
+     * offset 0 that its length covers, then whole ranges appended after the last record (a crash
+     * between an append and its record), returned with the CRC32C of the bytes the destination
+     * holds (read back), for the caller to check against the source like the recorded ones.
+     *
      * @param upload the earlier attempt's upload, as it recorded it
      * @param recorded the ranges it recorded as written, in offset order
-     * @return the recorded ranges still held intact (a subset of {@code recorded}); empty if the
-     *     upload no longer exists (then nothing can be resumed and nothing needs aborting)
+     * @return the recorded ranges still held intact (a subset of {@code recorded}; for an
+     *     append-only upload, plus the whole ranges held beyond them); empty if the upload no
+     *     longer exists (then nothing can be resumed and nothing needs aborting)
      * @implSpec the default resumes nothing (the upload starts over)
      */
     default Optional<List<RangeReceipt>> resume(Upload upload, List<RangeReceipt> recorded) {

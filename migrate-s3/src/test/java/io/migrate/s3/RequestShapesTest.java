@@ -217,14 +217,15 @@ class RequestShapesTest {
     }
 
     @Test
-    void appendMismatchFailsWhenTheStoreHasAnotherLength() {
+    void appendMismatchEndsTheUploadWhenTheStoreHasAnotherLength() {
         server.respondWith(r -> Response.error(409, "PositionNotEqualToLength",
                 Map.of("x-rgw-next-append-position", "2")));
         try (S3TestSupport.Open o = open(S3TransportConfig.builder().writeMode(S3WriteMode.APPEND))) {
             TransportSession s = o.session();
             Upload u = s.open("f", "a1", 8, 4, META);
             assertThatThrownBy(() -> write(s, u, 4, "efgh"))
-                    .isInstanceOfSatisfying(TransportException.class, e -> {
+                    .as("not this upload's object any more: the mover starts a new upload")
+                    .isInstanceOfSatisfying(io.migrate.transport.UploadGoneException.class, e -> {
                         assertThat(e.disposition()).isEqualTo(Disposition.PERMANENT);
                         assertThat(e.code()).isEqualTo(ErrorCode.TRANSPORT_FAILED);
                         assertThat(e.getMessage()).contains("has 2 bytes");

@@ -278,6 +278,73 @@ class S3StoresIT {
     }
 
     /**
+     * APPEND on RGW resumes like a multipart upload: a run that appended three ranges but recorded
+     * two (a crash between the third append and its record) leaves an object whose length the next
+     * run resumes from, the unrecorded range read back; a run whose writes fail from the fourth
+     * range on (and whose abort never happens, as in a crash) is finished by the next, which checks
+     * the object's ranges against the source and appends only the rest.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("stores")
+    void anAppendUploadIsResumedFromTheObjectsLength(Store store) throws Exception {
+        assumeTrue(store.isRgw(), "APPEND: RGW's dialect only");
+        int range = (int) (5 * MIB);
+        byte[] data = new byte[6 * range + 123];
+        new java.util.Random(16).nextBytes(data);
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Files.write(src.resolve("big.bin"), data);
+        S3TransportConfig config = Mode.APPEND_RGW.apply(store.config()).build();
+        try (S3Transport t = S3Transport.create(config)) {
+            Upload u;
+            RangeReceipt[] r = new RangeReceipt[3];
+            try (TransportSession s = t.openSession(t.endpoints().get(0))) {
+                u = s.open("stores/append-resume/session.bin", "att-append-resume", data.length, range, Map.of());
+                for (int i = 0; i < 3; i++) {
+                    ByteBuffer b = ByteBuffer.wrap(data, i * range, range);
+                    r[i] = s.write(u, (long) i * range, b, Checksums.crc32c(b));
+                }
+            }
+            try (TransportSession other = t.openSession(t.endpoints().get(0))) {
+                List<RangeReceipt> held = other.resume(u, List.of(r[0], r[1])).orElseThrow();
+                assertThat(held).hasSize(3).startsWith(r[0], r[1]);
+                assertThat(held.get(2).offset()).isEqualTo(2L * range);
+                assertThat(held.get(2).crc32c()).as("read back").isEqualTo(r[2].crc32c());
+                ByteBuffer beyond = ByteBuffer.wrap(data, 4 * range, range);
+                assertThatThrownBy(() -> other.write(u, 4L * range, beyond, Checksums.crc32c(beyond)))
+                        .as("an append where the object does not end: not this upload's object any more")
+                        .isInstanceOf(io.migrate.transport.UploadGoneException.class);
+                other.abort(u);
+                assertThat(other.resume(u, List.of(r[0]))).as("the object is gone").isEmpty();
+            }
+
+            MigrationTask task = MigrationTask.builder().id("20261129T050000000Z-cccccccccccc")
+                    .sourceRoot(src.toString()).addFile("big.bin", "stores/append-resume/big.bin").build();
+            TestExecutionContext first = new TestExecutionContext("n1").keepingLedgers();
+            io.migrate.testing.FaultInjectingTransport crashing = new io.migrate.testing.FaultInjectingTransport(t);
+            crashing.on(io.migrate.testing.FaultInjectingTransport.Op.WRITE).calls(4, 100)
+                    .fail(Disposition.PERMANENT, ErrorCode.TRANSPORT_FAILED);
+            crashing.on(io.migrate.testing.FaultInjectingTransport.Op.ABORT).always()
+                    .fail(Disposition.PERMANENT, ErrorCode.TRANSPORT_FAILED);
+            try (ParallelFileMover m = ParallelFileMover.builder(crashing).config(moverConfig(src).rangeSize(range)
+                    .maxRetries(0).build()).build()) {
+                m.start();
+                assertThat(m.move(task, first).outcome()).isNotEqualTo(TaskOutcome.SUCCEEDED);
+            }
+            try (ParallelFileMover m = ParallelFileMover.builder(t).config(moverConfig(src).rangeSize(range).build())
+                    .build(); S3Client s3 = store.client()) {
+                m.start();
+                TaskResult again = m.move(task, new TestExecutionContext("n2").sharingLedgersWith(first));
+                assertThat(again.outcome()).as(again.toString()).isEqualTo(TaskOutcome.SUCCEEDED);
+                assertThat(m.bytesResumed()).as("the three ranges the first run appended").isEqualTo(3L * range);
+                assertThat(m.bytesWritten() + m.bytesResumed()).isEqualTo(data.length);
+                assertSameBytes(s3, "stores/append-resume/big.bin", src.resolve("big.bin"));
+            }
+        } finally {
+            store.clean("stores/append-resume/");
+        }
+    }
+
+    /**
      * What {@link ChecksumMode#AUTO} picks: CRC32C where the store verifies it (S3Proxy); on RGW,
      * which ignores it, the signed body's SHA-256 where this CPU hashes SHA-256 in hardware, else
      * {@code Content-MD5}.

@@ -2,14 +2,15 @@ package io.migrate.s3.internal;
 
 import static io.migrate.s3.internal.S3Requests.OCTET_STREAM;
 
-import io.migrate.error.ErrorCode;
 import io.migrate.s3.AppendDialect;
 import io.migrate.s3.ChecksumMode;
-import io.migrate.transport.Disposition;
 import io.migrate.transport.RangeReceipt;
 import io.migrate.transport.TransportException;
 import io.migrate.transport.Upload;
+import io.migrate.transport.UploadGoneException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -24,7 +25,10 @@ import software.amazon.awssdk.services.s3.model.PutObjectResponse;
  * {@link io.migrate.s3.S3WriteMode#APPEND}: ranges appended in order to a temporary object (the
  * first append creates it), in the configured {@link AppendDialect}. The object is visible while
  * it grows, so the commit must copy it. A position conflict is resolved by the store's length,
- * which is the truth after an ambiguous failure.
+ * which is the truth after an ambiguous failure; an object of another length than this append
+ * continues is not this upload's any more (another writer appended to it, or an earlier run's
+ * bytes were found to differ from the source): {@link UploadGoneException}, and the mover starts
+ * a new upload. An earlier run's upload is resumed from the object's length ({@link #resume}).
  */
 final class AppendWriter extends TempKeyWriter {
     private static final Logger LOG = LoggerFactory.getLogger(AppendWriter.class);
@@ -86,9 +90,50 @@ final class AppendWriter extends TempKeyWriter {
                 LOG.debug("{}: already appended (length {}), accepting", op, current);
                 return new RangeReceipt(offset, len, crc32c, null);
             }
-            throw new TransportException(Disposition.PERMANENT, ErrorCode.TRANSPORT_FAILED,
-                    op + ": the object has " + current + " bytes, cannot resume at " + offset, e);
+            throw new UploadGoneException(op + ": the object has " + current + " bytes, not the " + offset
+                    + " this append continues; starting a new upload", e);
         }
+    }
+
+    /**
+     * Appends land in order, whole, each verified by the store when it arrived (the range's
+     * checksum), so the object an earlier run appended to holds a prefix of the file: the recorded
+     * ranges it covers from offset 0, then possibly ranges appended after the last record (a crash
+     * between an append and its record), whose bytes are read back here to give their CRC32C. The
+     * mover compares every one with the source before it skips it; a range that differs is written
+     * again, which this object cannot take ({@link #write} then ends the upload as gone, and the
+     * mover starts a new one).
+     *
+     * @return the ranges the object holds from offset 0, the recorded ones as recorded; empty if the
+     *     object is gone; an empty list if its length is not a whole number of ranges of this upload
+     */
+    @Override
+    public Optional<List<RangeReceipt>> resume(Upload upload, List<RangeReceipt> recorded) {
+        Optional<HeadObjectResponse> head = io.head(upload.tempKey());
+        if (head.isEmpty()) {
+            return Optional.empty();
+        }
+        long length = head.get().contentLength();
+        List<RangeReceipt> held = new ArrayList<>();
+        long end = 0;
+        for (RangeReceipt r : recorded) {
+            if (r.offset() != end || end + r.length() > length) {
+                break;
+            }
+            held.add(r);
+            end += r.length();
+        }
+        while (end < length) {
+            long len = Math.min(upload.rangeSize(), upload.size() - end);
+            if (len <= 0 || end + len > length) {
+                LOG.debug("{}: {} bytes are not whole ranges of {}; not resumed", upload.tempKey(), length,
+                        upload.rangeSize());
+                return Optional.of(List.of());
+            }
+            held.add(new RangeReceipt(end, len, io.readBackCrc(upload.tempKey(), end, len), null));
+            end += len;
+        }
+        return Optional.of(held);
     }
 
     /** The dialect's next-position header of an error answer (e.g. RGW's {@code x-rgw-next-append-position}). */

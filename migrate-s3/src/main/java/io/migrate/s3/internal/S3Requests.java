@@ -235,10 +235,19 @@ final class S3Requests {
     }
 
     int readBackCrc(String key) {
-        return call("read back " + key, () -> {
+        return readBackCrc(key, null);
+    }
+
+    /** The CRC32C of {@code length} bytes of an object from {@code offset} (a ranged GET). */
+    int readBackCrc(String key, long offset, long length) {
+        return readBackCrc(key, "bytes=" + offset + "-" + (offset + length - 1));
+    }
+
+    private int readBackCrc(String key, String range) {
+        return call("read back " + key + (range == null ? "" : " " + range), () -> {
             CRC32C crc = new CRC32C();
             byte[] buf = new byte[1 << 16];
-            try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(bucket).key(key))) {
+            try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(bucket).key(key).range(range))) {
                 int n;
                 while ((n = in.read(buf)) > 0) {
                     crc.update(buf, 0, n);
