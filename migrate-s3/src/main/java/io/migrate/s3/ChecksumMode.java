@@ -14,7 +14,8 @@ public enum ChecksumMode {
      * (it costs nothing: the mover computes it anyway). Accepted, the cheapest of the two checksums
      * that cost a pass over every byte is tried next: where this CPU hashes SHA-256 in hardware
      * (x86 SHA extensions, ARMv8 SHA2: less than half the cost of an MD5), {@link #SHA256} if the
-     * store rejects a body signed with a wrong hash; then a wrong {@code Content-MD5}: rejected
+     * store rejects a body signed with a wrong hash (not with {@code payloadSigning} {@code UNSIGNED}:
+     * that checksum is the signed payload); then a wrong {@code Content-MD5}: rejected
      * means MD5 is used. A store that verifies none gets CRC32C (compared when echoed) and a
      * warning in the log: turn on {@code readBackVerification}. If no endpoint answers the probe,
      * CRC32C, with a warning.

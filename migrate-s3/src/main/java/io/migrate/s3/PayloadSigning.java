@@ -22,6 +22,9 @@ public enum PayloadSigning {
     AUTO,
     /** Always sign the payload over http (a SHA-256 of every byte): authenticates the body on an untrusted network. */
     SIGNED,
-    /** Always {@code UNSIGNED-PAYLOAD} over http, whatever the store verifies (only on a trusted network). */
+    /**
+     * Always {@code UNSIGNED-PAYLOAD} over http, whatever the store verifies (only on a trusted
+     * network); {@link ChecksumMode#AUTO} then never picks {@link ChecksumMode#SHA256}.
+     */
     UNSIGNED
 }

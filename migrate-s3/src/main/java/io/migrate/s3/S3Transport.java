@@ -8,6 +8,7 @@ import io.migrate.s3.internal.ChecksumProbe;
 import io.migrate.s3.internal.ConditionalWriteProbe;
 import io.migrate.s3.internal.DerivedSettings;
 import io.migrate.s3.internal.Endpoint;
+import io.migrate.s3.internal.HardwareSha256;
 import io.migrate.s3.internal.S3ErrorClassifier;
 import io.migrate.s3.internal.SessionHandle;
 import io.migrate.s3.internal.SessionPool;
@@ -77,6 +78,7 @@ public final class S3Transport implements Transport {
         }
         this.endpoints = Collections.unmodifiableMap(eps);
         this.endpointIds = List.copyOf(eps.keySet());
+        S3TransportConfig effective;
         try {
             Integrity integrity = resolveIntegrity(config, eps.values());
             this.checksumMode = integrity.mode();
@@ -92,13 +94,14 @@ public final class S3Transport implements Transport {
                 e.traits().fullObjectCrc32c(fullObjectCrc32c);
             });
             this.conditionalWrites = probeConditionalWrites(config, eps.values());
+            // Sessions see the resolved mode; config() keeps what the host set. Built here, where a
+            // failure still closes the endpoints' clients.
+            effective = checksumMode == config.checksumMode() ? config
+                    : config.toBuilder().checksumMode(checksumMode).build();
         } catch (RuntimeException e) {
             eps.values().forEach(Endpoint::close);
             throw e;
         }
-        // Sessions see the resolved mode; config() keeps what the host set.
-        S3TransportConfig effective = checksumMode == config.checksumMode() ? config
-                : config.toBuilder().checksumMode(checksumMode).build();
         Set<String> knownMarkers = ConcurrentHashMap.newKeySet();
         this.pool = new SessionPool(endpoints, effective, classifier, knownMarkers, conditionalWrites);
         this.capabilities = capabilitiesOf(config).withFencedCommits(conditionalWrites.enforcedForAllCommits());
@@ -135,7 +138,10 @@ public final class S3Transport implements Transport {
         List<String> failures = new ArrayList<>();
         for (Endpoint e : endpoints) {
             try {
-                Optional<ChecksumMode> verified = ChecksumProbe.verified(e.client(), config.bucket(), config.tempPrefix());
+                // Not SHA256 where the host asked for unsigned payloads: its checksum is the signed
+                // payload (and that configuration is refused), so MD5 is the verified one then.
+                Optional<ChecksumMode> verified = ChecksumProbe.verified(e.client(), config.bucket(), config.tempPrefix(),
+                        !explicitUnsigned && HardwareSha256.available());
                 if (verified.isPresent()) {
                     // SHA256 is the signed payload; the others go unsigned unless the host signs.
                     return new Integrity(verified.get(), verified.get() != ChecksumMode.SHA256

@@ -104,6 +104,39 @@ class RequestShapesTest {
         }
     }
 
+    /**
+     * {@link PayloadSigning#UNSIGNED} chosen by the host with {@link ChecksumMode#AUTO}, on a store
+     * that ignores CRC32C and verifies both the signed body's SHA-256 and {@code Content-MD5} (as Ceph
+     * RGW 16 does): the probe must not pick {@link ChecksumMode#SHA256}, whose checksum is the signed
+     * payload, but {@code Content-MD5} with unsigned payloads. Picking SHA256 made the transport
+     * refuse to start on a CPU with SHA instructions (the resolved configuration, SHA256 with
+     * UNSIGNED, fails validation).
+     */
+    @Test
+    void anExplicitlyUnsignedPayloadKeepsAutoOffTheSignedBodyAndTheTransportStarts() throws Exception {
+        String zerosSha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(new byte[22])); // what the probe signs a body of other bytes with
+        String otherMd5 = Checksums.md5Base64(ByteBuffer.wrap(new byte[] {0}));
+        server.respondWith(r -> {
+            if (r.method().equals("PUT") && zerosSha.equals(r.header("x-amz-content-sha256"))) {
+                return Response.error(400, "XAmzContentSHA256Mismatch", Map.of());
+            }
+            if (r.method().equals("PUT") && otherMd5.equals(r.header("Content-MD5"))) {
+                return Response.error(400, "BadDigest", Map.of());
+            }
+            return Response.ok(); // a wrong x-amz-checksum-crc32c is accepted, like RGW 16
+        });
+        try (S3Transport t = S3Transport.create(S3TestSupport.scripted(server.endpoint(), S3TransportConfig.builder())
+                .checksumMode(ChecksumMode.AUTO).payloadSigning(PayloadSigning.UNSIGNED).build())) {
+            assertThat(t.checksumMode()).isEqualTo(ChecksumMode.MD5);
+            assertThat(t.unsignedPayload()).isTrue();
+            assertThat(server.requests()).as("no body signed whole").noneMatch(r -> {
+                String h = r.header("x-amz-content-sha256");
+                return h != null && h.matches("[0-9a-f]{64}") && r.bodyLength() > 0;
+            });
+        }
+    }
+
     @Test
     void dellEcsWritesRangesWithARangeHeader() {
         try (S3TestSupport.Open o = open(S3TransportConfig.builder().writeMode(S3WriteMode.OFFSET_WRITE)
