@@ -104,8 +104,7 @@ final class S3Bench {
                      .payloadSigning(PayloadSigning.SIGNED).build());
              ParallelFileMover signedMover = ParallelFileMover.builder(signedTransport).config(MoverConfig.builder()
                      .allowSourceRoot(src).threads(t).rangeSize(range).build()).build();
-             S3Transport md5Transport = S3Transport.create(defaultTransport.config().toBuilder()
-                     .checksumMode(ChecksumMode.MD5).build());
+             S3Transport md5Transport = S3Transport.create(md5Config(defaultTransport.config()));
              ParallelFileMover md5Mover = ParallelFileMover.builder(md5Transport).config(MoverConfig.builder()
                      .allowSourceRoot(src).threads(t).rangeSize(range).build()).build();
              S3AsyncClient async = S3Clients.async(server.endpoint(), server.accessKey(),
@@ -358,6 +357,18 @@ final class S3Bench {
     private static long countObjects(S3Client sync, String prefix) {
         return sync.listObjectsV2Paginator(ListObjectsV2Request.builder().bucket(BUCKET).prefix(prefix).build())
                 .contents().stream().count();
+    }
+
+    /**
+     * The MD5 row's configuration: what {@code AUTO} chose on RGW before SHA256, Content-MD5 with
+     * unsigned payloads. The payload signing must be said: with a checksum mode set explicitly,
+     * {@code PayloadSigning.AUTO} keeps payloads signed (a SHA-256 of every byte on top of the MD5).
+     *
+     * @param defaults the default row's configuration
+     * @return the same with {@code Content-MD5} and unsigned payloads
+     */
+    static S3TransportConfig md5Config(S3TransportConfig defaults) {
+        return defaults.toBuilder().checksumMode(ChecksumMode.MD5).payloadSigning(PayloadSigning.UNSIGNED).build();
     }
 
     private S3Transport transport(BenchServer server, int sessions) {

@@ -2,7 +2,12 @@ package io.migrate.benchmarks.harness;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.migrate.s3.ChecksumMode;
+import io.migrate.s3.S3Transport;
+import io.migrate.s3.S3TransportConfig;
+import io.migrate.s3.testing.EmbeddedS3;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -65,5 +70,24 @@ class HarnessSmokeTest {
         assertThat(r.result("posix.mover")).isPositive();
         assertThat(r.result("dispatch.rate")).isPositive();
         assertThat(r.result("dispatch.rename")).isPositive();
+    }
+
+    /**
+     * The S3 section's MD5 row is what its name says, Content-MD5 with unsigned payloads (AUTO's
+     * choice on a store that verifies MD5, before SHA256): a checksum mode set explicitly keeps
+     * payloads signed unless the configuration says otherwise, and the row measured MD5 plus a
+     * SHA-256 of every byte.
+     */
+    @Test
+    void theS3Md5RowSendsContentMd5WithUnsignedPayloads() throws Exception {
+        try (EmbeddedS3 s3 = EmbeddedS3.startTransient("bench")) {
+            S3TransportConfig defaults = S3TransportConfig.builder().endpoint(s3.endpoint()).bucket("bench")
+                    .credentials(EmbeddedS3.ACCESS_KEY, EmbeddedS3.SECRET_KEY)
+                    .staleUploadSweepInterval(Duration.ZERO).build();
+            try (S3Transport md5 = S3Transport.create(S3Bench.md5Config(defaults))) {
+                assertThat(md5.checksumMode()).isEqualTo(ChecksumMode.MD5);
+                assertThat(md5.unsignedPayload()).as("unsigned payload, as the row's name says").isTrue();
+            }
+        }
     }
 }
