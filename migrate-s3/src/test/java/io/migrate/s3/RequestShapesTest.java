@@ -238,14 +238,36 @@ class RequestShapesTest {
 
     @Test
     void appendMismatchIsAcceptedWhenTheStoreAlreadyHasTheRange() {
-        server.respondWith(r -> Response.error(409, "PositionNotEqualToLength",
-                Map.of("x-rgw-next-append-position", "8")));
+        server.respondWith(r -> r.method().equals("GET") ? new Response(200, Map.of(), "efgh")
+                : Response.error(409, "PositionNotEqualToLength", Map.of("x-rgw-next-append-position", "8")));
         try (S3TestSupport.Open o = open(S3TransportConfig.builder().writeMode(S3WriteMode.APPEND))) {
             TransportSession s = o.session();
             Upload u = s.open("f", "a1", 8, 4, META);
             RangeReceipt r = write(s, u, 4, "efgh");
             assertThat(r.offset()).isEqualTo(4);
             assertThat(r.length()).isEqualTo(4);
+            assertThat(server.requests()).as("the range read back before it is accepted")
+                    .anyMatch(q -> q.method().equals("GET") && "bytes=4-7".equals(q.header("Range")));
+        }
+    }
+
+    /**
+     * The object already ends where this range would, but with other bytes: the range an earlier
+     * run appended last, which the mover found to differ from the source on resume
+     * ({@code AppendWriter#resume} reads it back, the mover compares) and so sends again. Accepting
+     * the conflict by length alone stored the old bytes under the source's CRC32C; the range must
+     * be read back, and an object holding other bytes is not this upload's (a new one starts).
+     */
+    @Test
+    void appendMismatchWithOtherBytesAtThatLengthEndsTheUpload() {
+        server.respondWith(r -> r.method().equals("GET") ? new Response(200, Map.of(), "WXYZ")
+                : Response.error(409, "PositionNotEqualToLength", Map.of("x-rgw-next-append-position", "8")));
+        try (S3TestSupport.Open o = open(S3TransportConfig.builder().writeMode(S3WriteMode.APPEND))) {
+            TransportSession s = o.session();
+            Upload u = s.open("f", "a1", 12, 4, META);
+            assertThatThrownBy(() -> write(s, u, 4, "efgh"))
+                    .as("the object holds other bytes there: not accepted as this range")
+                    .isInstanceOf(io.migrate.transport.UploadGoneException.class);
         }
     }
 
@@ -270,13 +292,14 @@ class RequestShapesTest {
     void s3ExpressInvalidWriteOffsetAsksHeadForTheLength() {
         server.respondWith(r -> r.method().equals("HEAD")
                 ? new Response(200, Map.of("Content-Length", "8", "ETag", "\"e\""), "")
+                : r.method().equals("GET") ? new Response(200, Map.of(), "efgh")
                 : Response.error(400, "InvalidWriteOffset", Map.of()));
         try (S3TestSupport.Open o = open(S3TransportConfig.builder().writeMode(S3WriteMode.APPEND)
                 .appendDialect(AppendDialect.S3_EXPRESS))) {
             TransportSession s = o.session();
             Upload u = s.open("f", "a1", 8, 4, META);
             assertThat(write(s, u, 4, "efgh").length()).isEqualTo(4);
-            assertThat(server.requests()).extracting(Request::method).containsExactly("PUT", "HEAD");
+            assertThat(server.requests()).extracting(Request::method).containsExactly("PUT", "HEAD", "GET");
         }
     }
 }

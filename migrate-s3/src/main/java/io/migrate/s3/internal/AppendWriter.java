@@ -87,8 +87,19 @@ final class AppendWriter extends TempKeyWriter {
             long current = nextPosition(se).orElseGet(() -> io.head(upload.tempKey())
                     .map(HeadObjectResponse::contentLength).orElse(0L));
             if (current == offset + len) {
-                LOG.debug("{}: already appended (length {}), accepting", op, current);
-                return new RangeReceipt(offset, len, crc32c, null);
+                // Ends where this range would: this very range if an earlier attempt of it landed
+                // (an ambiguous failure), or the last range an earlier run appended, which the
+                // mover sends again because its bytes differ from the source (resume). Only the
+                // bytes tell them apart: accepted by length alone, the old bytes would be committed
+                // under the source's CRC32C.
+                int held = io.readBackCrc(upload.tempKey(), offset, len);
+                if (held == crc32c) {
+                    LOG.debug("{}: already appended (length {}, same CRC32C), accepting", op, current);
+                    return new RangeReceipt(offset, len, crc32c, null);
+                }
+                throw new UploadGoneException(op + ": the object already holds other bytes at " + offset
+                        + " (CRC32C " + Integer.toHexString(held) + ", not " + Integer.toHexString(crc32c)
+                        + "); starting a new upload", e);
             }
             throw new UploadGoneException(op + ": the object has " + current + " bytes, not the " + offset
                     + " this append continues; starting a new upload", e);
