@@ -278,6 +278,59 @@ class S3StoresIT {
     }
 
     /**
+     * APPEND on RGW, resumed where the range appended after the last record (a crash before its
+     * record) holds other bytes than the source's: the next run reads it back, finds it differs and
+     * sends it again; the object already ends after it, and that conflict must not be taken for
+     * "this range landed already" (the old bytes would be committed under the source's CRC32C):
+     * the run starts a new upload and the object committed is the source, byte for byte.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("stores")
+    void anAppendedRangeThatDiffersFromTheSourceIsNotCommittedOnResume(Store store) throws Exception {
+        assumeTrue(store.isRgw(), "APPEND: RGW's dialect only");
+        int range = (int) (5 * MIB);
+        byte[] data = new byte[3 * range + 123];
+        new java.util.Random(17).nextBytes(data);
+        Path src = Files.createDirectories(tmp.resolve("src"));
+        Files.write(src.resolve("big.bin"), data);
+        S3TransportConfig config = Mode.APPEND_RGW.apply(store.config()).build();
+        MigrationTask task = MigrationTask.builder().id("20261129T050000000Z-dddddddddddd")
+                .sourceRoot(src.toString()).addFile("big.bin", "stores/append-differs/big.bin").build();
+        try (S3Transport t = S3Transport.create(config)) {
+            TestExecutionContext first = new TestExecutionContext("n1").keepingLedgers();
+            io.migrate.testing.FaultInjectingTransport crashing = new io.migrate.testing.FaultInjectingTransport(t);
+            crashing.on(io.migrate.testing.FaultInjectingTransport.Op.WRITE).calls(2, 100)
+                    .fail(Disposition.PERMANENT, ErrorCode.TRANSPORT_FAILED);
+            crashing.on(io.migrate.testing.FaultInjectingTransport.Op.ABORT).always()
+                    .fail(Disposition.PERMANENT, ErrorCode.TRANSPORT_FAILED);
+            try (ParallelFileMover m = ParallelFileMover.builder(crashing).config(moverConfig(src).rangeSize(range)
+                    .maxRetries(0).build()).build()) {
+                m.start();
+                assertThat(m.move(task, first).outcome()).isNotEqualTo(TaskOutcome.SUCCEEDED);
+            }
+            // The first run appended and recorded range 0; then range 1 lands with one bit flipped.
+            String tempKey = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(first.ledgers(0).get(0).header()).get("tempKey").asText();
+            Upload u = new Upload("stores/append-differs/big.bin", tempKey, null, data.length, range, Map.of());
+            byte[] other = java.util.Arrays.copyOfRange(data, range, 2 * range);
+            other[0] ^= 1;
+            try (TransportSession s = t.openSession(t.endpoints().get(0))) {
+                ByteBuffer b = ByteBuffer.wrap(other);
+                s.write(u, range, b, Checksums.crc32c(b));
+            }
+            try (ParallelFileMover m = ParallelFileMover.builder(t).config(moverConfig(src).rangeSize(range).build())
+                    .build(); S3Client s3 = store.client()) {
+                m.start();
+                TaskResult again = m.move(task, new TestExecutionContext("n2").sharingLedgersWith(first));
+                assertThat(again.outcome()).as(again.toString()).isEqualTo(TaskOutcome.SUCCEEDED);
+                assertSameBytes(s3, "stores/append-differs/big.bin", src.resolve("big.bin"));
+            }
+        } finally {
+            store.clean("stores/append-differs/");
+        }
+    }
+
+    /**
      * APPEND on RGW resumes like a multipart upload: a run that appended three ranges but recorded
      * two (a crash between the third append and its record) leaves an object whose length the next
      * run resumes from, the unrecorded range read back; a run whose writes fail from the fourth
