@@ -289,25 +289,14 @@ class S3StoresIT {
     void anAppendedRangeThatDiffersFromTheSourceIsNotCommittedOnResume(Store store) throws Exception {
         assumeTrue(store.isRgw(), "APPEND: RGW's dialect only");
         int range = (int) (5 * MIB);
-        byte[] data = new byte[3 * range + 123];
-        new java.util.Random(17).nextBytes(data);
         Path src = Files.createDirectories(tmp.resolve("src"));
-        Files.write(src.resolve("big.bin"), data);
+        byte[] data = sourceFile(src, 3 * range + 123, 17);
         S3TransportConfig config = Mode.APPEND_RGW.apply(store.config()).build();
         MigrationTask task = MigrationTask.builder().id("20261129T050000000Z-dddddddddddd")
                 .sourceRoot(src.toString()).addFile("big.bin", "stores/append-differs/big.bin").build();
         try (S3Transport t = S3Transport.create(config)) {
             TestExecutionContext first = new TestExecutionContext("n1").keepingLedgers();
-            io.migrate.testing.FaultInjectingTransport crashing = new io.migrate.testing.FaultInjectingTransport(t);
-            crashing.on(io.migrate.testing.FaultInjectingTransport.Op.WRITE).calls(2, 100)
-                    .fail(Disposition.PERMANENT, ErrorCode.TRANSPORT_FAILED);
-            crashing.on(io.migrate.testing.FaultInjectingTransport.Op.ABORT).always()
-                    .fail(Disposition.PERMANENT, ErrorCode.TRANSPORT_FAILED);
-            try (ParallelFileMover m = ParallelFileMover.builder(crashing).config(moverConfig(src).rangeSize(range)
-                    .maxRetries(0).build()).build()) {
-                m.start();
-                assertThat(m.move(task, first).outcome()).isNotEqualTo(TaskOutcome.SUCCEEDED);
-            }
+            crashFromWrite(t, src, range, task, first, 2);
             // The first run appended and recorded range 0; then range 1 lands with one bit flipped.
             String tempKey = new com.fasterxml.jackson.databind.ObjectMapper()
                     .readTree(first.ledgers(0).get(0).header()).get("tempKey").asText();
@@ -342,10 +331,8 @@ class S3StoresIT {
     void anAppendUploadIsResumedFromTheObjectsLength(Store store) throws Exception {
         assumeTrue(store.isRgw(), "APPEND: RGW's dialect only");
         int range = (int) (5 * MIB);
-        byte[] data = new byte[6 * range + 123];
-        new java.util.Random(16).nextBytes(data);
         Path src = Files.createDirectories(tmp.resolve("src"));
-        Files.write(src.resolve("big.bin"), data);
+        byte[] data = sourceFile(src, 6 * range + 123, 16);
         S3TransportConfig config = Mode.APPEND_RGW.apply(store.config()).build();
         try (S3Transport t = S3Transport.create(config)) {
             Upload u;
@@ -373,16 +360,7 @@ class S3StoresIT {
             MigrationTask task = MigrationTask.builder().id("20261129T050000000Z-cccccccccccc")
                     .sourceRoot(src.toString()).addFile("big.bin", "stores/append-resume/big.bin").build();
             TestExecutionContext first = new TestExecutionContext("n1").keepingLedgers();
-            io.migrate.testing.FaultInjectingTransport crashing = new io.migrate.testing.FaultInjectingTransport(t);
-            crashing.on(io.migrate.testing.FaultInjectingTransport.Op.WRITE).calls(4, 100)
-                    .fail(Disposition.PERMANENT, ErrorCode.TRANSPORT_FAILED);
-            crashing.on(io.migrate.testing.FaultInjectingTransport.Op.ABORT).always()
-                    .fail(Disposition.PERMANENT, ErrorCode.TRANSPORT_FAILED);
-            try (ParallelFileMover m = ParallelFileMover.builder(crashing).config(moverConfig(src).rangeSize(range)
-                    .maxRetries(0).build()).build()) {
-                m.start();
-                assertThat(m.move(task, first).outcome()).isNotEqualTo(TaskOutcome.SUCCEEDED);
-            }
+            crashFromWrite(t, src, range, task, first, 4);
             try (ParallelFileMover m = ParallelFileMover.builder(t).config(moverConfig(src).rangeSize(range).build())
                     .build(); S3Client s3 = store.client()) {
                 m.start();
@@ -394,6 +372,32 @@ class S3StoresIT {
             }
         } finally {
             store.clean("stores/append-resume/");
+        }
+    }
+
+    /** Writes {@code src/big.bin}: {@code size} random bytes of {@code seed}. */
+    private static byte[] sourceFile(Path src, int size, long seed) throws java.io.IOException {
+        byte[] data = new byte[size];
+        new java.util.Random(seed).nextBytes(data);
+        Files.write(src.resolve("big.bin"), data);
+        return data;
+    }
+
+    /**
+     * A run of the task whose writes fail from the {@code failFrom}-th on and whose abort never
+     * reaches the store, as in a crash: it leaves its upload and its ledger in {@code first}.
+     */
+    private static void crashFromWrite(S3Transport t, Path src, int range, MigrationTask task,
+                                       TestExecutionContext first, int failFrom) throws InterruptedException {
+        io.migrate.testing.FaultInjectingTransport crashing = new io.migrate.testing.FaultInjectingTransport(t);
+        crashing.on(io.migrate.testing.FaultInjectingTransport.Op.WRITE).calls(failFrom, 100)
+                .fail(Disposition.PERMANENT, ErrorCode.TRANSPORT_FAILED);
+        crashing.on(io.migrate.testing.FaultInjectingTransport.Op.ABORT).always()
+                .fail(Disposition.PERMANENT, ErrorCode.TRANSPORT_FAILED);
+        try (ParallelFileMover m = ParallelFileMover.builder(crashing).config(moverConfig(src).rangeSize(range)
+                .maxRetries(0).build()).build()) {
+            m.start();
+            assertThat(m.move(task, first).outcome()).isNotEqualTo(TaskOutcome.SUCCEEDED);
         }
     }
 
