@@ -421,8 +421,9 @@ final class MoverThread implements Runnable {
         }
         synchronized (w.ledgerLock) {
             // Kept only if a journal names this very upload: this run's (with a range in it), or the
-            // earlier run's it resumed.
-            if (!w.ledgerOn || (w.journalUpload != w.upload || w.journaled == 0) && !w.resumedUpload) {
+            // earlier run's it resumed. Also after this run stopped recording (its journal could not
+            // take more, e.g. a full task root): what it recorded before still names the upload.
+            if ((w.journalUpload != w.upload || w.journaled == 0) && !w.resumedUpload) {
                 return false;
             }
         }

@@ -103,26 +103,35 @@ class PartResumeTest {
     void aCancelledRunKeepsItsUploadForTheNextRunToResume() throws Exception {
         byte[] data = write(src.resolve("big.bin"), 6);
         TestExecutionContext first = new TestExecutionContext("n1").keepingLedgers();
-        FaultInjectingTransport t = new FaultInjectingTransport(PosixTransport.create(PosixTransportConfig.of(dst)));
-        t.on(Op.WRITE).nth(9).run(first::shutDown);
-        // The mover sees a cancellation within 50 ms; on a fast disk the other eight ranges and the
-        // commit can finish sooner. Held until move() has returned, they cannot: the run is
-        // cancelled mid-file, every time.
-        java.util.concurrent.CountDownLatch moveReturned = new java.util.concurrent.CountDownLatch(1);
-        t.on(Op.WRITE).calls(10, Integer.MAX_VALUE).run(() -> awaitQuietly(moveReturned));
-        try (ParallelFileMover mover = mover(t, RANGE, Duration.ofMillis(100))) {
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> mover.move(task(), first))
-                    .isInstanceOf(io.migrate.error.MigrateException.class);
-            moveReturned.countDown();
-        }
-        assertThat(t.calls(Op.ABORT)).isZero();
-        assertThat(tempFiles()).hasSize(1);
+        shutDownAtTheNinthWrite(first);
 
         TestExecutionContext second = new TestExecutionContext("n1").sharingLedgersWith(first);
         try (ParallelFileMover mover = mover(PosixTransport.create(PosixTransportConfig.of(dst)))) {
             TaskResult r = mover.move(task(), second);
             assertThat(r.outcome()).as(r.toString()).isEqualTo(TaskOutcome.SUCCEEDED);
             assertThat(mover.bytesResumed()).isGreaterThanOrEqualTo(4 * RANGE);
+            assertThat(mover.bytesWritten() + mover.bytesResumed()).isEqualTo(SIZE);
+        }
+        assertThat(Files.readAllBytes(dst.resolve("out/big.bin"))).isEqualTo(data);
+        assertThat(tempFiles()).isEmpty();
+    }
+
+    /**
+     * A run whose journal stopped taking records (a full task root) after a few ranges, then
+     * cancelled by its node closing, keeps its upload all the same: what it recorded still names it,
+     * and the next run resumes those ranges.
+     */
+    @Test
+    void aCancelledRunWhoseJournalStoppedTakingRecordsStillKeepsItsUpload() throws Exception {
+        byte[] data = write(src.resolve("big.bin"), 7);
+        TestExecutionContext first = new TestExecutionContext("n1").keepingLedgers().failingLedgerAppendsAfter(2);
+        shutDownAtTheNinthWrite(first);
+
+        TestExecutionContext second = new TestExecutionContext("n1").sharingLedgersWith(first);
+        try (ParallelFileMover mover = mover(PosixTransport.create(PosixTransportConfig.of(dst)))) {
+            TaskResult r = mover.move(task(), second);
+            assertThat(r.outcome()).as(r.toString()).isEqualTo(TaskOutcome.SUCCEEDED);
+            assertThat(mover.bytesResumed()).as("the ranges the journal took before it stopped").isPositive();
             assertThat(mover.bytesWritten() + mover.bytesResumed()).isEqualTo(SIZE);
         }
         assertThat(Files.readAllBytes(dst.resolve("out/big.bin"))).isEqualTo(data);
@@ -295,6 +304,27 @@ class PartResumeTest {
         ParallelFileMover m = ParallelFileMover.builder(t).config(config.build()).build();
         m.start();
         return m;
+    }
+
+    /**
+     * A run of the task whose node closes at its 9th write (it still owns the task): it must keep its
+     * upload (no abort, the temporary file stays) for the next run to resume.
+     */
+    private void shutDownAtTheNinthWrite(TestExecutionContext first) throws Exception {
+        FaultInjectingTransport t = new FaultInjectingTransport(PosixTransport.create(PosixTransportConfig.of(dst)));
+        t.on(Op.WRITE).nth(9).run(first::shutDown);
+        // The mover sees a cancellation within 50 ms; on a fast disk the other eight ranges and the
+        // commit can finish sooner. Held until move() has returned, they cannot: the run is
+        // cancelled mid-file, every time.
+        java.util.concurrent.CountDownLatch moveReturned = new java.util.concurrent.CountDownLatch(1);
+        t.on(Op.WRITE).calls(10, Integer.MAX_VALUE).run(() -> awaitQuietly(moveReturned));
+        try (ParallelFileMover mover = mover(t, RANGE, Duration.ofMillis(100))) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> mover.move(task(), first))
+                    .isInstanceOf(io.migrate.error.MigrateException.class);
+            moveReturned.countDown();
+        }
+        assertThat(t.calls(Op.ABORT)).isZero();
+        assertThat(tempFiles()).hasSize(1);
     }
 
     /** Waits (at most 30 s, so a broken test ends) without giving up the thread's interrupt. */

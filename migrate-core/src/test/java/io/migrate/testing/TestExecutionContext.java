@@ -88,8 +88,25 @@ public final class TestExecutionContext implements ExecutionContext {
         return true;
     }
 
+    private volatile int appendsBeforeFailing = Integer.MAX_VALUE;
+    private final java.util.concurrent.atomic.AtomicInteger appends = new java.util.concurrent.atomic.AtomicInteger();
+
+    /**
+     * Makes every ledger append after the first {@code n} fail, as on a task root that filled up.
+     *
+     * @param n appends that succeed
+     * @return this
+     */
+    public TestExecutionContext failingLedgerAppendsAfter(int n) {
+        this.appendsBeforeFailing = n;
+        return this;
+    }
+
     @Override
     public boolean appendLedger(int file, java.util.List<byte[]> records) {
+        if (appends.incrementAndGet() > appendsBeforeFailing) {
+            throw new java.io.UncheckedIOException(new java.io.IOException("injected: no space left on the task root"));
+        }
         if (store != null) {
             return store.appendLedger(taskId, runId, file, records);
         }
