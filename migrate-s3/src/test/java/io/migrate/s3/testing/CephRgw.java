@@ -2,8 +2,6 @@ package io.migrate.s3.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -99,9 +97,10 @@ public final class CephRgw implements AutoCloseable {
         for (String d : List.of("log", "run", "mon.a", "osd.0", "rgw")) {
             Files.createDirectories(dir.resolve(d));
         }
-        int monV2 = freePort();
-        int monV1 = freePort();
-        int rgwPort = freePort();
+        int[] ports = io.migrate.testing.FreePorts.distinct(3);
+        int monV2 = ports[0];
+        int monV1 = ports[1];
+        int rgwPort = ports[2];
         CephRgw rgw = new CephRgw(dir, rgwPort);
         try {
             rgw.boot(monV2, monV1, rgwPort, memstoreBytes);
@@ -441,12 +440,6 @@ public final class CephRgw implements AutoCloseable {
             }
         }
         return false;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
     private String logTails() {
